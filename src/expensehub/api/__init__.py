@@ -1,0 +1,1 @@
+"""The HTTP API: app factory, versioning, envelope and pagination, error mapping, routers."""

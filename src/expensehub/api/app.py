@@ -1,0 +1,76 @@
+"""``create_app(settings)``: the FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from starlette.responses import Response
+
+from expensehub import __version__
+from expensehub.api import errors
+from expensehub.api.middleware import RequestGuardMiddleware, VersionQueryMiddleware
+from expensehub.api.responses import json_response
+from expensehub.api.routers import ROUTERS
+from expensehub.api.versioning import SUPPORTED
+from expensehub.config import Settings
+from expensehub.db.engine import make_engine, make_session_factory
+
+DESCRIPTION = f"""
+A self-hostable expense platform whose REST API is wire-compatible with Factorial's expense, finance,
+documents, banking and webhook APIs: same paths, JSON shapes, pagination and auth headers.
+
+* Paths: `/api/{{version}}/resources/{{namespace}}/{{resource}}`, `/{{id}}`, and POST actions on
+  `/{{resource}}/{{action}}`. Supported versions: {", ".join(f"`{v}`" for v in SUPPORTED)}. From
+  2026-07-01 on, ids are JSON strings; before, integers.
+* Auth: `x-api-key: <key>` or `Authorization: Bearer <token>`.
+* Lists: `{{data, meta}}`, cursor mode (`limit` ≤ 100, `after_id`, `before_id`) or page mode (`page`).
+* Operations tagged **extension** are expensehub's own; everything else matches Factorial.
+"""
+
+TAGS = [
+    {"name": "expenses", "description": "Expensables, expenses, mileages and per diems (Factorial)"},
+    {"name": "expenses (extension)", "description": "expensehub extension: create, edit and submit claims"},
+    {"name": "approvals", "description": "Approve or reject a claim (Factorial approval flows)"},
+    {"name": "finance", "description": "Categories, cost centres, ledger accounts (Factorial)"},
+    {"name": "project_management", "description": "Projects expenses are booked to (Factorial)"},
+    {"name": "companies", "description": "Legal entities (Factorial)"},
+    {"name": "employees", "description": "Employees (Factorial)"},
+    {"name": "api_public", "description": "Credentials (Factorial)"},
+    {"name": "service", "description": "Health of the service"},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API application for ``settings`` (read from the environment when omitted)."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    app = FastAPI(
+        title="expensehub",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    errors.install(app)
+    app.add_middleware(VersionQueryMiddleware)
+    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+
+    @app.get(
+        "/healthz",
+        tags=["service"],
+        summary="Health check",
+        description="200 with `{status: ok}` when the database answers; 503 otherwise.",
+    )
+    def healthz() -> Response:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:  # the database is down: report, do not raise
+            return json_response({"status": "unavailable", "database": "down"}, 503)
+        return json_response({"status": "ok", "database": "ok", "version": __version__})
+
+    for router in ROUTERS:
+        app.include_router(router, prefix="/api/{version}/resources")
+    return app

@@ -1,0 +1,153 @@
+"""FastAPI dependencies: the API version, the caller, the database session, the page request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Query, Request
+from sqlalchemy.orm import Session
+
+from expensehub.api.versioning import SUPPORTED, ApiVersion, get_version
+from expensehub.auth import service as auth_service
+from expensehub.auth.principal import Principal
+from expensehub.errors import NotFound, ValidationFailed
+from expensehub.kit.cursors import decode_cursor
+from expensehub.kit.ids import parse_path_id
+from expensehub.kit.pagination import MAX_LIMIT, PageRequest
+
+
+def api_version(
+    version: Annotated[
+        str,
+        Path(description=f"API version date. Supported: {', '.join(SUPPORTED)}", examples=[SUPPORTED[0]]),
+    ],
+) -> ApiVersion:
+    """The version named in the path; 404 naming the supported ones when unknown."""
+    found = get_version(version)
+    if found is None:
+        raise NotFound(
+            f"unknown API version {version!r}; supported versions: {', '.join(SUPPORTED)}",
+            code="unknown_api_version",
+        )
+    return found
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back on error."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def principal(
+    session: Annotated[Session, Depends(db_session, scope="function")],
+    x_api_key: Annotated[str | None, Header(description="API key (no prefix)")] = None,
+    authorization: Annotated[
+        str | None, Header(description="`Bearer <token>`: an API key or an OAuth access token")
+    ] = None,
+) -> Principal:
+    """The caller, from ``x-api-key`` or ``Authorization: Bearer``; 401 otherwise."""
+    token = (x_api_key or "").strip()
+    if not token and authorization:
+        scheme, _, value = authorization.strip().partition(" ")
+        if scheme.lower() == "bearer":
+            token = value.strip()
+    return auth_service.authenticate(session, token)
+
+
+def page_request(
+    limit: Annotated[
+        str | None, Query(description="Page size, 1 to 100 (default and maximum 100; larger values mean 100)")
+    ] = None,
+    after_id: Annotated[
+        str | None, Query(description="Cursor: return items after this one (a previous `meta.end_cursor`)")
+    ] = None,
+    before_id: Annotated[
+        str | None,
+        Query(description="Cursor: return items before this one (a previous `meta.start_cursor`)"),
+    ] = None,
+    page: Annotated[
+        str | None, Query(description="Page mode: 1-based page number of `limit` items (offset paging)")
+    ] = None,
+) -> PageRequest:
+    """Parse pagination parameters; bad values are 422 with the field named."""
+    fields: dict[str, list[str]] = {}
+    size = MAX_LIMIT
+    if limit not in (None, ""):
+        try:
+            size = int(limit)
+        except ValueError:
+            fields["limit"] = ["must be an integer"]
+        else:
+            if size < 1:
+                fields["limit"] = ["must be at least 1"]
+            size = min(size, MAX_LIMIT)
+    after = _cursor("after_id", after_id, fields)
+    before = _cursor("before_id", before_id, fields)
+    page_no: int | None = None
+    if page not in (None, ""):
+        try:
+            page_no = int(page)
+        except ValueError:
+            fields["page"] = ["must be an integer"]
+        else:
+            if page_no < 1 or page_no > 10_000_000:
+                fields["page"] = ["must be between 1 and 10000000"]
+    if after is not None and before is not None:
+        fields["before_id"] = ["after_id and before_id cannot be combined"]
+    if fields:
+        raise ValidationFailed("invalid pagination parameters", fields=fields)
+    return PageRequest(limit=size, after_id=after, before_id=before, page=page_no)
+
+
+def _cursor(name: str, raw: str | None, fields: dict[str, list[str]]) -> int | None:
+    if raw in (None, ""):
+        return None
+    value = decode_cursor(raw)
+    if value is None:
+        fields[name] = ["not a valid cursor"]
+    return value
+
+
+@dataclass
+class ApiContext:
+    """What every resource endpoint needs: the version to render, the caller, the session."""
+
+    version: ApiVersion
+    principal: Principal
+    session: Session
+
+    @property
+    def company_id(self) -> int:
+        return self.principal.company_id
+
+
+def api_context(
+    version: Annotated[ApiVersion, Depends(api_version)],
+    caller: Annotated[Principal, Depends(principal)],
+    session: Annotated[Session, Depends(db_session, scope="function")],
+) -> ApiContext:
+    return ApiContext(version=version, principal=caller, session=session)
+
+
+Ctx = Annotated[ApiContext, Depends(api_context)]
+Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+def path_id(raw: str) -> int:
+    """An id from the URL; anything that cannot be an id is simply not found."""
+    value = parse_path_id(raw)
+    if value is None:
+        raise NotFound("resource not found")
+    return value
+
+
+ItemId = Annotated[str, Path(description="Resource id (a string of digits; integers before 2026-07-01)")]

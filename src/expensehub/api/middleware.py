@@ -1,0 +1,125 @@
+"""ASGI middleware: body size limit, request content types, and version-specific query names."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from expensehub.api.errors import error_body
+from expensehub.api.versioning import get_version
+
+_RESOURCE_PATH = re.compile(r"^/api/(?P<version>[^/]+)/resources/(?P<ns>[^/]+)/(?P<res>[^/]+)")
+_BODY_TYPES = ("application/json", "multipart/form-data", "application/x-www-form-urlencoded")
+
+
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    body = error_body(status, code, message)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestGuardMiddleware:
+    """Refuse oversized bodies (413) and bodies of a type no endpoint reads (415) before routing.
+
+    The size is checked against ``Content-Length`` and again while the body streams in, so a client
+    that lies about the length or uses chunked encoding is cut off at the limit too.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                await _send_error(send, 400, "bad_request", "invalid Content-Length")
+                return
+            if int(length) > self.max_body_bytes:
+                await _send_error(
+                    send, 413, "payload_too_large", f"request body exceeds {self.max_body_bytes} bytes"
+                )
+                return
+        has_body = (length is not None and int(length) > 0) or "transfer-encoding" in headers
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        if has_body and scope["path"].startswith("/api/") and ctype not in _BODY_TYPES:
+            await _send_error(
+                send,
+                415,
+                "unsupported_media_type",
+                f"unsupported Content-Type {ctype or '(none)'!r}; send application/json",
+            )
+            return
+
+        received = 0
+        limit = self.max_body_bytes
+        too_large = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    too_large = True
+                    raise _BodyTooLarge
+            return message
+
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await _send_error(send, 413, "payload_too_large", f"request body exceeds {limit} bytes")
+        except Exception:
+            if too_large and not started:
+                await _send_error(send, 413, "payload_too_large", f"request body exceeds {limit} bytes")
+            else:
+                raise
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class VersionQueryMiddleware:
+    """Rename query keys a version spells differently (``account_ids[]`` before 2026-07-01)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("query_string"):
+            match = _RESOURCE_PATH.match(scope["path"])
+            version = get_version(match["version"]) if match else None
+            if match and version is not None and version.query_aliases:
+                resource = f"{match['ns']}/{match['res']}"
+                aliases = version.query_aliases.get(resource)
+                if aliases:
+                    pairs: list[tuple[str, Any]] = parse_qsl(
+                        scope["query_string"].decode("latin-1"), keep_blank_values=True
+                    )
+                    renamed = [(aliases.get(k, k), v) for k, v in pairs]
+                    scope = dict(scope)
+                    scope["query_string"] = urlencode(renamed).encode("latin-1")
+        await self.app(scope, receive, send)

@@ -1,0 +1,79 @@
+"""Helpers that document response shapes in OpenAPI without validating responses at run time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, create_model
+
+
+class Meta(BaseModel):
+    """Pagination metadata of a list response."""
+
+    limit: int = Field(description="Page size used (at most 100)")
+    total: int = Field(description="Number of items matching the filters, over all pages")
+    has_next_page: bool = Field(description="Whether items follow this page")
+    has_previous_page: bool = Field(description="Whether items precede this page")
+    start_cursor: str | None = Field(None, description="Cursor of the first item; pass as `before_id`")
+    end_cursor: str | None = Field(None, description="Cursor of the last item; pass as `after_id`")
+
+
+class ErrorBody(BaseModel):
+    """Error response: a stable `code`, a human `message`, and Factorial's `errors` key."""
+
+    code: str = Field(description="Stable snake_case error code")
+    message: str = Field(description="Human-readable explanation")
+    errors: Any = Field(description="A field map for 422, a list of `{code, error, message}` otherwise")
+
+
+_ENVELOPES: dict[type[BaseModel], type[BaseModel]] = {}
+
+
+def envelope(model: type[BaseModel]) -> type[BaseModel]:
+    """The ``{data, meta}`` list envelope of ``model`` (one class per model, for OpenAPI)."""
+    if model not in _ENVELOPES:
+        _ENVELOPES[model] = create_model(
+            f"{model.__name__}List",
+            __doc__=f"A page of {model.__name__} items.",
+            data=(list[model], Field(description="The items of this page, in ascending id order")),  # type: ignore[valid-type]
+            meta=(Meta, Field(description="Pagination metadata")),
+        )
+    return _ENVELOPES[model]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing, invalid or revoked credentials"},
+    404: {"model": ErrorBody, "description": "Not found (or belongs to another company)"},
+    422: {"model": ErrorBody, "description": "Invalid parameters or body"},
+}
+
+
+def doc_list(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a list endpoint."""
+    return {200: {"model": envelope(model), "description": "A page of items"}, **ERRORS}
+
+
+def doc_one(
+    model: type[BaseModel], status: int = 200, description: str = "The object"
+) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for an endpoint returning one object."""
+    return {status: {"model": model, "description": description}, **ERRORS}
+
+
+def doc_many(model: type[BaseModel], description: str = "The objects") -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for an action returning a bare array."""
+    return {200: {"model": list[model], "description": description}, **ERRORS}  # type: ignore[valid-type]
+
+
+def doc_write(
+    model: type[BaseModel] | Any, status: int = 200, description: str = "The object"
+) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a write: adds 400 (malformed JSON), 409 (state conflict), 413 and 415."""
+    return {
+        status: {"model": model, "description": description},
+        400: {"model": ErrorBody, "description": "Malformed JSON"},
+        409: {"model": ErrorBody, "description": "Not allowed in the resource's current state"},
+        413: {"model": ErrorBody, "description": "Body too large"},
+        415: {"model": ErrorBody, "description": "Body is not JSON"},
+        **ERRORS,
+    }

@@ -1,0 +1,45 @@
+"""JSON responses: serialised with orjson, rendered in the caller's API version, never re-validated.
+
+The routers build plain dicts in the current shape; ``ApiVersion.render`` adapts them. The OpenAPI
+schema still documents every shape through the ``responses=`` declarations on each route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from expensehub.api.versioning import ApiVersion
+from expensehub.kit.cursors import encode_cursor
+from expensehub.kit.pagination import Page
+
+
+def json_response(content: Any, status_code: int = 200) -> Response:
+    """A JSON response from plain data."""
+    return Response(orjson.dumps(content), status_code=status_code, media_type="application/json")
+
+
+def meta_of(page: Page) -> dict[str, Any]:
+    """The ``meta`` object of Factorial's list envelope."""
+    return {
+        "limit": page.limit,
+        "total": page.total,
+        "has_next_page": page.has_next_page,
+        "has_previous_page": page.has_previous_page,
+        "start_cursor": encode_cursor(page.first_id) if page.first_id is not None else None,
+        "end_cursor": encode_cursor(page.last_id) if page.last_id is not None else None,
+    }
+
+
+def list_response(version: ApiVersion, resource: str, page: Page, items: list[dict[str, Any]]) -> Response:
+    """``{data, meta}`` for a page of items."""
+    return json_response({"data": version.render(items, resource), "meta": meta_of(page)})
+
+
+def object_response(
+    version: ApiVersion, resource: str, obj: dict[str, Any] | list[dict[str, Any]], status_code: int = 200
+) -> Response:
+    """A bare object (GET one, create, update, action) or a bare array (bulk actions)."""
+    return json_response(version.render(obj, resource), status_code)

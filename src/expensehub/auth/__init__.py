@@ -1,0 +1,1 @@
+"""Credentials and the Principal every request runs as."""

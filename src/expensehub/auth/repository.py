@@ -1,0 +1,29 @@
+"""SQL for credentials."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from expensehub.models import ApiKey
+
+
+def add_api_key(session: Session, key: ApiKey) -> ApiKey:
+    session.add(key)
+    session.flush()
+    return key
+
+
+def find_api_key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
+    return session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).first()
+
+
+def get_api_key(session: Session, *, company_id: int, key_id: int) -> ApiKey | None:
+    return session.scalars(select(ApiKey).where(ApiKey.company_id == company_id, ApiKey.id == key_id)).first()
+
+
+def list_api_keys(session: Session, *, company_id: int | None = None) -> list[ApiKey]:
+    stmt = select(ApiKey).order_by(ApiKey.id)
+    if company_id is not None:
+        stmt = stmt.where(ApiKey.company_id == company_id)
+    return list(session.scalars(stmt))

@@ -1,0 +1,1 @@
+"""The ``expensehub`` command line."""

@@ -1,0 +1,185 @@
+"""``expensehub``: serve the API, migrate the database, seed a demo company, manage API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from expensehub.config import Settings
+from expensehub.db.engine import make_engine, make_session_factory, transaction
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema management (Alembic migrations).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from EXPENSEHUB_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from EXPENSEHUB_PORT)")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    migrate: Annotated[bool, typer.Option(help="Run pending migrations before serving")] = True,
+) -> None:
+    """Serve the API with uvicorn (OpenAPI UI at /docs)."""
+    import uvicorn
+
+    settings = _settings()
+    if migrate:
+        from expensehub.db.migrate import upgrade
+
+        upgrade(settings.database_url)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    console.print(
+        f"expensehub API on http://{bind_host}:{bind_port}  (docs: http://{bind_host}:{bind_port}/docs)"
+    )
+    uvicorn.run(
+        "expensehub.api.asgi:app",
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        log_level="info",
+        factory=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from expensehub.db.migrate import current, upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    console.print(f"database at revision [bold]{current(settings.database_url)}[/bold]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's current revision."""
+    from expensehub.db.migrate import current
+
+    console.print(current(_settings().database_url) or "(empty: not migrated)")
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed builds the same company")] = 42,
+    employees: Annotated[int, typer.Option(help="Number of employees")] = 50,
+    expensables: Annotated[int, typer.Option(help="Number of expensables")] = 5000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards")] = False,
+) -> None:
+    """Create a believable demo company, print an API key for it, and optionally serve the API."""
+    from expensehub.db.migrate import upgrade
+    from expensehub.demo.seed import seed_demo
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    factory = make_session_factory(make_engine(settings.database_url))
+    with transaction(factory) as session:
+        summary = seed_demo(
+            session, seed=seed, employees=employees, expensables=expensables, progress=console
+        )
+    table = Table(title="Demo company created", show_header=False)
+    for label, value in summary.rows():
+        table.add_row(label, str(value))
+    console.print(table)
+    console.print(f"API key (shown once): [bold green]{summary.api_key}[/bold green]")
+    console.print(
+        f"Try: curl -H 'x-api-key: {summary.api_key}' "
+        f"http://{settings.host}:{settings.port}/api/2026-10-01/resources/expenses/expensables?limit=2"
+    )
+    if serve_after:
+        serve(host=None, port=None, workers=1, migrate=False)
+
+
+@keys_app.command("create")
+def keys_create(
+    company: Annotated[int, typer.Option("--company", help="Company id")],
+    name: Annotated[str, typer.Option("--name", help="A label for the key")],
+) -> None:
+    """Create an API key; the key is printed once and only its hash is stored."""
+    from expensehub.auth import service
+    from expensehub.errors import AppError
+
+    factory = make_session_factory(make_engine(_settings().database_url))
+    try:
+        with transaction(factory) as session:
+            key, plaintext = service.create_api_key(session, company_id=company, name=name)
+    except AppError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+    err.print(
+        f"created key {key.id} ({key.prefix}…) for company {company}; store it now, it is not shown again"
+    )
+    console.print(plaintext)
+
+
+@keys_app.command("list")
+def keys_list(
+    company: Annotated[int | None, typer.Option("--company", help="Only this company")] = None,
+) -> None:
+    """List API keys (never their secrets)."""
+    from expensehub.auth import service
+
+    factory = make_session_factory(make_engine(_settings().database_url))
+    with transaction(factory) as session:
+        keys = service.list_api_keys(session, company_id=company)
+        table = Table("id", "company", "name", "prefix", "created", "revoked")
+        for k in keys:
+            table.add_row(
+                str(k.id),
+                str(k.company_id),
+                k.name,
+                k.prefix + "…",
+                k.created_at.isoformat(),
+                k.revoked_at.isoformat() if k.revoked_at else "",
+            )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[int, typer.Argument(help="Key id (see `keys list`)")],
+    company: Annotated[int, typer.Option("--company", help="Company id the key belongs to")],
+) -> None:
+    """Revoke a key: requests with it get 401 from now on."""
+    from expensehub.auth import service
+    from expensehub.errors import AppError
+
+    factory = make_session_factory(make_engine(_settings().database_url))
+    try:
+        with transaction(factory) as session:
+            service.revoke_api_key(session, company_id=company, key_id=key_id)
+    except AppError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+    console.print(f"key {key_id} revoked")
+
+
+@app.command()
+def companies() -> None:
+    """List companies (ids for `keys create --company`)."""
+    from expensehub.companies import service
+
+    factory = make_session_factory(make_engine(_settings().database_url))
+    with transaction(factory) as session:
+        table = Table("id", "name", "created")
+        for c in service.list_companies(session):
+            table.add_row(str(c.id), c.name, c.created_at.isoformat())
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

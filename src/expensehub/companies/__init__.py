@@ -1,0 +1,1 @@
+"""Companies, legal entities and employees."""

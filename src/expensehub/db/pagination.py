@@ -1,0 +1,74 @@
+"""Keyset (cursor) and offset (page) pagination over any company-scoped SELECT.
+
+Cursor mode never scans past the page: ``WHERE id > :after ORDER BY id LIMIT n+1`` on an index
+that starts with (company_id, id), so page 10,000 costs what page 1 costs. ``total`` is a COUNT with
+the same filters (Factorial's meta requires it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from expensehub.kit.pagination import Page, PageRequest
+
+
+def count(session: Session, stmt: Select[Any]) -> int:
+    """Rows the filtered statement selects."""
+    return int(session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0)
+
+
+def paginate(
+    session: Session,
+    stmt: Select[Any],
+    id_col: ColumnElement[int] | InstrumentedAttribute[int],
+    req: PageRequest,
+    id_of: Callable[[Any], int],
+) -> Page:
+    """Run ``stmt`` (already filtered and company-scoped) for one page of ``req``."""
+    limit = req.limit
+    total = count(session, stmt)
+    if req.page is not None:
+        offset = (req.page - 1) * limit
+        rows = list(session.execute(stmt.order_by(id_col).offset(offset).limit(limit)).all())
+        return _page(rows, total, limit, offset + len(rows) < total, req.page > 1, id_of)
+
+    if req.before_id is not None:
+        rows = list(
+            session.execute(stmt.where(id_col < req.before_id).order_by(id_col.desc()).limit(limit + 1)).all()
+        )
+        has_prev = len(rows) > limit
+        rows = rows[:limit]
+        rows.reverse()
+        has_next = _exists(session, stmt.where(id_col >= req.before_id), id_col)
+        return _page(rows, total, limit, has_next, has_prev, id_of)
+
+    page_stmt = stmt if req.after_id is None else stmt.where(id_col > req.after_id)
+    rows = list(session.execute(page_stmt.order_by(id_col).limit(limit + 1)).all())
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    has_prev = req.after_id is not None and _exists(session, stmt.where(id_col <= req.after_id), id_col)
+    return _page(rows, total, limit, has_next, has_prev, id_of)
+
+
+def _exists(
+    session: Session, stmt: Select[Any], id_col: ColumnElement[int] | InstrumentedAttribute[int]
+) -> bool:
+    return session.execute(stmt.with_only_columns(id_col).order_by(None).limit(1)).first() is not None
+
+
+def _page(
+    rows: list[Any], total: int, limit: int, has_next: bool, has_prev: bool, id_of: Callable[[Any], int]
+) -> Page:
+    return Page(
+        rows=rows,
+        total=total,
+        limit=limit,
+        has_next_page=has_next,
+        has_previous_page=has_prev,
+        first_id=id_of(rows[0]) if rows else None,
+        last_id=id_of(rows[-1]) if rows else None,
+    )

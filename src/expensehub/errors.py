@@ -1,0 +1,82 @@
+"""Domain errors with stable snake_case codes.
+
+Nothing here knows about HTTP: ``api/errors.py`` alone maps these classes to status codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    """Base class of every error the domain raises on purpose."""
+
+    code: str = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details
+
+
+class NotFound(AppError):
+    """The resource does not exist or belongs to another company (never tell the two apart)."""
+
+    code = "not_found"
+
+
+class ValidationFailed(AppError):
+    """A request that parses but breaks a rule about its values.
+
+    ``fields`` maps a field name to its messages, as Factorial's 422 bodies do.
+    """
+
+    code = "validation_error"
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None, code: str | None = None):
+        super().__init__(message, code=code)
+        self.fields = fields or {}
+
+
+class BadRequest(AppError):
+    """A malformed request: unparsable body or parameter."""
+
+    code = "bad_request"
+
+
+class InvalidState(AppError):
+    """The action is not allowed in the resource's current state (a lifecycle conflict)."""
+
+    code = "invalid_state"
+
+
+class Conflict(AppError):
+    """The change collides with existing data (a unique key, a concurrent edit)."""
+
+    code = "conflict"
+
+
+class Unauthenticated(AppError):
+    """Missing, malformed, unknown or revoked credentials."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(AppError):
+    """The credential is valid but may not perform this action."""
+
+    code = "forbidden"
+
+
+class PayloadTooLarge(AppError):
+    """The request body is larger than the configured limit."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(AppError):
+    """The request body has a content type this endpoint does not accept."""
+
+    code = "unsupported_media_type"

@@ -1,0 +1,1 @@
+"""Expensables, expenses, mileages, per diems; approvals and duplicate detection."""

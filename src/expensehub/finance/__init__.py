@@ -1,0 +1,1 @@
+"""Finance reference data: categories, cost centres and memberships, ledger accounts and mappings."""

@@ -1,0 +1,1 @@
+"""Domain-free helpers: money, cursors, time formatting. Imports neither SQLAlchemy nor HTTP."""

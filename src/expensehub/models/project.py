@@ -1,0 +1,35 @@
+"""Projects that expenses are booked to."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from expensehub.db.base import Base, BigId
+from expensehub.db.types import UTCDateTime
+
+
+class Project(Base):
+    """A project (``project_management/projects``)."""
+
+    __tablename__ = "projects"
+    __table_args__ = (Index("ix_projects_company_id_id", "company_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    legal_entity_id: Mapped[int] = mapped_column(ForeignKey("legal_entities.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    employees_assignment: Mapped[str] = mapped_column(String(20), default="manual")
+    is_billable: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    client_id: Mapped[int | None] = mapped_column(BigId)
+    inputed_minutes: Mapped[int | None] = mapped_column(BigInteger)
+    fixed_cost_cents: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,1 @@
+"""Projects that expenses are booked to."""
