@@ -5,5 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from expensehub.companies.router import router as companies_router
+from expensehub.expenses.router import router as expenses_router
+from expensehub.finance.router import router as finance_router
+from expensehub.projects.router import router as projects_router
 
-ROUTERS: list[APIRouter] = [companies_router]
+ROUTERS: list[APIRouter] = [expenses_router, finance_router, projects_router, companies_router]

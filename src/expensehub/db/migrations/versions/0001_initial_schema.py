@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:23:12.830669
+Create Date: 2026-11-26 15:24:49.345603
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import expensehub.db.types
+
 
 revision = "0001"
 down_revision = None
