@@ -78,7 +78,11 @@ class EmployeeOut(BaseModel):
     preferred_name: str | None = Field(None, description="Name the employee prefers to be called")
     company_id: str = Field(description="Company the employee belongs to")
     legal_entity_id: str | None = Field(None, description="Legal entity that employs the employee")
-    location_id: str | None = Field(None, description="Work location id")
+    location_id: str | None = Field(
+        None,
+        description="Work location id. Locations are not modelled: it defaults to the legal entity's id "
+        "(its main office)",
+    )
     manager_id: str | None = Field(None, description="Employee id of the direct manager")
     timeoff_manager_id: str | None = Field(None, description="Employee id of the time-off manager")
     email: str | None = Field(None, description="Company communications e-mail")
@@ -108,7 +112,7 @@ def employee_out(e: Employee, today: date) -> dict[str, Any]:
         "preferred_name": e.preferred_name,
         "company_id": e.company_id,
         "legal_entity_id": e.legal_entity_id,
-        "location_id": e.location_id,
+        "location_id": e.location_id if e.location_id is not None else e.legal_entity_id,
         "manager_id": e.manager_id,
         "timeoff_manager_id": e.manager_id,
         "email": e.email,
@@ -164,7 +168,10 @@ class CredentialOut(BaseModel):
     full_name: str | None = Field(None, description="Name of the credential's owner")
     gdpr_tos: bool | None = Field(None, description="Company accepted the GDPR terms")
     tos: bool | None = Field(None, description="Company accepted the terms of service")
-    to_be_deleted: bool | None = Field(None, description="Company is scheduled for deletion")
+    to_be_deleted: str | None = Field(
+        None,
+        description="Company deletion date when it is scheduled for deletion (a string, as Factorial types it)",
+    )
     onboarded_on: str | None = Field(None, description="Date the company was onboarded")
     subscription_plan: str | None = Field(None, description="Subscription plan")
     logo: str | None = Field(None, description="Company logo URL")
@@ -182,7 +189,7 @@ def credential_out(public_id: str, company: Company, employee_id: int | None) ->
         "full_name": company.name,
         "gdpr_tos": True,
         "tos": True,
-        "to_be_deleted": False,
+        "to_be_deleted": None,
         "onboarded_on": format_date(company.created_at.date()),
         "subscription_plan": "self_hosted",
         "logo": None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expensehub.db.base import Base, BigId
@@ -32,12 +32,23 @@ class Category(Base):
 
 
 class CostCenter(Base):
-    """A cost centre (``finance/cost_centers``). Deleting sets ``deleted_at``; it is then invisible."""
+    """A cost centre (``finance/cost_centers``). Deleting sets ``deleted_at``; it is then invisible.
+
+    ``code`` is unique per company among the centres not deleted (a partial unique index), so a
+    deleted centre's code can be reused.
+    """
 
     __tablename__ = "cost_centers"
     __table_args__ = (
         Index("ix_cost_centers_company_id_id", "company_id", "id"),
-        Index("uq_cost_centers_company_code", "company_id", "code", unique=True),
+        Index(
+            "uq_cost_centers_company_code",
+            "company_id",
+            "code",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -71,7 +82,11 @@ class Account(Base):
     """A ledger account (``finance/accounts``)."""
 
     __tablename__ = "accounts"
-    __table_args__ = (Index("ix_accounts_company_id_id", "company_id", "id"),)
+    __table_args__ = (
+        Index("ix_accounts_company_id_id", "company_id", "id"),
+        # external_id is the caller's key against duplicates: unique per company (NULLs never collide).
+        Index("uq_accounts_company_external_id", "company_id", "external_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))

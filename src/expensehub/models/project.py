@@ -15,7 +15,11 @@ class Project(Base):
     """A project (``project_management/projects``)."""
 
     __tablename__ = "projects"
-    __table_args__ = (Index("ix_projects_company_id_id", "company_id", "id"),)
+    __table_args__ = (
+        Index("ix_projects_company_id_id", "company_id", "id"),
+        # Factorial: "optional unique code"; NULL codes never collide.
+        Index("uq_projects_company_code", "company_id", "code", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))

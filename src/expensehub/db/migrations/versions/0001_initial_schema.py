@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:24:49.345603
+Create Date: 2026-11-26 15:27:49.782537
 """
 
 from __future__ import annotations
@@ -178,6 +178,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.create_index("ix_accounts_company_id_id", ["company_id", "id"], unique=False)
+        batch_op.create_index("uq_accounts_company_external_id", ["company_id", "external_id"], unique=True)
 
     op.create_table(
         "approval_flow_approvers",
@@ -227,7 +228,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cost_centers", schema=None) as batch_op:
         batch_op.create_index("ix_cost_centers_company_id_id", ["company_id", "id"], unique=False)
-        batch_op.create_index("uq_cost_centers_company_code", ["company_id", "code"], unique=True)
+        batch_op.create_index(
+            "uq_cost_centers_company_code",
+            ["company_id", "code"],
+            unique=True,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
 
     op.create_table(
         "employees",
@@ -303,6 +310,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.create_index("ix_projects_company_id_id", ["company_id", "id"], unique=False)
+        batch_op.create_index("uq_projects_company_code", ["company_id", "code"], unique=True)
 
     op.create_table(
         "cost_center_memberships",
@@ -642,6 +650,7 @@ def downgrade() -> None:
 
     op.drop_table("cost_center_memberships")
     with op.batch_alter_table("projects", schema=None) as batch_op:
+        batch_op.drop_index("uq_projects_company_code")
         batch_op.drop_index("ix_projects_company_id_id")
 
     op.drop_table("projects")
@@ -650,7 +659,11 @@ def downgrade() -> None:
 
     op.drop_table("employees")
     with op.batch_alter_table("cost_centers", schema=None) as batch_op:
-        batch_op.drop_index("uq_cost_centers_company_code")
+        batch_op.drop_index(
+            "uq_cost_centers_company_code",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
         batch_op.drop_index("ix_cost_centers_company_id_id")
 
     op.drop_table("cost_centers")
@@ -659,6 +672,7 @@ def downgrade() -> None:
 
     op.drop_table("approval_flow_approvers")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_index("uq_accounts_company_external_id")
         batch_op.drop_index("ix_accounts_company_id_id")
 
     op.drop_table("accounts")
