@@ -1,0 +1,397 @@
+"""Wire shapes of the finance reference data: categories, cost centres, memberships, ledger accounts.
+
+The ``*Out`` models document responses in OpenAPI; responses are built by the ``*_out`` functions
+as plain dicts with integer ids (the version registry renders them as strings or integers).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from expensehub.finance.rules import cost_center_status
+from expensehub.kit.clock import format_date, format_ts
+from expensehub.kit.ids import IdIn
+from expensehub.models import Account, Category, CostCenter, CostCenterMembership, LedgerAccountResource
+
+CategoryLevel = Literal["all", "category", "subcategory"]
+CategoryTypeFilter = Literal["all", "expense", "mileage", "perdiem"]
+CategoryStatus = Literal["enabled", "disabled", "deleted"]
+AccountType = Literal[
+    "equity",
+    "non_current_asset",
+    "current_asset",
+    "bank",
+    "non_current_liability",
+    "current_liability",
+    "expense",
+    "income",
+]
+ResourceType = Literal["customcategory", "bankaccount", "vendor", "taxtype", "invoice", "payrollconcept"]
+BalanceType = Literal["credit", "debit"]
+OperationType = Literal["purchase", "sale"]
+
+
+class _Filters(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+# --- categories ---------------------------------------------------------------------------------
+
+
+class CategoryOut(BaseModel):
+    """An expense category or subcategory (``finance/categories``)."""
+
+    id: str = Field(description="Category id")
+    label: str = Field(description="Display name: the company's rename, or else the default label")
+    default_label: str = Field(description="Default (translated) label of the category")
+    identifier: str = Field(
+        description="Stable internal key (e.g. `restaurants` is shown as “Meals”); not a display name"
+    )
+    visible: bool = Field(description="Whether the category is shown to employees")
+    enabled: bool = Field(description="Whether the category's status is `enabled`")
+    parent_category_id: str | None = Field(None, description="Parent category; null for a top-level category")
+    position: int | None = Field(None, description="Display position")
+
+
+def category_out(c: Category) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "label": c.label or c.default_label,
+        "default_label": c.default_label,
+        "identifier": c.identifier,
+        "visible": c.visible,
+        "enabled": c.status == "enabled",
+        "parent_category_id": c.parent_category_id,
+        "position": c.position,
+    }
+
+
+class CategoryFilters(_Filters):
+    """Filters of ``GET finance/categories``."""
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these category ids")
+    company_ids: list[IdIn] | None = Field(
+        None, alias="company_ids[]", description="Only categories of these companies (yours or nothing)"
+    )
+    parent_category_ids: list[IdIn] | None = Field(
+        None, alias="parent_category_ids[]", description="Only subcategories of these categories"
+    )
+    category_level: CategoryLevel | None = Field(
+        None,
+        description="`category` (top level), `subcategory` or `all` (default). Required in Factorial's "
+        "spec; optional here",
+    )
+    type: CategoryTypeFilter | None = Field(
+        None,
+        description="`expense`, `mileage`, `perdiem` or `all` (default). Required in the spec; optional here",
+    )
+    statuses: list[CategoryStatus] | None = Field(
+        None,
+        alias="statuses[]",
+        description="Any of `enabled`, `disabled`, `deleted`. When absent: enabled and disabled "
+        "(deleted categories are listed only when asked for)",
+    )
+    search: str | None = Field(
+        None, description="Case-insensitive text found in the label, the default label or the identifier"
+    )
+
+
+# --- cost centres -------------------------------------------------------------------------------
+
+
+class CostCenterOut(BaseModel):
+    """A cost centre (``finance/cost_centers``)."""
+
+    id: str = Field(description="Cost centre id")
+    name: str = Field(description="Name of the cost centre")
+    company_id: str = Field(description="Company the cost centre belongs to")
+    active_employees_count: int = Field(description="Employees with a membership covering today")
+    historical_employees_count: int = Field(description="Distinct employees ever assigned to it")
+    status: str = Field(description="`active`, or `inactive` from the deactivation date on")
+    legal_entity_id: str | None = Field(None, description="Legal entity the cost centre belongs to")
+    code: str | None = Field(None, description="Code, unique in the company among cost centres not deleted")
+    description: str | None = Field(None, description="Free text describing the cost centre")
+    deactivation_date: str | None = Field(
+        None, description="Date (YYYY-MM-DD) the cost centre is deactivated"
+    )
+
+
+def cost_center_out(cc: CostCenter, counts: tuple[int, int], today: date) -> dict[str, Any]:
+    return {
+        "id": cc.id,
+        "name": cc.name,
+        "company_id": cc.company_id,
+        "active_employees_count": counts[0],
+        "historical_employees_count": counts[1],
+        "status": cost_center_status(cc.deactivation_date, today),
+        "legal_entity_id": cc.legal_entity_id,
+        "code": cc.code,
+        "description": cc.description,
+        "deactivation_date": format_date(cc.deactivation_date),
+    }
+
+
+class CostCenterFilters(_Filters):
+    """Filters of ``GET finance/cost_centers``."""
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these cost centre ids")
+    company_id: IdIn | None = Field(None, description="Only cost centres of this company (yours or nothing)")
+    legal_entity_ids: list[IdIn] | None = Field(
+        None, alias="legal_entity_ids[]", description="Only cost centres of these legal entities"
+    )
+    include_actives_on_date: date | None = Field(
+        None, description="Only cost centres active on this date (not deactivated on or before it)"
+    )
+    search: str | None = Field(None, description="Case-insensitive text found in the name or the code")
+
+
+class CostCenterCreate(_Body):
+    """Body of ``POST finance/cost_centers``."""
+
+    name: str = Field(min_length=1, max_length=200, description="Name of the cost centre")
+    company_id: IdIn = Field(description="Your company's id (any other company's id is 404)")
+    legal_entity_id: IdIn | None = Field(None, description="Legal entity the cost centre belongs to")
+    code: str | None = Field(
+        None, min_length=1, max_length=64, description="Code, unique among the company's cost centres"
+    )
+    description: str | None = Field(None, max_length=10_000, description="Free text")
+    deactivation_date: date | None = Field(
+        None, description="expensehub extension: date (YYYY-MM-DD) from which the centre is inactive"
+    )
+
+
+class CostCenterEdit(_Body):
+    """Body of ``POST finance/cost_centers/edit``: only the keys sent are changed."""
+
+    id: IdIn = Field(description="Id of the cost centre to edit")
+    name: str | None = Field(None, min_length=1, max_length=200, description="New name (cannot be null)")
+    code: str | None = Field(None, min_length=1, max_length=64, description="New code; null removes it")
+    description: str | None = Field(None, max_length=10_000, description="New description; null removes it")
+    deactivation_date: date | None = Field(
+        None, description="expensehub extension: new deactivation date; null reactivates the centre"
+    )
+    company_id: IdIn | None = Field(None, description="Deprecated by Factorial; accepted and ignored")
+
+
+# --- cost centre memberships --------------------------------------------------------------------
+
+
+class MembershipOut(BaseModel):
+    """An employee's share of a cost centre over a period (``finance/cost_center_memberships``)."""
+
+    id: str = Field(description="Membership id")
+    employee_id: str = Field(description="The employee")
+    cost_center_id: str = Field(description="The cost centre")
+    start_date: str = Field(description="First day (YYYY-MM-DD) of the membership")
+    percentage: float = Field(description="Share of the employee assigned to the cost centre, 0 to 1")
+    end_date: str | None = Field(None, description="Last day (YYYY-MM-DD); null while open")
+
+
+def membership_out(m: CostCenterMembership) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "employee_id": m.employee_id,
+        "cost_center_id": m.cost_center_id,
+        "start_date": format_date(m.start_date),
+        "percentage": float(m.percentage),
+        "end_date": format_date(m.end_date),
+    }
+
+
+class MembershipFilters(_Filters):
+    """Filters of ``GET finance/cost_center_memberships``."""
+
+    cost_center_id: IdIn | None = Field(None, description="Only memberships of this cost centre")
+    employee_id: IdIn | None = Field(None, description="Only memberships of this employee")
+    active_on: date | None = Field(None, description="Only memberships covering this date")
+    only_active: bool | None = Field(
+        None,
+        description="Only memberships not ended today (the default when no date filter is given); "
+        "`false` lists the whole history",
+    )
+    applying_on: date | None = Field(None, description="Only memberships applying on (covering) this date")
+    company_id: IdIn | None = Field(None, description="Only memberships of this company (yours or nothing)")
+    cost_center_ids: list[IdIn] | None = Field(
+        None, alias="cost_center_ids[]", description="Only memberships of these cost centres"
+    )
+
+
+class MembershipIn(_Body):
+    """One membership of a ``bulk_create_update`` set."""
+
+    cost_center_id: IdIn = Field(description="The cost centre (of your company, not deleted)")
+    start_date: date = Field(description="First day (YYYY-MM-DD)")
+    percentage: Decimal = Field(description="Share, greater than 0 and at most 1; the set must sum to 1")
+    id: IdIn | None = Field(
+        None, description="An existing membership of the employee to update in place instead of creating one"
+    )
+    end_date: date | None = Field(None, description="Last day (YYYY-MM-DD); omit for an open membership")
+
+
+class MembershipsBulkIn(_Body):
+    """Body of ``POST finance/cost_center_memberships/bulk_create_update``."""
+
+    employee_id: IdIn = Field(description="The employee whose memberships are replaced")
+    company_id: IdIn = Field(description="Your company's id (any other company's id is 404)")
+    memberships: list[MembershipIn] = Field(
+        max_length=500, description="The new set; percentages must sum exactly to 1"
+    )
+
+
+# --- ledger accounts ----------------------------------------------------------------------------
+
+
+class AccountOut(BaseModel):
+    """A ledger account (``finance/accounts``). Like Factorial, the response carries no currency."""
+
+    id: str = Field(description="Ledger account id")
+    legal_entity_id: str = Field(description="Legal entity the account belongs to")
+    number: str = Field(description="Account number in the chart of accounts")
+    disabled: bool = Field(description="Whether the account is disabled")
+    type: AccountType = Field(description="Account type")
+    updated_at: str = Field(description="Last update, ISO 8601 UTC with milliseconds")
+    name: str | None = Field(None, description="Name of the account")
+    external_id: str | None = Field(None, description="Id of the account in the external system")
+
+
+def account_out(a: Account) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "legal_entity_id": a.legal_entity_id,
+        "number": a.number,
+        "disabled": a.disabled,
+        "type": a.type,
+        "updated_at": format_ts(a.updated_at),
+        "name": a.name,
+        "external_id": a.external_id,
+    }
+
+
+class AccountFilters(_Filters):
+    """Filters of ``GET finance/accounts``."""
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these account ids")
+    legal_entity_ids: list[IdIn] | None = Field(
+        None, alias="legal_entity_ids[]", description="Only accounts of these legal entities"
+    )
+    types: list[AccountType] | None = Field(None, alias="types[]", description="Only accounts of these types")
+    number: str | None = Field(None, description="Only accounts with exactly this number")
+    updated_from: date | None = Field(None, description="Only accounts updated on or after this date (UTC)")
+
+
+class AccountCreate(_Body):
+    """Body of ``POST finance/accounts``."""
+
+    number: str = Field(min_length=1, max_length=40, description="Account number")
+    type: AccountType = Field(description="Account type")
+    currency: str = Field(
+        min_length=1, max_length=8, description="ISO 4217 currency code (kept, not returned)"
+    )
+    legal_entity_id: IdIn = Field(description="Legal entity of your company")
+    name: str | None = Field(None, max_length=200, description="Name of the account")
+    external_id: str | None = Field(
+        None, min_length=1, max_length=120, description="Id in the external system; unique in the company"
+    )
+
+
+class AccountUpdate(_Body):
+    """Body of ``PUT finance/accounts/{id}``: only the keys sent are changed."""
+
+    id: IdIn | None = Field(None, description="Repeats the path id (Factorial marks it required); must match")
+    name: str | None = Field(None, max_length=200, description="New name; null removes it")
+    number: str | None = Field(None, min_length=1, max_length=40, description="New number")
+    type: AccountType | None = Field(None, description="New type")
+    currency: str | None = Field(None, min_length=1, max_length=8, description="New ISO 4217 currency")
+    legal_entity_id: IdIn | None = Field(None, description="Move to another legal entity of your company")
+    external_id: str | None = Field(
+        None, min_length=1, max_length=120, description="New external id; null removes it"
+    )
+
+
+# --- ledger account resources -------------------------------------------------------------------
+
+
+class LedgerAccountResourceOut(BaseModel):
+    """Maps a domain object to a ledger account (``finance/ledger_account_resources``)."""
+
+    id: str = Field(description="Ledger account resource id")
+    resource_type: ResourceType = Field(
+        description="Kind of object mapped; expense categories are `customcategory`"
+    )
+    resource_id: str = Field(description="Id of the object mapped (a category id for `customcategory`)")
+    account_id: str = Field(description="Ledger account the object posts to")
+    updated_at: str = Field(description="Last update, ISO 8601 UTC with milliseconds")
+    balance_type: BalanceType | None = Field(None, description="`credit` or `debit`")
+    external_id: str | None = Field(None, description="Id in the external system")
+    legal_entity_id: str | None = Field(None, description="Legal entity of the mapping")
+
+
+def ledger_account_resource_out(r: LedgerAccountResource) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "resource_type": r.resource_type,
+        "resource_id": r.resource_id,
+        "account_id": r.account_id,
+        "updated_at": format_ts(r.updated_at),
+        "balance_type": r.balance_type,
+        "external_id": r.external_id,
+        "legal_entity_id": r.legal_entity_id,
+    }
+
+
+class LedgerAccountResourceFilters(_Filters):
+    """Filters of ``GET finance/ledger_account_resources``."""
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these mapping ids")
+    resource_ids: list[IdIn] | None = Field(
+        None, alias="resource_ids[]", description="Only mappings of these objects"
+    )
+    resource_type: ResourceType | None = Field(None, description="Only mappings of this kind of object")
+    legal_entity_ids: list[IdIn] | None = Field(
+        None, alias="legal_entity_ids[]", description="Only mappings of these legal entities"
+    )
+    updated_from: date | None = Field(None, description="Only mappings updated on or after this date (UTC)")
+    finance_account_ids: list[IdIn] | None = Field(
+        None, alias="finance_account_ids[]", description="Only mappings to these ledger accounts"
+    )
+
+
+class LedgerAccountResourceUpsert(_Body):
+    """Body of ``POST finance/ledger_account_resources/upsert``."""
+
+    legal_entity_id: IdIn = Field(description="Legal entity of your company")
+    resource_type: ResourceType = Field(description="Kind of object mapped")
+    id: IdIn | None = Field(
+        None, description="Update this mapping (else the key legal entity + type + resource)"
+    )
+    resource_id: IdIn | None = Field(None, description="Object mapped; required when creating")
+    account_id: IdIn | None = Field(
+        None, description="Ledger account of your company, in the same legal entity"
+    )
+    name: str | None = Field(
+        None,
+        max_length=200,
+        description="Name for the account created from `number` when `account_id` is absent",
+    )
+    number: str | None = Field(
+        None,
+        min_length=1,
+        max_length=40,
+        description="Without `account_id`: the account with this number in the legal entity, created "
+        "(type `expense`) when none exists",
+    )
+    external_id: str | None = Field(
+        None, max_length=120, description="Id of the mapping in the external system"
+    )
+    balance_type: BalanceType | None = Field(None, description="`credit` or `debit`")
+    operation_type: OperationType | None = Field(
+        None, description="`purchase` or `sale` (stored, not returned)"
+    )

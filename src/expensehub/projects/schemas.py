@@ -1,0 +1,136 @@
+"""Wire shapes of ``project_management/projects``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from expensehub.kit.clock import format_date
+from expensehub.kit.ids import IdIn
+from expensehub.kit.money import MAX_MINOR_UNITS
+from expensehub.models import Project
+
+ProjectStatus = Literal["active", "closed", "draft", "processing"]
+EmployeesAssignment = Literal["manual", "company"]
+
+
+class ProjectOut(BaseModel):
+    """A project expenses are booked to (``project_management/projects``)."""
+
+    id: str = Field(description="Project id")
+    name: str = Field(description="Name of the project")
+    status: ProjectStatus = Field(description="Lifecycle status: `active`, `closed`, `draft` or `processing`")
+    employees_assignment: EmployeesAssignment = Field(
+        description="`manual` (hand-picked members) or `company` (everyone in the company)"
+    )
+    is_billable: bool = Field(description="Whether the project's costs can be billed to a client")
+    legal_entity_id: str = Field(
+        description="Legal entity of the project; its currency is the costs' currency"
+    )
+    code: str | None = Field(None, description="Code, unique in the company")
+    description: str | None = Field(None, description="Description")
+    start_date: str | None = Field(None, description="Start date (YYYY-MM-DD)")
+    due_date: str | None = Field(None, description="Due date (YYYY-MM-DD)")
+    inputed_minutes: int | None = Field(
+        None, description="Minutes tracked on the project; 0 unless `include_inputed_minutes=true`"
+    )
+    client_id: str | None = Field(None, description="Client of the project (a finance/contacts id)")
+    fixed_cost_cents: int | None = Field(None, description="Fixed costs, minor units of the entity currency")
+    labor_cost_cents: int | None = Field(
+        None, description="Labor costs (no time tracking here: 0); 0 unless `include_costs=true`"
+    )
+    spending_cost_cents: int | None = Field(
+        None,
+        description="Approved or paid expenses booked to the project, in the entity currency; 0 "
+        "unless `include_costs=true`",
+    )
+    total_cost_cents: int | None = Field(
+        None, description="Fixed + labor + spending; 0 unless `include_costs=true`"
+    )
+
+
+def project_out(p: Project, *, minutes: int, spending: int | None) -> dict[str, Any]:
+    """``spending`` is None when costs were not asked for: the computed costs are then 0, like Factorial."""
+    fixed = p.fixed_cost_cents
+    return {
+        "id": p.id,
+        "name": p.name,
+        "status": p.status,
+        "employees_assignment": p.employees_assignment,
+        "is_billable": p.is_billable,
+        "legal_entity_id": p.legal_entity_id,
+        "code": p.code,
+        "description": p.description,
+        "start_date": format_date(p.start_date),
+        "due_date": format_date(p.due_date),
+        "inputed_minutes": minutes,
+        "client_id": p.client_id,
+        "fixed_cost_cents": fixed,
+        "labor_cost_cents": 0,
+        "spending_cost_cents": spending or 0,
+        "total_cost_cents": 0 if spending is None else (fixed or 0) + spending,
+    }
+
+
+class ProjectFilters(BaseModel):
+    """Filters of ``GET project_management/projects``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these project ids")
+    name: str | None = Field(
+        None, description="Deprecated by Factorial: case-insensitive text found in the name"
+    )
+    name_or_code: str | None = Field(None, description="Case-insensitive text found in the name or the code")
+    include_inputed_minutes: bool | None = Field(
+        None, description="Return the tracked minutes (else 0). Required in Factorial's spec; optional here"
+    )
+    include_costs: bool | None = Field(None, description="Compute labor, spending and total costs (else 0)")
+    updated_after: date | None = Field(
+        None, description="Only projects created or updated on or after this date"
+    )
+    legal_entity_id: IdIn | None = Field(None, description="Only projects of this legal entity")
+    client_ids: list[IdIn] | None = Field(
+        None, alias="client_ids[]", description="Only projects of these clients"
+    )
+    no_clients: bool | None = Field(None, description="`true`: only projects without a client")
+    total_currency: str | None = Field(
+        None, description="Only projects whose costs are in this ISO 4217 currency (their legal entity's)"
+    )
+
+
+class ProjectComputed(BaseModel):
+    """Query flags of ``GET project_management/projects/{id}`` (an expensehub extension)."""
+
+    include_inputed_minutes: bool | None = Field(
+        None, description="Return the tracked minutes (else 0, like the list without this flag)"
+    )
+    include_costs: bool | None = Field(None, description="Compute labor, spending and total costs (else 0)")
+
+
+class ProjectCreate(BaseModel):
+    """Body of ``POST project_management/projects``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(min_length=1, max_length=200, description="Name of the project")
+    code: str | None = Field(None, min_length=1, max_length=64, description="Code, unique in the company")
+    description: str | None = Field(None, max_length=10_000, description="Description")
+    start_date: date | None = Field(None, description="Start date (YYYY-MM-DD)")
+    due_date: date | None = Field(None, description="Due date (YYYY-MM-DD), on or after the start date")
+    status: Literal["active", "closed"] | None = Field(None, description="`active` (default) or `closed`")
+    employees_assignment: EmployeesAssignment | None = Field(
+        None, description="`manual` (default) or `company`"
+    )
+    is_billable: bool | None = Field(
+        None, description="Whether costs can be billed to a client (default false)"
+    )
+    legal_entity_id: IdIn | None = Field(
+        None, description="Legal entity of your company (default: the company's first legal entity)"
+    )
+    fixed_cost_cents: int | None = Field(
+        None, ge=0, le=MAX_MINOR_UNITS, description="Fixed cost in minor units of the entity currency"
+    )
+    client_id: IdIn | None = Field(None, description="Client (a finance/contacts id)")
