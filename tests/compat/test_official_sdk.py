@@ -36,9 +36,34 @@ RESOURCES = [
 EXTENSIONS = {"duplicate_of_id", "is_possible_duplicate"}
 
 
-def raw_all(server: LiveServer, path: str) -> list[dict[str, Any]]:
+def sdk_filters(resource: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """SDK keyword arguments a list needs, and the same filters as raw query parameters.
+
+    The SDK makes the three category enums mandatory (the spec marks them required).
+    """
+    if resource != "categories":
+        return {}, {}
+    from factorial_api_client.generated.models import (
+        get_api_20261001_resources_finance_categories_category_level as level,
+    )
+    from factorial_api_client.generated.models import (
+        get_api_20261001_resources_finance_categories_statuses as statuses,
+    )
+    from factorial_api_client.generated.models import (
+        get_api_20261001_resources_finance_categories_type as kind,
+    )
+
+    kwargs = {
+        "category_level": level.GetApi20261001ResourcesFinanceCategoriesCategoryLevel.ALL,
+        "type_": kind.GetApi20261001ResourcesFinanceCategoriesType.ALL,
+        "statuses": statuses.GetApi20261001ResourcesFinanceCategoriesStatuses.ENABLED,
+    }
+    return kwargs, {"category_level": "all", "type": "all", "statuses[]": "enabled"}
+
+
+def raw_all(server: LiveServer, path: str, query: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"limit": 100}
+    params: dict[str, Any] = {**(query or {}), "limit": 100}
     with httpx.Client(base_url=server.base_url, headers={"x-api-key": server.api_key}) as http:
         while True:
             body = http.get(f"/api/2026-10-01/resources/{path}", params=params).json()
@@ -58,8 +83,9 @@ def test_lists_every_page_and_parses(
     client: FactorialClient, live_server: LiveServer, namespace: str, resource: str, has_get: bool
 ) -> None:
     endpoint = getattr(getattr(client, namespace), resource)
-    parsed = endpoint.all(limit=40)
-    raw = raw_all(live_server, f"{namespace}/{resource}")
+    kwargs, query = sdk_filters(resource)
+    parsed = endpoint.all(limit=40, **kwargs)
+    raw = raw_all(live_server, f"{namespace}/{resource}", query)
     assert raw, f"the demo company has no {namespace}/{resource}"
     assert len(parsed) == len(raw)
     ids = [item.to_dict().get("id") for item in parsed]

@@ -133,3 +133,31 @@ def test_render_versions() -> None:
         "approved": True,
     }
     assert VERSIONS["2026-04-01"].render(obj) == obj
+
+
+def test_private_keys_never_reach_the_wire() -> None:
+    obj = {"id": 3, "label": "Meals", "_company_id": 9, "_created_at": "2026-01-01T00:00:00.000Z"}
+    assert VERSIONS["2026-10-01"].render(obj, "finance/categories") == {"id": "3", "label": "Meals"}
+
+
+def test_categories_in_2026_04_carry_the_old_shape() -> None:
+    obj = {"id": 3, "label": "Meals", "_company_id": 9, "_created_at": "t0", "_updated_at": "t1"}
+    old = VERSIONS["2026-04-01"].render(obj, "finance/categories")
+    assert old == {
+        "id": 3,
+        "label": "Meals",
+        "name": "Meals",
+        "company_id": 9,
+        "created_at": "t0",
+        "updated_at": "t1",
+    }
+
+
+def test_project_objects_wrapped_only_in_2026_04() -> None:
+    obj = {"id": 5, "name": "Apollo"}
+    assert VERSIONS["2026-04-01"].render_one(obj, "project_management/projects") == {"data": obj}
+    assert VERSIONS["2026-10-01"].render_one(obj, "project_management/projects") == {
+        "id": "5",
+        "name": "Apollo",
+    }
+    assert VERSIONS["2026-04-01"].render_one(obj, "expenses/expenses") == obj

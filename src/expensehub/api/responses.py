@@ -42,4 +42,4 @@ def object_response(
     version: ApiVersion, resource: str, obj: dict[str, Any] | list[dict[str, Any]], status_code: int = 200
 ) -> Response:
     """A bare object (GET one, create, update, action) or a bare array (bulk actions)."""
-    return json_response(version.render(obj, resource), status_code)
+    return json_response(version.render_one(obj, resource), status_code)

@@ -42,6 +42,11 @@ def _ids_to_str(value: Any) -> Any:
     return value
 
 
+def _strip_private(obj: dict[str, Any]) -> dict[str, Any]:
+    """Drop ``_``-prefixed keys: values routers pass along only for version transforms."""
+    return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
 def _stringify(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {
@@ -62,16 +67,28 @@ class ApiVersion:
     query_aliases: dict[str, dict[str, str]] = field(default_factory=dict)
     # resource key -> transforms applied, in order, to every rendered object of that resource
     transforms: dict[str, tuple[Transform, ...]] = field(default_factory=dict)
+    # resources whose single-object responses are wrapped as {"data": {...}} in this version
+    wrap_single: frozenset[str] = frozenset()
 
     def render(self, obj: Any, resource: str | None = None) -> Any:
-        """The current-shape ``obj`` (a dict or a list of dicts) in this version."""
-        if resource is not None and resource in self.transforms:
-            fns = self.transforms[resource]
-            if isinstance(obj, list):
-                obj = [_apply(fns, o) for o in obj]
-            elif isinstance(obj, dict):
-                obj = _apply(fns, obj)
+        """The current-shape ``obj`` (a dict or a list of dicts) in this version.
+
+        Keys starting with ``_`` are private: transforms may read them; they never reach the wire.
+        """
+        fns = self.transforms.get(resource, ()) if resource is not None else ()
+        fns = (*fns, _strip_private)
+        if isinstance(obj, list):
+            obj = [_apply(fns, o) if isinstance(o, dict) else o for o in obj]
+        elif isinstance(obj, dict):
+            obj = _apply(fns, obj)
         return _stringify(obj) if self.string_ids else obj
+
+    def render_one(self, obj: Any, resource: str) -> Any:
+        """A single object (GET one, create, update, action) in this version's envelope."""
+        rendered = self.render(obj, resource)
+        if resource in self.wrap_single and isinstance(rendered, dict):
+            return {"data": rendered}
+        return rendered
 
     def current_query_key(self, resource: str, key: str) -> str:
         """The current name of a query key sent in this version."""
@@ -91,6 +108,17 @@ def _drop(*keys: str) -> Transform:
     return transform
 
 
+def _category_2026_04(obj: dict[str, Any]) -> dict[str, Any]:
+    """Before 2026-07-01 a category was ``{id, name, company_id, created_at, updated_at}``."""
+    return {
+        **obj,
+        "name": obj.get("label"),
+        "company_id": obj.get("_company_id"),
+        "created_at": obj.get("_created_at"),
+        "updated_at": obj.get("_updated_at"),
+    }
+
+
 CURRENT = "2026-10-01"
 
 VERSIONS: dict[str, ApiVersion] = {
@@ -104,7 +132,10 @@ VERSIONS: dict[str, ApiVersion] = {
             transforms={
                 # Added after 2026-04-01 (2026-07-01 or 2026-10-01): the mileage rate unit.
                 "expenses/mileages": (_drop("rate_measurement_unit"),),
+                "finance/categories": (_category_2026_04,),
             },
+            # Project-management objects came wrapped in {"data": ...} when read one at a time.
+            wrap_single=frozenset({"project_management/projects"}),
         ),
     )
 }
