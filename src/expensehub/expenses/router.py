@@ -1,7 +1,364 @@
-"""HTTP endpoints of the expenses domain."""
+"""HTTP endpoints of the expenses domain: ``expenses/*`` and ``approvals/materialized_approvals_flows``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from expensehub.api.deps import Ctx, ItemId, Paging, path_id
+from expensehub.api.openapi import doc_list, doc_one, doc_write
+from expensehub.api.responses import list_response, object_response
+from expensehub.expenses import schemas, service
 
 router = APIRouter()
+
+EXPENSABLES = "expenses/expensables"
+EXPENSES = "expenses/expenses"
+MILEAGES = "expenses/mileages"
+PER_DIEMS = "expenses/per_diems"
+FLOWS = "approvals/materialized_approvals_flows"
+
+TAG = "expenses"
+EXT = "expenses (extension)"
+EXTENSION = "**expensehub extension** (Factorial has no such endpoint). "
+
+
+def _actor(ctx: Ctx) -> service.Actor:
+    return service.Actor(access_id=ctx.principal.access_id, employee_id=ctx.principal.employee_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# expenses/expensables
+# --------------------------------------------------------------------------------------------------
+
+
+@router.get(
+    f"/{EXPENSABLES}",
+    tags=[TAG],
+    summary="List expensables",
+    description="The company's claims of every kind (expenses, mileages, per diems), in ascending id order. "
+    "`from`/`to` filter `effective_on`, both inclusive, and only when both are given (a lone bound is "
+    "ignored). `employee_ids[]` and `reporter_ids[]` are OR'ed when both are given. An unknown "
+    "`creation_type[]` value gives an empty list. `by_resources[]` and `include_attachments` are accepted "
+    "and ignored.",
+    responses=doc_list(schemas.ExpensableOut),
+)
+def list_expensables(ctx: Ctx, paging: Paging, f: Annotated[schemas.ExpensableFilters, Query()]) -> Response:
+    page, items = service.list_expensables(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
+    return list_response(ctx.version, EXPENSABLES, page, items)
+
+
+@router.get(
+    f"/{EXPENSABLES}/{{id}}",
+    tags=[TAG],
+    summary="Get an expensable",
+    description="One claim header of the company.",
+    responses=doc_one(schemas.ExpensableOut),
+)
+def get_expensable(ctx: Ctx, id: ItemId) -> Response:
+    item = service.get_expensable(ctx.session, company_id=ctx.company_id, expensable_id=path_id(id))
+    return object_response(ctx.version, EXPENSABLES, item)
+
+
+@router.post(
+    f"/{EXPENSABLES}/bulk_set_to_paid",
+    tags=[TAG],
+    summary="Mark expensables as paid",
+    description="Marks 1 to 100 expensables as paid (status `paid`, `paid_at` now) and returns them as a "
+    "JSON array. All or nothing: an id that is not the company's gives 404 naming it; an item that is not "
+    "`approved`, `in_payroll` or `sent_to_pay` gives 409 `invalid_status_transition`; nothing changes then.",
+    responses=doc_write(list[schemas.ExpensableOut], description="The paid expensables"),
+)
+def bulk_set_to_paid(ctx: Ctx, body: schemas.IdsBody) -> Response:
+    items = service.bulk_set_to_paid(ctx.session, company_id=ctx.company_id, ids=body.ids)
+    return object_response(ctx.version, EXPENSABLES, items)
+
+
+@router.post(
+    f"/{EXPENSABLES}/update_reimbursable_amount",
+    tags=[TAG],
+    summary="Change the reimbursable amount",
+    description="Sets what is owed to the employee on a reimbursable expense: 0 to the expense amount "
+    "(else 422 `invalid_reimbursable_amount`). Mileages, per diems and not-reimbursable expenses get 409 "
+    "`reimbursable_amount_not_supported`; a paid claim gets 409 `already_paid`.",
+    responses=doc_write(schemas.ExpensableOut),
+)
+def update_reimbursable_amount(ctx: Ctx, body: schemas.ReimbursableAmountBody) -> Response:
+    item = service.update_reimbursable_amount(
+        ctx.session,
+        company_id=ctx.company_id,
+        expensable_id=body.id,
+        reimbursable_amount=body.reimbursable_amount,
+    )
+    return object_response(ctx.version, EXPENSABLES, item)
+
+
+@router.post(
+    f"/{EXPENSABLES}/submit",
+    tags=[EXT],
+    summary="Submit expensables for approval",
+    description=EXTENSION + "Moves 1 to 100 claims from `draft` or `changes_requested` to `pending`, sets "
+    "`review_request_at`, and opens an approval flow per claim (approver: the owner's manager, else the "
+    "company). All or nothing: 404 naming an unknown id, 409 `invalid_status_transition` for a claim in "
+    "another status. Returns the expensables as a JSON array.",
+    responses=doc_write(list[schemas.ExpensableOut], description="The submitted expensables"),
+)
+def submit(ctx: Ctx, body: schemas.IdsBody) -> Response:
+    items = service.submit(ctx.session, company_id=ctx.company_id, ids=body.ids, actor=_actor(ctx))
+    return object_response(ctx.version, EXPENSABLES, items)
+
+
+@router.post(
+    f"/{EXPENSABLES}/request_changes",
+    tags=[EXT],
+    summary="Send a claim back for changes",
+    description=EXTENSION + "Moves a `pending` claim to `changes_requested` (its approval flow too, with the "
+    "reason); the owner can then edit and submit it again. 409 `invalid_status_transition` otherwise.",
+    responses=doc_write(schemas.ExpensableOut),
+)
+def request_changes(ctx: Ctx, body: schemas.RequestChangesBody) -> Response:
+    item = service.request_changes(
+        ctx.session, company_id=ctx.company_id, expensable_id=body.id, reason=body.reason
+    )
+    return object_response(ctx.version, EXPENSABLES, item)
+
+
+@router.delete(
+    f"/{EXPENSABLES}/{{id}}",
+    tags=[EXT],
+    summary="Delete a draft",
+    description=EXTENSION + "Deletes a `draft` claim and its detail; returns it as it was. 409 "
+    "`invalid_status_transition` once submitted.",
+    responses=doc_write(schemas.ExpensableOut),
+)
+def delete_expensable(ctx: Ctx, id: ItemId) -> Response:
+    item = service.delete_expensable(ctx.session, company_id=ctx.company_id, expensable_id=path_id(id))
+    return object_response(ctx.version, EXPENSABLES, item)
+
+
+# --------------------------------------------------------------------------------------------------
+# expenses/expenses
+# --------------------------------------------------------------------------------------------------
+
+
+@router.get(
+    f"/{EXPENSES}",
+    tags=[TAG],
+    summary="List expenses",
+    description="Receipt-backed expenses, in ascending id order. `from` is inclusive and `to` exclusive on "
+    "`effective_on`; both are needed (a lone bound is ignored). `include_attachments` has no effect yet.",
+    responses=doc_list(schemas.ExpenseOut),
+)
+def list_expenses(ctx: Ctx, paging: Paging, f: Annotated[schemas.ExpenseFilters, Query()]) -> Response:
+    page, items = service.list_expenses(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
+    return list_response(ctx.version, EXPENSES, page, items)
+
+
+@router.get(
+    f"/{EXPENSES}/{{id}}",
+    tags=[TAG],
+    summary="Get an expense",
+    description="One expense of the company.",
+    responses=doc_one(schemas.ExpenseOut),
+)
+def get_expense(ctx: Ctx, id: ItemId) -> Response:
+    item = service.get_expense(ctx.session, company_id=ctx.company_id, expense_id=path_id(id))
+    return object_response(ctx.version, EXPENSES, item)
+
+
+@router.post(
+    f"/{EXPENSES}",
+    status_code=201,
+    tags=[EXT],
+    summary="Create an expense",
+    description=EXTENSION + "Creates a draft expense (its expensable header and the expense detail) and "
+    "returns the expense. Referenced ids of another company give 404 and nothing is stored. An expense "
+    "matching an earlier one (same employee, date, amount, currency and merchant) is stored with "
+    "`duplicate_of_id` set.",
+    responses=doc_write(schemas.ExpenseOut, 201, "The new expense"),
+)
+def create_expense(ctx: Ctx, body: schemas.ExpenseCreate) -> Response:
+    item = service.create_expense(ctx.session, company_id=ctx.company_id, body=body)
+    return object_response(ctx.version, EXPENSES, item, 201)
+
+
+@router.put(
+    f"/{EXPENSES}/{{id}}",
+    tags=[EXT],
+    summary="Update an expense",
+    description=EXTENSION + "Partial update: only the keys sent change (`null` clears an optional field). "
+    "Allowed in `draft` and `changes_requested`; 409 `invalid_status_transition` otherwise.",
+    responses=doc_write(schemas.ExpenseOut),
+)
+def update_expense(ctx: Ctx, id: ItemId, body: schemas.ExpenseUpdate) -> Response:
+    item = service.update_expense(ctx.session, company_id=ctx.company_id, expense_id=path_id(id), body=body)
+    return object_response(ctx.version, EXPENSES, item)
+
+
+# --------------------------------------------------------------------------------------------------
+# expenses/mileages
+# --------------------------------------------------------------------------------------------------
+
+
+@router.get(
+    f"/{MILEAGES}",
+    tags=[TAG],
+    summary="List mileages",
+    description="Mileage claims, in ascending id order. Same filters as expenses: `from` inclusive, `to` "
+    "exclusive, both needed. Card, card payment, authorisation and dispute filters never match a mileage.",
+    responses=doc_list(schemas.MileageOut),
+)
+def list_mileages(ctx: Ctx, paging: Paging, f: Annotated[schemas.ExpenseFilters, Query()]) -> Response:
+    page, items = service.list_mileages(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
+    return list_response(ctx.version, MILEAGES, page, items)
+
+
+@router.get(
+    f"/{MILEAGES}/{{id}}",
+    tags=[TAG],
+    summary="Get a mileage",
+    description="One mileage claim of the company.",
+    responses=doc_one(schemas.MileageOut),
+)
+def get_mileage(ctx: Ctx, id: ItemId) -> Response:
+    item = service.get_mileage(ctx.session, company_id=ctx.company_id, mileage_id=path_id(id))
+    return object_response(ctx.version, MILEAGES, item)
+
+
+@router.post(
+    f"/{MILEAGES}",
+    status_code=201,
+    tags=[EXT],
+    summary="Create a mileage claim",
+    description=EXTENSION + "Creates a draft mileage claim. Without `amount`, it is computed as "
+    "round_half_even(mileage converted to `rate_measurement_unit` x rate x 2 if round trip), 1 mi = "
+    "1.609344 km. `currency` defaults to the legal entity's.",
+    responses=doc_write(schemas.MileageOut, 201, "The new mileage claim"),
+)
+def create_mileage(ctx: Ctx, body: schemas.MileageCreate) -> Response:
+    item = service.create_mileage(ctx.session, company_id=ctx.company_id, body=body)
+    return object_response(ctx.version, MILEAGES, item, 201)
+
+
+@router.put(
+    f"/{MILEAGES}/{{id}}",
+    tags=[EXT],
+    summary="Update a mileage claim",
+    description=EXTENSION + "Partial update in `draft` or `changes_requested` (409 otherwise). The amount is "
+    "recomputed when distance, units, rate or round trip change and no `amount` is sent.",
+    responses=doc_write(schemas.MileageOut),
+)
+def update_mileage(ctx: Ctx, id: ItemId, body: schemas.MileageUpdate) -> Response:
+    item = service.update_mileage(ctx.session, company_id=ctx.company_id, mileage_id=path_id(id), body=body)
+    return object_response(ctx.version, MILEAGES, item)
+
+
+# --------------------------------------------------------------------------------------------------
+# expenses/per_diems
+# --------------------------------------------------------------------------------------------------
+
+
+@router.get(
+    f"/{PER_DIEMS}",
+    tags=[TAG],
+    summary="List per diems",
+    description="Per diem claims, in ascending id order. `rates` is always empty: rate configurations are "
+    "not modelled yet.",
+    responses=doc_list(schemas.PerDiemOut),
+)
+def list_per_diems(ctx: Ctx, paging: Paging, f: Annotated[schemas.PerDiemFilters, Query()]) -> Response:
+    page, items = service.list_per_diems(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
+    return list_response(ctx.version, PER_DIEMS, page, items)
+
+
+@router.get(
+    f"/{PER_DIEMS}/{{id}}",
+    tags=[TAG],
+    summary="Get a per diem",
+    description="One per diem claim of the company.",
+    responses=doc_one(schemas.PerDiemOut),
+)
+def get_per_diem(ctx: Ctx, id: ItemId) -> Response:
+    item = service.get_per_diem(ctx.session, company_id=ctx.company_id, per_diem_id=path_id(id))
+    return object_response(ctx.version, PER_DIEMS, item)
+
+
+@router.post(
+    f"/{PER_DIEMS}",
+    status_code=201,
+    tags=[EXT],
+    summary="Create a per diem claim",
+    description=EXTENSION + "Creates a draft per diem claim. `effective_on` defaults to `start_date` and "
+    "`currency` to the legal entity's; `end_date` must not precede `start_date`.",
+    responses=doc_write(schemas.PerDiemOut, 201, "The new per diem claim"),
+)
+def create_per_diem(ctx: Ctx, body: schemas.PerDiemCreate) -> Response:
+    item = service.create_per_diem(ctx.session, company_id=ctx.company_id, body=body)
+    return object_response(ctx.version, PER_DIEMS, item, 201)
+
+
+@router.put(
+    f"/{PER_DIEMS}/{{id}}",
+    tags=[EXT],
+    summary="Update a per diem claim",
+    description=EXTENSION + "Partial update in `draft` or `changes_requested` (409 otherwise).",
+    responses=doc_write(schemas.PerDiemOut),
+)
+def update_per_diem(ctx: Ctx, id: ItemId, body: schemas.PerDiemUpdate) -> Response:
+    item = service.update_per_diem(ctx.session, company_id=ctx.company_id, per_diem_id=path_id(id), body=body)
+    return object_response(ctx.version, PER_DIEMS, item)
+
+
+# --------------------------------------------------------------------------------------------------
+# approvals/materialized_approvals_flows
+# --------------------------------------------------------------------------------------------------
+
+_APPROVAL_NOTE = (
+    " `resource_type` must be `Expenses::Expensable` (also accepted: `expenses/expensable`, "
+    "`expensable`); anything else is 422. The claim must be `pending` (409 `invalid_status_transition` "
+    "otherwise). Returns the approval flow."
+)
+
+
+@router.post(
+    f"/{FLOWS}/approve_resource",
+    tags=["approvals"],
+    summary="Approve a claim",
+    description="Approves the pending step of the claim's approval flow: the claim becomes `approved`."
+    + _APPROVAL_NOTE,
+    responses=doc_write(schemas.ApprovalFlowOut),
+)
+def approve_resource(ctx: Ctx, body: schemas.ApprovalActionBody) -> Response:
+    flow = service.decide_resource(
+        ctx.session,
+        company_id=ctx.company_id,
+        resource_type=body.resource_type,
+        resource_id=body.resource_id,
+        decision="approve",
+        reason=body.reason,
+        api_base=f"/api/{ctx.version.name}/resources",
+    )
+    return object_response(ctx.version, FLOWS, flow)
+
+
+@router.post(
+    f"/{FLOWS}/reject_resource",
+    tags=["approvals"],
+    summary="Reject a claim",
+    description="Rejects the pending step of the claim's approval flow: the claim becomes `rejected`."
+    + _APPROVAL_NOTE,
+    responses=doc_write(schemas.ApprovalFlowOut),
+)
+def reject_resource(ctx: Ctx, body: schemas.ApprovalActionBody) -> Response:
+    flow = service.decide_resource(
+        ctx.session,
+        company_id=ctx.company_id,
+        resource_type=body.resource_type,
+        resource_id=body.resource_id,
+        decision="reject",
+        reason=body.reason,
+        api_base=f"/api/{ctx.version.name}/resources",
+    )
+    return object_response(ctx.version, FLOWS, flow)

@@ -100,12 +100,17 @@ def transition(status: str, action: str, *, subject: str = "the claim") -> str:
 Bound = date | datetime
 
 
+def _next_day(day: date) -> date:
+    """The following date; ``date.max`` stays put (nothing is stored that late)."""
+    return day if day == date.max else day + timedelta(days=1)
+
+
 def _ceil_date(value: Bound) -> date:
     """The first date whose midnight (UTC) is at or after ``value``."""
     if isinstance(value, datetime):
         utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
         day = utc.date()
-        return day if utc.timetz() == time(0, tzinfo=UTC) else day + timedelta(days=1)
+        return day if utc.timetz() == time(0, tzinfo=UTC) else _next_day(day)
     return value
 
 
@@ -117,7 +122,9 @@ def _floor_date(value: Bound) -> date:
     return value
 
 
-def date_window(lower: Bound | None, upper: Bound | None, *, upper_inclusive: bool) -> tuple[date, date] | None:
+def date_window(
+    lower: Bound | None, upper: Bound | None, *, upper_inclusive: bool
+) -> tuple[date, date] | None:
     """``(first date included, first date excluded)`` for a from/to filter on a date column.
 
     A date is compared as its midnight UTC (the way ``effective_on`` is emitted as a timestamp). Each
@@ -127,7 +134,7 @@ def date_window(lower: Bound | None, upper: Bound | None, *, upper_inclusive: bo
     if lower is None or upper is None:
         return None
     first = _ceil_date(lower)
-    end = _floor_date(upper) + timedelta(days=1) if upper_inclusive else _ceil_date(upper)
+    end = _next_day(_floor_date(upper)) if upper_inclusive else _ceil_date(upper)
     return first, end
 
 

@@ -1,0 +1,958 @@
+"""Wire shapes of expensables, expenses, mileages, per diems and approval flows; filters; write bodies.
+
+The ``*Out`` models document responses in OpenAPI; responses themselves are built by the ``*_out``
+functions as plain dicts (ids as integers; the version registry renders them). Nested objects with no
+value (``category``, ``card``) are omitted, never ``null``: the official SDK cannot parse a null object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    field_validator,
+)
+
+from expensehub.expenses.rules import Status
+from expensehub.kit.clock import format_date, format_date_as_ts, format_ts
+from expensehub.kit.ids import IdIn
+from expensehub.kit.money import MAX_MINOR_UNITS, is_currency
+from expensehub.models import (
+    ApprovalFlow,
+    ApprovalFlowApprover,
+    Category,
+    Expensable,
+    Expense,
+    ExpenseTax,
+    Mileage,
+    PerDiem,
+)
+
+Payment = Literal["reimbursable", "not_reimbursable"]
+CreationType = Literal["manual", "automatic"]
+DistanceUnit = Literal["km", "mi"]
+
+# --------------------------------------------------------------------------------------------------
+# Related rows loaded once per page (never per item)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Related:
+    """What a page of claims needs besides its header/detail rows, loaded with one IN query each."""
+
+    cost_centers: dict[int, list[int]] = field(default_factory=dict)
+    taxes: dict[int, list[ExpenseTax]] = field(default_factory=dict)
+    categories: dict[int, Category] = field(default_factory=dict)
+
+
+def _decimal_str(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _category(related: Related, category_id: int | None) -> dict[str, Any] | None:
+    if category_id is None:
+        return None
+    cat = related.categories.get(category_id)
+    if cat is None:
+        return None
+    return {"id": cat.id, "name": cat.label or cat.default_label}
+
+
+def _with_nested(obj: dict[str, Any], **nested: dict[str, Any] | None) -> dict[str, Any]:
+    for key, value in nested.items():
+        if value is not None:
+            obj[key] = value
+    return obj
+
+
+# --------------------------------------------------------------------------------------------------
+# Response shapes
+# --------------------------------------------------------------------------------------------------
+
+
+class FileOut(BaseModel):
+    """A file attached to a claim."""
+
+    id: str = Field(description="File id")
+    filename: str = Field(description="File name")
+    byte_size: int = Field(description="Size in bytes")
+    url: str | None = Field(None, description="URL of the file")
+    download_url: str | None = Field(None, description="Download URL of the file")
+    content_type: str | None = Field(None, description="MIME type")
+
+
+class TaxOut(BaseModel):
+    """A tax line of an expense."""
+
+    type: Literal["vat"] = Field(description="Tax kind; only `vat`")
+    amount: int | None = Field(None, description="Tax amount in minor units of the expense currency")
+    percentage: float | None = Field(None, description="Tax rate as a fraction, e.g. 0.21")
+    base_amount: int | None = Field(None, description="Taxable base in minor units")
+
+
+class CategoryRefOut(BaseModel):
+    """The category of a claim."""
+
+    id: str = Field(description="Category id (finance/categories)")
+    name: str = Field(description="Category label (its custom label, else its default label)")
+
+
+class CardOut(BaseModel):
+    """The company card an expense was paid with."""
+
+    card_type: str = Field(description="Card kind, e.g. `virtual` or `physical`")
+    last4: str | None = Field(None, description="Last four digits of the card number")
+
+
+class PerDiemRateOut(BaseModel):
+    """A per diem rate configuration applied to a per diem (not modelled yet: always an empty list)."""
+
+    expenses_per_diem_id: str = Field(description="Per diem id")
+    rate_configuration_id: str = Field(description="Rate configuration id")
+    id: str | None = Field(None, description="Id of the link")
+
+
+DUPLICATE_OF_DESCRIPTION = (
+    "expensehub extension. Id of an earlier expensable of the same company that looks like the same spend "
+    "(same employee, effective_on, amount, currency and merchant: `user_merchant`, else `merchant_name`, "
+    "compared case-insensitively after trimming; a rejected earlier claim does not count). Set when the "
+    "expense is created; null otherwise"
+)
+IS_DUPLICATE_DESCRIPTION = "expensehub extension. True when `duplicate_of_id` is set"
+
+
+class ExpensableOut(BaseModel):
+    """The common header of every claim (``expenses/expensables``)."""
+
+    id: str = Field(description="Expensable id")
+    type: Literal["expense", "mileage", "perdiem"] = Field(description="Kind of claim")
+    company_id: str = Field(description="Company id")
+    employee_id: str = Field(description="Employee who spent the money (the owner)")
+    created_at: str = Field(description="Creation time, ISO 8601 UTC with milliseconds")
+    currency: str = Field(description="ISO 4217 currency of `amount`")
+    status: Status = Field(description="Status of the claim")
+    status_updated_at: str = Field(description="Time of the last status change")
+    updated_at: str = Field(description="Time of the last change")
+    cost_center_ids: list[str] = Field(description="Cost centres the claim is charged to")
+    group_id: str | None = Field(None, description="Expense report the claim was submitted in")
+    legal_entity_id: str | None = Field(None, description="Legal entity that pays the claim")
+    amount: int | None = Field(None, description="Amount in minor units of `currency`")
+    description: str | None = Field(None, description="Free-text description")
+    reporter_id: str | None = Field(None, description="Employee who reported it on the owner's behalf")
+    effective_on: str | None = Field(
+        None, description="Date of the spend, as a timestamp at midnight UTC (`2024-06-06T00:00:00.000Z`)"
+    )
+    review_request_at: str | None = Field(None, description="When it was submitted; null while a draft")
+    paid_at: str | None = Field(None, description="When it was marked paid")
+    reimbursable_amount: int | None = Field(None, description="Amount owed to the employee, minor units")
+    reimbursable_currency: str | None = Field(None, description="Currency of `reimbursable_amount`")
+    reimbursement_method: Literal["unknown", "sepa_transfer", "payroll"] | None = Field(
+        None, description="How the employee is reimbursed"
+    )
+    internal_reference: str | None = Field(None, description="Company-internal reference")
+    expense_id: str | None = Field(None, description="Expense detail id (type `expense` only)")
+    mileage_id: str | None = Field(None, description="Mileage detail id (type `mileage` only)")
+    per_diem_id: str | None = Field(None, description="Per diem detail id (type `perdiem` only)")
+    budget_id: str | None = Field(None, description="Budget the claim is booked to")
+    project_id: str | None = Field(None, description="Project the claim is booked to")
+    duplicate_of_id: str | None = Field(None, description=DUPLICATE_OF_DESCRIPTION)
+    is_possible_duplicate: bool = Field(description=IS_DUPLICATE_DESCRIPTION)
+
+
+def expensable_out(
+    x: Expensable,
+    detail_ids: tuple[int | None, int | None, int | None],
+    related: Related,
+) -> dict[str, Any]:
+    expense_id, mileage_id, per_diem_id = detail_ids
+    return {
+        "id": x.id,
+        "type": x.type,
+        "company_id": x.company_id,
+        "employee_id": x.employee_id,
+        "created_at": format_ts(x.created_at),
+        "currency": x.currency,
+        "status": x.status,
+        "status_updated_at": format_ts(x.status_updated_at),
+        "updated_at": format_ts(x.updated_at),
+        "cost_center_ids": related.cost_centers.get(x.id, []),
+        "group_id": x.group_id,
+        "legal_entity_id": x.legal_entity_id,
+        "amount": x.amount,
+        "description": x.description,
+        "reporter_id": x.reporter_id,
+        "effective_on": format_date_as_ts(x.effective_on),
+        "review_request_at": format_ts(x.review_request_at),
+        "paid_at": format_ts(x.paid_at),
+        "reimbursable_amount": x.reimbursable_amount,
+        "reimbursable_currency": x.reimbursable_currency,
+        "reimbursement_method": x.reimbursement_method,
+        "internal_reference": x.internal_reference,
+        "expense_id": expense_id,
+        "mileage_id": mileage_id,
+        "per_diem_id": per_diem_id,
+        "budget_id": x.budget_id,
+        "project_id": x.project_id,
+        "duplicate_of_id": x.duplicate_of_id,
+        "is_possible_duplicate": x.duplicate_of_id is not None,
+    }
+
+
+class ExpenseOut(BaseModel):
+    """A receipt-backed expense (``expenses/expenses``); status and payment come from its expensable."""
+
+    id: str = Field(description="Expense id")
+    company_id: str = Field(description="Company id")
+    creation_type: Literal["manual", "automatic", "travelperk"] = Field(
+        description="`manual` (entered by hand), `automatic` (raised from a card payment) or `travelperk`"
+    )
+    currency: str = Field(description="ISO 4217 currency of `amount`")
+    status: Status = Field(description="Status of the claim (its expensable's)")
+    effective_on: str = Field(description="Date of the spend (`YYYY-MM-DD`)")
+    status_updated_at: str = Field(description="Time of the last status change")
+    files: list[FileOut] = Field(description="Receipts; empty until documents are attached")
+    taxes: list[TaxOut] = Field(description="Tax lines")
+    cost_center_ids: list[str] = Field(description="Cost centres the expense is charged to")
+    employee_id: str | None = Field(None, description="Employee who spent the money")
+    card_payment_id: str | None = Field(None, description="Card payment it was raised from")
+    dispute_id: str | None = Field(None, description="Payment dispute")
+    expenses_expensable_id: str | None = Field(None, description="Id of the expensable header")
+    merchant_name: str | None = Field(None, description="Merchant read from the receipt")
+    user_merchant: str | None = Field(None, description="Merchant typed by the employee (takes precedence)")
+    merchant_tin: str | None = Field(None, description="Merchant's tax identification number")
+    category: CategoryRefOut | None = Field(None, description="Category; omitted when there is none")
+    subcategory: str | None = Field(None, description="Subcategory")
+    category_id: str | None = Field(None, description="Category id (finance/categories)")
+    reference: str | None = Field(None, description="Receipt or invoice reference")
+    amount: int | None = Field(None, description="Total in minor units of `currency`")
+    description: str | None = Field(None, description="Free-text description")
+    review_request_at: str | None = Field(None, description="When it was submitted; null while a draft")
+    external_authorization_id: str | None = Field(None, description="External card authorisation id")
+    expenses_card_id: str | None = Field(None, description="Company card it was paid with")
+    card: CardOut | None = Field(None, description="Card details; omitted when there is no card")
+    document_id: str | None = Field(None, description="Document id of the receipt (documents/documents)")
+    access_token: str | None = Field(None, description="Access token of the receipt upload; always null")
+    paid_at: str | None = Field(None, description="When it was marked paid")
+    document_number: str | None = Field(None, description="Number of the associated financial document")
+    document_type: str | None = Field(None, description="Kind of the associated document, e.g. `invoice`")
+    payment: Payment | None = Field(None, description="Whether the employee is owed the money")
+    payment_method: str | None = Field(None, description="How it was paid, e.g. `cash`")
+    exchange_rate: float | None = Field(
+        None, description="Legal-entity currency units per unit of `currency` (1 when they are the same)"
+    )
+    reimbursable_amount: int | None = Field(None, description="Amount owed to the employee, minor units")
+    reimbursable_currency: str | None = Field(None, description="Currency of `reimbursable_amount`")
+    ledger_account_id: str | None = Field(None, description="Ledger account (finance/accounts)")
+    budget_id: str | None = Field(None, description="Budget it is booked to")
+    project_id: str | None = Field(None, description="Project it is booked to")
+    duplicate_of_id: str | None = Field(None, description=DUPLICATE_OF_DESCRIPTION)
+    is_possible_duplicate: bool = Field(description=IS_DUPLICATE_DESCRIPTION)
+
+
+def tax_out(t: ExpenseTax) -> dict[str, Any]:
+    return {
+        "type": t.type,
+        "amount": t.amount,
+        "percentage": _num(t.percentage),
+        "base_amount": t.base_amount,
+    }
+
+
+def expense_out(e: Expense, x: Expensable, related: Related) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "id": e.id,
+        "company_id": e.company_id,
+        "creation_type": e.creation_type,
+        "currency": x.currency,
+        "status": x.status,
+        "effective_on": format_date(x.effective_on),
+        "status_updated_at": format_ts(x.status_updated_at),
+        "files": [],
+        "taxes": [tax_out(t) for t in related.taxes.get(e.id, [])],
+        "cost_center_ids": related.cost_centers.get(x.id, []),
+        "employee_id": x.employee_id,
+        "card_payment_id": e.card_payment_id,
+        "dispute_id": e.dispute_id,
+        "expenses_expensable_id": x.id,
+        "merchant_name": e.merchant_name,
+        "user_merchant": e.user_merchant,
+        "merchant_tin": e.merchant_tin,
+        "subcategory": x.subcategory,
+        "category_id": x.category_id,
+        "reference": e.reference,
+        "amount": x.amount,
+        "description": x.description,
+        "review_request_at": format_ts(x.review_request_at),
+        "external_authorization_id": e.external_authorization_id,
+        "expenses_card_id": e.expenses_card_id,
+        "document_id": e.document_id,
+        "access_token": None,
+        "paid_at": format_ts(x.paid_at),
+        "document_number": e.document_number,
+        "document_type": e.document_type,
+        "payment": x.payment,
+        "payment_method": e.payment_method,
+        "exchange_rate": _num(e.exchange_rate),
+        "reimbursable_amount": x.reimbursable_amount,
+        "reimbursable_currency": x.reimbursable_currency,
+        "ledger_account_id": x.ledger_account_id,
+        "budget_id": x.budget_id,
+        "project_id": x.project_id,
+        "duplicate_of_id": x.duplicate_of_id,
+        "is_possible_duplicate": x.duplicate_of_id is not None,
+    }
+    card = {"card_type": e.card_type, "last4": e.card_last4} if e.card_type else None
+    return _with_nested(obj, category=_category(related, x.category_id), card=card)
+
+
+class MileageOut(BaseModel):
+    """A mileage claim (``expenses/mileages``)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(description="Mileage id")
+    company_id: str = Field(description="Company id")
+    currency: str = Field(description="ISO 4217 currency of `amount` and `rate`")
+    status: str = Field(description="Status of the claim (its expensable's; the nine expensable statuses)")
+    files: list[FileOut] = Field(description="Attachments; empty until documents are attached")
+    payment: Payment = Field(description="Whether the employee is owed the money")
+    cost_center_ids: list[str] = Field(description="Cost centres the claim is charged to")
+    employee_id: str | None = Field(None, description="Employee who travelled")
+    expenses_expensable_id: str | None = Field(None, description="Id of the expensable header")
+    category: CategoryRefOut | None = Field(None, description="Category; omitted when there is none")
+    subcategory: str | None = Field(None, description="Subcategory")
+    category_id: str | None = Field(None, description="Category id")
+    amount: int | None = Field(None, description="Amount in minor units")
+    reimbursable_amount: int | None = Field(None, description="Amount owed to the employee, minor units")
+    reimbursable_currency: str | None = Field(None, description="Currency of `reimbursable_amount`")
+    mileage: int | None = Field(None, description="Distance travelled, in `units`")
+    units: str | None = Field(None, description="Unit of `mileage`: `km` or `mi`")
+    rate: str | None = Field(None, description="Rate per `rate_measurement_unit` in `currency`, e.g. `0.5`")
+    rate_measurement_unit: str | None = Field(
+        None,
+        description="Unit the rate is priced in; the distance is converted to it before the rate applies",
+    )
+    from_: str | None = Field(None, alias="from", description="Origin")
+    to: str | None = Field(None, description="Destination")
+    description: str | None = Field(None, description="Free-text description")
+    effective_on: str | None = Field(None, description="Travel date, as a timestamp at midnight UTC")
+    review_request_at: str | None = Field(None, description="When it was submitted")
+    paid_at: str | None = Field(None, description="When it was marked paid")
+    ledger_account_id: str | None = Field(None, description="Ledger account")
+    round_trip: bool | None = Field(None, description="Whether the trip was there and back (distance x 2)")
+    origin_longitude: str | None = Field(None, description="Origin longitude (decimal degrees)")
+    origin_latitude: str | None = Field(None, description="Origin latitude (decimal degrees)")
+    destination_longitude: str | None = Field(None, description="Destination longitude (decimal degrees)")
+    destination_latitude: str | None = Field(None, description="Destination latitude (decimal degrees)")
+    calculated_mileage: int | None = Field(None, description="Route distance in decametres or 10-milers")
+    budget_id: str | None = Field(None, description="Budget")
+    project_id: str | None = Field(None, description="Project")
+
+
+def mileage_out(m: Mileage, x: Expensable, related: Related) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "id": m.id,
+        "company_id": m.company_id,
+        "currency": x.currency,
+        "status": x.status,
+        "files": [],
+        "payment": x.payment,
+        "cost_center_ids": related.cost_centers.get(x.id, []),
+        "employee_id": x.employee_id,
+        "expenses_expensable_id": x.id,
+        "subcategory": x.subcategory,
+        "category_id": x.category_id,
+        "amount": x.amount,
+        "reimbursable_amount": x.reimbursable_amount,
+        "reimbursable_currency": x.reimbursable_currency,
+        "mileage": m.distance,
+        "units": m.units,
+        "rate": _decimal_str(m.rate),
+        "rate_measurement_unit": m.rate_measurement_unit,
+        "from": m.origin,
+        "to": m.destination,
+        "description": x.description,
+        "effective_on": format_date_as_ts(x.effective_on),
+        "review_request_at": format_ts(x.review_request_at),
+        "paid_at": format_ts(x.paid_at),
+        "ledger_account_id": x.ledger_account_id,
+        "round_trip": m.round_trip,
+        "origin_longitude": m.origin_longitude,
+        "origin_latitude": m.origin_latitude,
+        "destination_longitude": m.destination_longitude,
+        "destination_latitude": m.destination_latitude,
+        "calculated_mileage": m.calculated_mileage,
+        "budget_id": x.budget_id,
+        "project_id": x.project_id,
+    }
+    return _with_nested(obj, category=_category(related, x.category_id))
+
+
+class PerDiemOut(BaseModel):
+    """A per diem claim (``expenses/per_diems``)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(description="Per diem id")
+    company_id: str = Field(description="Company id")
+    currency: str = Field(description="ISO 4217 currency of `amount`")
+    payment: Payment = Field(description="Whether the employee is owed the money")
+    files: list[FileOut] = Field(description="Attachments; empty until documents are attached")
+    status: Status = Field(description="Status of the claim (its expensable's)")
+    cost_center_ids: list[str] = Field(description="Cost centres the claim is charged to")
+    rates: list[PerDiemRateOut] = Field(
+        description="Rate configurations applied. Per diem rate configurations are not modelled yet: "
+        "always []"
+    )
+    employee_id: str | None = Field(None, description="Employee who travelled")
+    expenses_expensable_id: str | None = Field(None, description="Id of the expensable header")
+    start_date: str | None = Field(None, description="First day of the trip (`YYYY-MM-DD`)")
+    end_date: str | None = Field(None, description="Last day of the trip (`YYYY-MM-DD`)")
+    from_: str | None = Field(None, alias="from", description="Where the trip starts")
+    to: str | None = Field(None, description="Destination")
+    trip_name: str | None = Field(None, description="Name of the trip")
+    ledger_account_id: str | None = Field(None, description="Ledger account")
+    amount: int | None = Field(None, description="Total allowance in minor units")
+    reimbursable_amount: int | None = Field(None, description="Amount owed to the employee, minor units")
+    reimbursable_currency: str | None = Field(None, description="Currency of `reimbursable_amount`")
+    paid_at: str | None = Field(None, description="When it was marked paid")
+    review_request_at: str | None = Field(None, description="When it was submitted")
+    effective_on: str | None = Field(None, description="Date of the claim, as a timestamp at midnight UTC")
+    description: str | None = Field(None, description="Free-text description")
+    category: CategoryRefOut | None = Field(None, description="Category; omitted when there is none")
+    subcategory: str | None = Field(None, description="Subcategory")
+    budget_id: str | None = Field(None, description="Budget")
+    project_id: str | None = Field(None, description="Project")
+
+
+def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "id": p.id,
+        "company_id": p.company_id,
+        "currency": x.currency,
+        "payment": x.payment,
+        "files": [],
+        "status": x.status,
+        "cost_center_ids": related.cost_centers.get(x.id, []),
+        "rates": [],
+        "employee_id": x.employee_id,
+        "expenses_expensable_id": x.id,
+        "start_date": format_date(p.start_date),
+        "end_date": format_date(p.end_date),
+        "from": p.origin,
+        "to": p.destination,
+        "trip_name": p.trip_name,
+        "ledger_account_id": x.ledger_account_id,
+        "amount": x.amount,
+        "reimbursable_amount": x.reimbursable_amount,
+        "reimbursable_currency": x.reimbursable_currency,
+        "paid_at": format_ts(x.paid_at),
+        "review_request_at": format_ts(x.review_request_at),
+        "effective_on": format_date_as_ts(x.effective_on),
+        "description": x.description,
+        "subcategory": x.subcategory,
+        "budget_id": x.budget_id,
+        "project_id": x.project_id,
+    }
+    return _with_nested(obj, category=_category(related, x.category_id))
+
+
+class ApproverOut(BaseModel):
+    """An approver of the flow's step."""
+
+    id: str = Field(description="Approver id")
+    materialized_approval_step_id: str = Field(
+        description="Step id. Flows have a single step, whose id is the flow's id"
+    )
+    approval_step_approver_id: str = Field(description="Id of the approver rule; the approver's id")
+    status: Literal[
+        "approved",
+        "changes_requested",
+        "ignored",
+        "pending",
+        "rejected",
+        "requestedinformation",
+        "stopped",
+        "waiting_changes",
+    ] = Field(description="What this approver decided")
+    updated_at: str = Field(description="Time of the approver's last change")
+    access_id: str | None = Field(None, description="Access of the approver; null when the company approves")
+    employee_id: str | None = Field(None, description="Employee approver; null when the company approves")
+    selection_criteria: str | None = Field(
+        None, description="Why this approver: `manager` (the owner's manager) or `company` (no manager)"
+    )
+
+
+class ApprovalFlowOut(BaseModel):
+    """An approval flow materialised for a claim (Factorial's ApprovalsMaterializedApprovalsFlow)."""
+
+    id: str = Field(description="Flow id")
+    author_id: str = Field(description="Access id of who submitted the claim")
+    owner_id: str = Field(description="Access id of the claim's owner (the spender)")
+    resource_type: str = Field(description="`Expenses::Expensable`")
+    resource_id: str = Field(description="Expensable id")
+    resource_url: str = Field(description="API path of the expensable")
+    status: Literal[
+        "approved", "changes_requested", "rejected", "requestedinformation", "running", "stopped"
+    ] = Field(description="State of the flow")
+    expires_at: str = Field(description="When the flow lapses (30 days after submission)")
+    approval_flow_id: str = Field(
+        description="Template flow id; flows are not templated here, so the flow's id"
+    )
+    approvers: list[ApproverOut] = Field(description="Approvers of the step")
+    email_detail_blocks: list[str] = Field(description="E-mail detail blocks; always empty")
+    author_employee_id: str | None = Field(None, description="Employee id of the author")
+    owner_employee_id: str | None = Field(None, description="Employee id of the owner")
+    final_decision_at: str | None = Field(None, description="When the flow was decided")
+    override_approver_id: str | None = Field(None, description="Overriding approver's access id; always null")
+    override_approver_employee_id: str | None = Field(None, description="Overriding approver's employee id")
+    rules_decision: str | None = Field(None, description="Automatic rules decision; always null")
+    auto_approval_description: str | None = Field(None, description="Auto-approval explanation; always null")
+    action_type: str | None = Field(None, description="Last action: `approve`, `reject` or `request_changes`")
+    reason: str | None = Field(None, description="Reason given with the last action")
+
+
+def approval_flow_out(
+    flow: ApprovalFlow, approvers: list[ApprovalFlowApprover], resource_url: str
+) -> dict[str, Any]:
+    return {
+        "id": flow.id,
+        "author_id": flow.author_access_id,
+        "owner_id": flow.owner_access_id,
+        "resource_type": flow.resource_type,
+        "resource_id": flow.resource_id,
+        "resource_url": resource_url,
+        "status": flow.status,
+        "expires_at": format_ts(flow.expires_at),
+        "approval_flow_id": flow.id,
+        "approvers": [
+            {
+                "id": a.id,
+                "materialized_approval_step_id": flow.id,
+                "approval_step_approver_id": a.id,
+                "status": a.status,
+                "updated_at": format_ts(a.updated_at),
+                "access_id": a.access_id,
+                "employee_id": a.employee_id,
+                "selection_criteria": a.selection_criteria,
+            }
+            for a in approvers
+        ],
+        "email_detail_blocks": [],
+        "author_employee_id": flow.author_employee_id,
+        "owner_employee_id": flow.owner_employee_id,
+        "final_decision_at": format_ts(flow.final_decision_at),
+        "override_approver_id": None,
+        "override_approver_employee_id": None,
+        "rules_decision": None,
+        "auto_approval_description": None,
+        "action_type": flow.action_type,
+        "reason": flow.reason,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# List filters
+# --------------------------------------------------------------------------------------------------
+
+
+def _no_nul(value: Any) -> Any:
+    """Text reaches the database as is; NUL is not storable there (PostgreSQL refuses it)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _parse_bound(value: Any) -> date | datetime:
+    """A date (`2024-01-01`) or a timestamp (`2024-01-01T00:00:00Z`; naive means UTC)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a date (YYYY-MM-DD) or an ISO 8601 timestamp")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("must be a date (YYYY-MM-DD) or an ISO 8601 timestamp") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("timestamp out of range") from None
+
+
+DateOrTs = Annotated[
+    date | datetime,
+    PlainValidator(_parse_bound),
+    WithJsonSchema({"type": "string", "description": "A date (YYYY-MM-DD) or an ISO 8601 timestamp"}),
+]
+
+
+class ExpensableFilters(BaseModel):
+    """Filters of ``GET expenses/expensables``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these expensable ids")
+    company_id: IdIn | None = Field(None, description="Only this company (another company's id: empty list)")
+    group_ids: list[IdIn] | None = Field(None, alias="group_ids[]", description="Only these expense groups")
+    by_resources: list[str] | None = Field(
+        None,
+        alias="by_resources[]",
+        description="Accepted for compatibility and ignored (Factorial leaves its structure unspecified)",
+    )
+    employee_ids: list[IdIn] | None = Field(
+        None,
+        alias="employee_ids[]",
+        description="Only these owners; OR'ed with `reporter_ids[]` when both given",
+    )
+    reporter_ids: list[IdIn] | None = Field(None, alias="reporter_ids[]", description="Only these reporters")
+    status: list[Status] | None = Field(None, alias="status[]", description="Only these statuses")
+    creation_type: list[str] | None = Field(
+        None,
+        alias="creation_type[]",
+        description="`manual` and/or `automatic`: expenses by their creation type; mileages and per diems "
+        "count as `manual`. Any other value gives an empty result (as Factorial does), not an error",
+    )
+    from_: DateOrTs | None = Field(
+        None,
+        alias="from",
+        description="effective_on on or after this date/timestamp. Ignored unless `to` is also given",
+    )
+    to: DateOrTs | None = Field(
+        None,
+        description="effective_on on or before this date/timestamp (inclusive). Ignored unless `from` "
+        "is given",
+    )
+    search: Annotated[str, AfterValidator(_no_nul)] | None = Field(
+        None,
+        max_length=200,
+        description="Case-insensitive text found in the description, merchant (typed or from the receipt) "
+        "or internal reference",
+    )
+    include_grouped: bool | None = Field(
+        None, description="`false` leaves out claims that belong to an expense group; absent or `true`: all"
+    )
+    include_attachments: bool | None = Field(
+        None, description="Accepted for compatibility; expensables carry no attachments, so it has no effect"
+    )
+    include_manual_drafts: bool | None = Field(
+        None,
+        description="`false` leaves out drafts entered by hand (every draft except card-raised expenses); "
+        "absent or `true`: drafts included",
+    )
+
+
+class ExpenseFilters(BaseModel):
+    """Filters of ``GET expenses/expenses`` and ``GET expenses/mileages``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these ids")
+    expenses_expensable_ids: list[IdIn] | None = Field(
+        None, alias="expenses_expensable_ids[]", description="Only the details of these expensables"
+    )
+    include_manual_drafts: bool | None = Field(
+        None,
+        description="`false` leaves out drafts entered by hand (mileages: every draft); absent or "
+        "`true`: all",
+    )
+    employee_ids: list[IdIn] | None = Field(None, alias="employee_ids[]", description="Only these owners")
+    external_authorization_ids: list[IdIn] | None = Field(
+        None,
+        alias="external_authorization_ids[]",
+        description="Only these external card authorisations (mileages never match)",
+    )
+    card_ids: list[IdIn] | None = Field(
+        None,
+        alias="card_ids[]",
+        description="Only expenses paid with these cards, `expenses_card_id` (mileages never match)",
+    )
+    card_payment_ids: list[IdIn] | None = Field(
+        None,
+        alias="card_payment_ids[]",
+        description="Only expenses raised from these card payments (mileages never match)",
+    )
+    include_attachments: bool | None = Field(
+        None, description="Accepted for compatibility; no effect yet (`files` is empty until documents exist)"
+    )
+    from_: DateOrTs | None = Field(
+        None, alias="from", description="effective_on on or after this date/timestamp. Needs `to` as well"
+    )
+    to: DateOrTs | None = Field(
+        None, description="effective_on strictly before this date/timestamp (exclusive). Needs `from` as well"
+    )
+    dispute_ids: list[IdIn] | None = Field(
+        None, alias="dispute_ids[]", description="Only these payment disputes (mileages never match)"
+    )
+
+
+class PerDiemFilters(BaseModel):
+    """Filters of ``GET expenses/per_diems``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these per diem ids")
+    expenses_expensable_ids: list[IdIn] | None = Field(
+        None, alias="expenses_expensable_ids[]", description="Only the per diems of these expensables"
+    )
+    exclude_drafts: bool | None = Field(None, description="`true` leaves out drafts")
+
+
+# --------------------------------------------------------------------------------------------------
+# Write bodies
+# --------------------------------------------------------------------------------------------------
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if not is_currency(code):
+        raise ValueError("must be an ISO 4217 currency code, e.g. EUR")
+    return code
+
+
+def _coordinate(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("must be a decimal number of degrees")
+    text = str(value).strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("must be a decimal number of degrees") from None
+    if not number.is_finite() or abs(number) > 180 or len(text) > 24:
+        raise ValueError("must be a decimal number of degrees between -180 and 180")
+    return text
+
+
+Money = Annotated[int, Field(strict=True, ge=0, le=MAX_MINOR_UNITS)]
+PositiveMoney = Annotated[int, Field(strict=True, gt=0, le=MAX_MINOR_UNITS)]
+Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_currency)]
+Rate = Annotated[Decimal, Field(gt=0, max_digits=24, decimal_places=12)]
+Fraction = Annotated[Decimal, Field(ge=0, le=1, decimal_places=12)]
+Coordinate = Annotated[str | None, BeforeValidator(_coordinate)]
+Text = Annotated[str, Field(max_length=5000)]
+
+
+class _Body(BaseModel):
+    """Base of every write body: unknown keys are ignored, text may not contain NUL."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_storable(cls, value: Any) -> Any:
+        return _no_nul(value)
+
+
+class TaxIn(_Body):
+    """A tax line."""
+
+    type: Literal["vat"] = Field("vat", description="Tax kind; only `vat`")
+    percentage: Fraction | None = Field(None, description="Rate as a fraction 0..1, e.g. 0.21")
+    amount: Money | None = Field(None, description="Tax amount in minor units")
+    base_amount: Money | None = Field(None, description="Taxable base in minor units")
+
+
+class CostCenterShareIn(_Body):
+    """A cost centre and its share of the claim."""
+
+    cost_center_id: IdIn = Field(description="Cost centre id (finance/cost_centers)")
+    percentage: Annotated[Decimal, Field(gt=0, le=1, decimal_places=12)] = Field(
+        description="Share as a fraction (0 < share <= 1); the shares must sum to 1"
+    )
+
+
+class CardIn(_Body):
+    """The card an expense was paid with."""
+
+    card_type: str = Field(min_length=1, max_length=24, description="Card kind, e.g. `virtual`")
+    last4: str | None = Field(None, pattern=r"^\d{4}$", description="Last four digits")
+
+
+class _ClaimFields(_Body):
+    """Fields every kind of claim shares; all optional (PUT is a partial update)."""
+
+    id: IdIn | None = Field(None, description="Repeats the path id on PUT (Factorial style); must match it")
+    employee_id: IdIn | None = Field(None, description="Owner of the claim (the spender)")
+    reporter_id: IdIn | None = Field(None, description="Employee reporting on the owner's behalf")
+    legal_entity_id: IdIn | None = Field(None, description="Paying legal entity; default: the owner's")
+    currency: Currency | None = Field(None, description="ISO 4217 code of `amount`")
+    effective_on: date | None = Field(None, description="Date of the spend (`YYYY-MM-DD`)")
+    description: Text | None = Field(None, description="Free-text description")
+    internal_reference: str | None = Field(None, max_length=120, description="Company-internal reference")
+    category_id: IdIn | None = Field(None, description="Category (finance/categories)")
+    subcategory: str | None = Field(None, max_length=120, description="Subcategory")
+    project_id: IdIn | None = Field(None, description="Project (project_management/projects)")
+    ledger_account_id: IdIn | None = Field(None, description="Ledger account (finance/accounts)")
+    payment: Payment | None = Field(None, description="`reimbursable` (default) or `not_reimbursable`")
+    reimbursable_amount: Money | None = Field(
+        None,
+        description="Amount owed to the employee, 0..amount; default: the amount when reimbursable, else 0 "
+        "(recomputed that way when amount or payment change and this is not given)",
+    )
+    cost_center_ids: list[IdIn] | None = Field(
+        None, max_length=50, description="Cost centres, split equally (use `cost_centers` for other shares)"
+    )
+    cost_centers: list[CostCenterShareIn] | None = Field(
+        None, max_length=50, description="Cost centres with their shares (summing to 1)"
+    )
+
+
+class _ExpenseFields(_ClaimFields):
+    amount: PositiveMoney | None = Field(None, description="Total in minor units (> 0)")
+    merchant_name: str | None = Field(None, max_length=200, description="Merchant as read from the receipt")
+    user_merchant: str | None = Field(None, max_length=200, description="Merchant as typed by the employee")
+    merchant_tin: str | None = Field(None, max_length=64, description="Merchant's tax id")
+    reference: str | None = Field(None, max_length=120, description="Receipt or invoice reference")
+    exchange_rate: Rate | None = Field(
+        None,
+        description="Legal-entity currency units per unit of `currency` (> 0). Required when the currency "
+        "differs from the legal entity's; otherwise 1",
+    )
+    taxes: list[TaxIn] | None = Field(None, max_length=20, description="Tax lines (replace all on PUT)")
+    creation_type: CreationType | None = Field(
+        None, description="`manual` (default) or `automatic` (raised from a card payment)"
+    )
+    card: CardIn | None = Field(None, description="Card it was paid with")
+    card_payment_id: IdIn | None = Field(None, description="Card payment it was raised from")
+    expenses_card_id: IdIn | None = Field(None, description="Company card it was paid with")
+    external_authorization_id: IdIn | None = Field(None, description="External card authorisation")
+    dispute_id: IdIn | None = Field(None, description="Payment dispute")
+    document_number: str | None = Field(None, max_length=120, description="Financial document number")
+    document_type: str | None = Field(None, max_length=24, description="Document kind, e.g. `invoice`")
+    payment_method: str | None = Field(None, max_length=40, description="How it was paid, e.g. `cash`")
+
+
+class ExpenseCreate(_ExpenseFields):
+    """Body of ``POST expenses/expenses`` (expensehub extension): a draft expense."""
+
+    employee_id: IdIn = Field(description="Owner of the claim (the spender)")
+    amount: PositiveMoney = Field(description="Total in minor units (> 0)")
+    currency: Currency = Field(description="ISO 4217 code of `amount`")
+    effective_on: date = Field(description="Date of the spend (`YYYY-MM-DD`)")
+
+
+class ExpenseUpdate(_ExpenseFields):
+    """Body of ``PUT expenses/expenses/{id}`` (expensehub extension): only the keys sent change."""
+
+
+class _MileageFields(_ClaimFields):
+    amount: PositiveMoney | None = Field(
+        None, description="Amount in minor units; computed from mileage x rate when absent"
+    )
+    mileage: int | None = Field(
+        None, strict=True, gt=0, le=10**9, description="Distance travelled in `units`"
+    )
+    units: DistanceUnit | None = Field(None, description="Unit of `mileage`: `km` (default) or `mi`")
+    rate: Rate | None = Field(None, description="Rate per `rate_measurement_unit`, as a string or number")
+    rate_measurement_unit: DistanceUnit | None = Field(
+        None, description="Unit the rate is priced in (default: `units`); 1 mi = 1.609344 km"
+    )
+    from_: str | None = Field(None, alias="from", max_length=200, description="Origin")
+    to: str | None = Field(None, max_length=200, description="Destination")
+    round_trip: bool | None = Field(None, description="There and back: the distance counts twice")
+    origin_latitude: Coordinate = Field(None, description="Origin latitude (decimal degrees)")
+    origin_longitude: Coordinate = Field(None, description="Origin longitude (decimal degrees)")
+    destination_latitude: Coordinate = Field(None, description="Destination latitude (decimal degrees)")
+    destination_longitude: Coordinate = Field(None, description="Destination longitude (decimal degrees)")
+    calculated_mileage: int | None = Field(
+        None, strict=True, ge=0, le=10**12, description="Route distance in decametres or 10-milers"
+    )
+
+
+class MileageCreate(_MileageFields):
+    """Body of ``POST expenses/mileages`` (expensehub extension): a draft mileage claim.
+
+    ``amount`` = round_half_even(mileage [converted to the rate's unit] x rate x (2 if round_trip)) when
+    it is not given. ``currency`` defaults to the legal entity's.
+    """
+
+    employee_id: IdIn = Field(description="Owner of the claim (who travelled)")
+    effective_on: date = Field(description="Travel date (`YYYY-MM-DD`)")
+
+
+class MileageUpdate(_MileageFields):
+    """Body of ``PUT expenses/mileages/{id}`` (expensehub extension): only the keys sent change.
+
+    When the distance, units, rate or round trip change and ``amount`` is not sent, it is recomputed.
+    """
+
+
+class _PerDiemFields(_ClaimFields):
+    amount: PositiveMoney | None = Field(None, description="Total allowance in minor units (> 0)")
+    start_date: date | None = Field(None, description="First day of the trip")
+    end_date: date | None = Field(None, description="Last day of the trip (on or after `start_date`)")
+    from_: str | None = Field(None, alias="from", max_length=200, description="Where the trip starts")
+    to: str | None = Field(None, max_length=200, description="Destination")
+    trip_name: str | None = Field(None, max_length=200, description="Name of the trip")
+
+
+class PerDiemCreate(_PerDiemFields):
+    """Body of ``POST expenses/per_diems`` (expensehub extension): a draft per diem.
+
+    ``effective_on`` defaults to ``start_date``; ``currency`` to the legal entity's.
+    """
+
+    employee_id: IdIn = Field(description="Owner of the claim (who travelled)")
+    amount: PositiveMoney = Field(description="Total allowance in minor units (> 0)")
+
+
+class PerDiemUpdate(_PerDiemFields):
+    """Body of ``PUT expenses/per_diems/{id}`` (expensehub extension): only the keys sent change."""
+
+
+class IdsBody(_Body):
+    """``{ids: [...]}``: 1 to 100 expensable ids."""
+
+    ids: list[IdIn] = Field(min_length=1, max_length=100, description="Expensable ids (1 to 100)")
+
+
+class ReimbursableAmountBody(_Body):
+    """Body of ``POST expenses/expensables/update_reimbursable_amount``."""
+
+    id: IdIn = Field(description="Expensable id (type `expense`, payment `reimbursable`)")
+    reimbursable_amount: Money = Field(description="New amount owed to the employee: 0..amount, minor units")
+
+
+class RequestChangesBody(_Body):
+    """Body of ``POST expenses/expensables/request_changes`` (expensehub extension)."""
+
+    id: IdIn = Field(description="Expensable id (must be pending)")
+    reason: str | None = Field(None, max_length=2000, description="What the employee should change")
+
+
+class ApprovalActionBody(_Body):
+    """Body of ``approve_resource`` / ``reject_resource``."""
+
+    resource_type: str = Field(
+        max_length=64,
+        description="`Expenses::Expensable` (Factorial's name); `expenses/expensable` and `expensable` "
+        "also work",
+    )
+    resource_id: IdIn = Field(description="Expensable id")
+    reason: str | None = Field(None, max_length=2000, description="Reason for the decision")

@@ -1,0 +1,873 @@
+"""Use cases of the expenses domain: list and read claims, create and edit drafts, move them through
+the status machine (``rules.py``), approval flows and duplicate detection.
+
+Services flush, never commit. Every check runs before the first change, so a refused request changes
+nothing even before the request's transaction is rolled back. Views are plain dicts built by
+``schemas.*_out`` with the page's related rows loaded in one IN query each (no N+1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from expensehub.errors import InvalidState, NotFound, ValidationFailed
+from expensehub.expenses import repository, rules, schemas
+from expensehub.kit.clock import utcnow
+from expensehub.kit.money import MAX_MINOR_UNITS
+from expensehub.kit.pagination import Page, PageRequest
+from expensehub.models import (
+    ApprovalFlow,
+    ApprovalFlowApprover,
+    Expensable,
+    Expense,
+    ExpenseTax,
+    Mileage,
+    PerDiem,
+)
+
+Kind = Literal["expense", "mileage", "perdiem"]
+Decision = Literal["approve", "reject", "request_changes"]
+
+KNOWN_CREATION_TYPES = frozenset({"manual", "automatic"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs a write: the caller's access and employee (both ``None`` for company API keys)."""
+
+    access_id: int | None = None
+    employee_id: int | None = None
+
+
+# --------------------------------------------------------------------------------------------------
+# Views
+# --------------------------------------------------------------------------------------------------
+
+
+def _related(
+    session: Session,
+    *,
+    company_id: int,
+    expensables: Sequence[Expensable],
+    expense_ids: Sequence[int] = (),
+    categories: bool = True,
+) -> schemas.Related:
+    return schemas.Related(
+        cost_centers=repository.cost_centers_of(session, [x.id for x in expensables]),
+        taxes=repository.taxes_of(session, expense_ids),
+        categories=(
+            repository.categories_by_id(
+                session, company_id=company_id, ids=[x.category_id for x in expensables if x.category_id]
+            )
+            if categories
+            else {}
+        ),
+    )
+
+
+def _expensable_items(session: Session, company_id: int, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    related = _related(session, company_id=company_id, expensables=[r[0] for r in rows], categories=False)
+    return [schemas.expensable_out(r[0], (r[1], r[2], r[3]), related) for r in rows]
+
+
+def _detail_items(session: Session, company_id: int, kind: Kind, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    expensables = [r[1] for r in rows]
+    expense_ids = [r[0].id for r in rows] if kind == "expense" else []
+    related = _related(session, company_id=company_id, expensables=expensables, expense_ids=expense_ids)
+    if kind == "expense":
+        return [schemas.expense_out(r[0], r[1], related) for r in rows]
+    if kind == "mileage":
+        return [schemas.mileage_out(r[0], r[1], related) for r in rows]
+    return [schemas.per_diem_out(r[0], r[1], related) for r in rows]
+
+
+def _expensable_views(session: Session, company_id: int, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    stmt = repository.expensables_query(company_id=company_id)
+    rows = repository.rows(session, stmt, Expensable.id, ids)
+    return {item["id"]: item for item in _expensable_items(session, company_id, rows)}
+
+
+_DETAIL_MODEL: dict[str, Any] = {"expense": Expense, "mileage": Mileage, "perdiem": PerDiem}
+_DETAIL_NAME = {"expense": "expense", "mileage": "mileage", "perdiem": "per diem"}
+
+
+def _detail_view(session: Session, company_id: int, kind: Kind, detail_id: int) -> dict[str, Any]:
+    model = _DETAIL_MODEL[kind]
+    stmt = _detail_stmt(kind, company_id)
+    rows = repository.rows(session, stmt, model.id, [detail_id])
+    if not rows:
+        raise NotFound(f"{_DETAIL_NAME[kind]} {detail_id} not found")
+    return _detail_items(session, company_id, kind, rows)[0]
+
+
+def _detail_stmt(kind: Kind, company_id: int) -> Any:
+    if kind == "expense":
+        return repository.expenses_query(company_id=company_id)
+    if kind == "mileage":
+        return repository.mileages_query(company_id=company_id)
+    return repository.per_diems_query(company_id=company_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reads
+# --------------------------------------------------------------------------------------------------
+
+
+def list_expensables(
+    session: Session, *, company_id: int, page: PageRequest, filters: schemas.ExpensableFilters
+) -> tuple[Page, list[dict[str, Any]]]:
+    """A page of expensables. ``by_resources[]`` and ``include_attachments`` are accepted and ignored."""
+    nothing = filters.company_id is not None and filters.company_id != company_id
+    creation_types = filters.creation_type
+    if creation_types is not None and not set(creation_types) <= KNOWN_CREATION_TYPES:
+        nothing = True  # Factorial answers an empty list for a creation type it does not know
+    stmt = repository.expensables_query(
+        company_id=company_id,
+        ids=filters.ids,
+        group_ids=filters.group_ids,
+        employee_ids=filters.employee_ids,
+        reporter_ids=filters.reporter_ids,
+        statuses=filters.status,
+        creation_types=creation_types,
+        window=rules.date_window(filters.from_, filters.to, upper_inclusive=True),
+        search=filters.search or None,
+        exclude_grouped=filters.include_grouped is False,
+        exclude_manual_drafts=filters.include_manual_drafts is False,
+        nothing=nothing,
+    )
+    result = repository.page_expensables(session, stmt, page)
+    return result, _expensable_items(session, company_id, result.rows)
+
+
+def get_expensable(session: Session, *, company_id: int, expensable_id: int) -> dict[str, Any]:
+    found = _expensable_views(session, company_id, [expensable_id])
+    if expensable_id not in found:
+        raise NotFound(f"expensable {expensable_id} not found")
+    return found[expensable_id]
+
+
+def list_expenses(
+    session: Session, *, company_id: int, page: PageRequest, filters: schemas.ExpenseFilters
+) -> tuple[Page, list[dict[str, Any]]]:
+    """A page of expenses (``to`` exclusive; a lone bound is ignored)."""
+    stmt = repository.expenses_query(
+        company_id=company_id,
+        ids=filters.ids,
+        expensable_ids=filters.expenses_expensable_ids,
+        employee_ids=filters.employee_ids,
+        external_authorization_ids=filters.external_authorization_ids,
+        card_ids=filters.card_ids,
+        card_payment_ids=filters.card_payment_ids,
+        dispute_ids=filters.dispute_ids,
+        window=rules.date_window(filters.from_, filters.to, upper_inclusive=False),
+        exclude_manual_drafts=filters.include_manual_drafts is False,
+    )
+    result = repository.page_expenses(session, stmt, page)
+    return result, _detail_items(session, company_id, "expense", result.rows)
+
+
+def list_mileages(
+    session: Session, *, company_id: int, page: PageRequest, filters: schemas.ExpenseFilters
+) -> tuple[Page, list[dict[str, Any]]]:
+    """A page of mileages. Card, card payment, authorisation and dispute filters never match a mileage."""
+    card_filters = (
+        filters.external_authorization_ids,
+        filters.card_ids,
+        filters.card_payment_ids,
+        filters.dispute_ids,
+    )
+    stmt = repository.mileages_query(
+        company_id=company_id,
+        ids=filters.ids,
+        expensable_ids=filters.expenses_expensable_ids,
+        employee_ids=filters.employee_ids,
+        window=rules.date_window(filters.from_, filters.to, upper_inclusive=False),
+        exclude_drafts=filters.include_manual_drafts is False,
+        nothing=any(f is not None for f in card_filters),
+    )
+    result = repository.page_mileages(session, stmt, page)
+    return result, _detail_items(session, company_id, "mileage", result.rows)
+
+
+def list_per_diems(
+    session: Session, *, company_id: int, page: PageRequest, filters: schemas.PerDiemFilters
+) -> tuple[Page, list[dict[str, Any]]]:
+    stmt = repository.per_diems_query(
+        company_id=company_id,
+        ids=filters.ids,
+        expensable_ids=filters.expenses_expensable_ids,
+        exclude_drafts=bool(filters.exclude_drafts),
+    )
+    result = repository.page_per_diems(session, stmt, page)
+    return result, _detail_items(session, company_id, "perdiem", result.rows)
+
+
+def get_expense(session: Session, *, company_id: int, expense_id: int) -> dict[str, Any]:
+    return _detail_view(session, company_id, "expense", expense_id)
+
+
+def get_mileage(session: Session, *, company_id: int, mileage_id: int) -> dict[str, Any]:
+    return _detail_view(session, company_id, "mileage", mileage_id)
+
+
+def get_per_diem(session: Session, *, company_id: int, per_diem_id: int) -> dict[str, Any]:
+    return _detail_view(session, company_id, "perdiem", per_diem_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# Create and edit (expensehub extension)
+# --------------------------------------------------------------------------------------------------
+
+_HEADER_FIELDS = (
+    "employee_id",
+    "reporter_id",
+    "legal_entity_id",
+    "currency",
+    "amount",
+    "effective_on",
+    "description",
+    "internal_reference",
+    "category_id",
+    "subcategory",
+    "project_id",
+    "ledger_account_id",
+    "payment",
+    "reimbursable_amount",
+)
+# body field -> column of the detail row
+_DETAIL_COLUMNS: dict[str, dict[str, str]] = {
+    "expense": {
+        "merchant_name": "merchant_name",
+        "user_merchant": "user_merchant",
+        "merchant_tin": "merchant_tin",
+        "reference": "reference",
+        "exchange_rate": "exchange_rate",
+        "creation_type": "creation_type",
+        "card_payment_id": "card_payment_id",
+        "expenses_card_id": "expenses_card_id",
+        "external_authorization_id": "external_authorization_id",
+        "dispute_id": "dispute_id",
+        "document_number": "document_number",
+        "document_type": "document_type",
+        "payment_method": "payment_method",
+    },
+    "mileage": {
+        "mileage": "distance",
+        "units": "units",
+        "rate": "rate",
+        "rate_measurement_unit": "rate_measurement_unit",
+        "from_": "origin",
+        "to": "destination",
+        "round_trip": "round_trip",
+        "origin_latitude": "origin_latitude",
+        "origin_longitude": "origin_longitude",
+        "destination_latitude": "destination_latitude",
+        "destination_longitude": "destination_longitude",
+        "calculated_mileage": "calculated_mileage",
+    },
+    "perdiem": {
+        "start_date": "start_date",
+        "end_date": "end_date",
+        "from_": "origin",
+        "to": "destination",
+        "trip_name": "trip_name",
+    },
+}
+_NOT_NULL = frozenset(
+    {"employee_id", "amount", "currency", "effective_on", "payment", "creation_type", "units", "round_trip"}
+)
+_REFERENCES = (
+    ("employee_id", "employee"),
+    ("reporter_id", "employee"),
+    ("category_id", "category"),
+    ("project_id", "project"),
+    ("ledger_account_id", "ledger_account"),
+    ("legal_entity_id", "legal_entity"),
+)
+_REFERENCE_NAMES = {
+    "employee": "employee",
+    "category": "category",
+    "project": "project",
+    "ledger_account": "ledger account",
+    "legal_entity": "legal entity",
+    "cost_center": "cost centre",
+}
+_MILEAGE_INPUTS = ("mileage", "units", "rate", "rate_measurement_unit", "round_trip")
+
+
+@dataclass
+class _Plan:
+    """The validated outcome of a create or an update, applied only once everything checked out."""
+
+    header: dict[str, Any]
+    detail: dict[str, Any]
+    cost_centers: list[tuple[int, Decimal]] | None  # None: leave as they are
+    taxes: list[dict[str, Any]] | None  # None: leave as they are
+
+
+def _changes(body: BaseModel) -> dict[str, Any]:
+    """The keys the client sent (``id`` aside), with nested models as dicts."""
+    return body.model_dump(include=set(body.model_fields_set) - {"id"})
+
+
+def _check_references(session: Session, company_id: int, changes: dict[str, Any]) -> None:
+    """404 (naming the first offender) for any referenced id that is not the company's."""
+    wanted: dict[str, list[tuple[str, int]]] = {}
+    for key, kind in _REFERENCES:
+        value = changes.get(key)
+        if value is not None:
+            wanted.setdefault(kind, []).append((key, value))
+    for cc_id in _cost_center_ids(changes):
+        wanted.setdefault("cost_center", []).append(("cost_centers", cc_id))
+    for kind, pairs in wanted.items():
+        found = repository.existing_ids(session, company_id=company_id, kind=kind, ids=[v for _, v in pairs])
+        for _key, value in pairs:
+            if value not in found:
+                raise NotFound(f"{_REFERENCE_NAMES[kind]} {value} not found")
+
+
+def _cost_center_ids(changes: dict[str, Any]) -> list[int]:
+    ids = list(changes.get("cost_center_ids") or [])
+    ids.extend(share["cost_center_id"] for share in changes.get("cost_centers") or [])
+    return ids
+
+
+def _cost_center_plan(
+    changes: dict[str, Any], errors: dict[str, list[str]]
+) -> list[tuple[int, Decimal]] | None:
+    if "cost_center_ids" not in changes and "cost_centers" not in changes:
+        return None
+    ids_given = changes.get("cost_center_ids")
+    shares_given = changes.get("cost_centers")
+    if ids_given is not None and shares_given is not None:
+        errors.setdefault("cost_centers", []).append("send cost_center_ids or cost_centers, not both")
+        return None
+    if shares_given is not None:
+        ids = [s["cost_center_id"] for s in shares_given]
+        shares = [s["percentage"] for s in shares_given]
+        field = "cost_centers"
+    else:
+        ids = list(ids_given or [])
+        shares = rules.equal_shares(len(ids))
+        field = "cost_center_ids"
+    problem = rules.shares_problem(ids, shares)
+    if problem:
+        errors.setdefault(field, []).append(problem)
+        return None
+    return list(zip(ids, shares, strict=True))
+
+
+def _plan(
+    session: Session,
+    *,
+    company_id: int,
+    kind: Kind,
+    body: BaseModel,
+    state: dict[str, Any] | None,
+) -> _Plan:
+    """Validate ``body`` against the current ``state`` (``None`` when creating) into a plan."""
+    creating = state is None
+    current = state or {}
+    changes = _changes(body)
+    errors: dict[str, list[str]] = {}
+    for key in sorted(_NOT_NULL & changes.keys()):
+        if changes[key] is None:
+            errors[key] = ["must not be null"]
+    if errors:
+        raise ValidationFailed("invalid claim", fields=errors)
+    _check_references(session, company_id, changes)
+    merged = {**current, **changes}
+
+    # Legal entity and currency.
+    if creating and merged.get("legal_entity_id") is None:
+        owner = repository.get_employee(session, company_id=company_id, employee_id=merged["employee_id"])
+        merged["legal_entity_id"] = owner.legal_entity_id if owner else None
+    le_currency = (
+        repository.legal_entity_currency(
+            session, company_id=company_id, legal_entity_id=merged["legal_entity_id"]
+        )
+        if merged.get("legal_entity_id") is not None
+        else None
+    )
+    if merged.get("currency") is None:
+        merged["currency"] = le_currency
+        if le_currency is None:
+            errors["currency"] = ["required: the legal entity has no currency to default to"]
+    currency: str | None = merged.get("currency")
+
+    # Kind-specific fields.
+    if kind == "expense":
+        _plan_exchange_rate(merged, changes, creating, currency, le_currency, errors)
+        if merged.get("creation_type") is None:
+            merged["creation_type"] = "manual"
+    elif kind == "mileage":
+        _plan_mileage(merged, changes, creating, currency, errors)
+    else:
+        _plan_per_diem(merged, changes, creating, errors)
+
+    # Payment and what is owed back.
+    if merged.get("payment") is None:
+        merged["payment"] = "reimbursable"
+    amount = merged.get("amount")
+    amount_changed = creating or amount != current.get("amount")
+    if changes.get("reimbursable_amount") is not None:
+        reimbursable = changes["reimbursable_amount"]
+    elif amount_changed or "payment" in changes or "reimbursable_amount" in changes:
+        reimbursable = rules.default_reimbursable(amount or 0, merged["payment"])
+    else:
+        reimbursable = current.get("reimbursable_amount")
+    if amount is not None and reimbursable is not None:
+        problem = rules.reimbursable_problem(amount, reimbursable, merged["payment"])
+        if problem:
+            errors.setdefault("reimbursable_amount", []).append(problem)
+    merged["reimbursable_amount"] = reimbursable
+
+    cost_centers = _cost_center_plan(changes, errors)
+    taxes: list[dict[str, Any]] | None = None
+    if kind == "expense" and "taxes" in changes:
+        taxes = list(changes["taxes"] or [])
+    if errors:
+        raise ValidationFailed("invalid claim", fields=errors)
+
+    header = {k: merged.get(k) for k in _HEADER_FIELDS}
+    header["reimbursable_currency"] = currency
+    detail = {col: merged.get(key) for key, col in _DETAIL_COLUMNS[kind].items()}
+    if kind == "expense":
+        card = merged.get("card")
+        detail["card_type"] = card["card_type"] if card else None
+        detail["card_last4"] = card.get("last4") if card else None
+    return _Plan(header=header, detail=detail, cost_centers=cost_centers, taxes=taxes)
+
+
+def _plan_exchange_rate(
+    merged: dict[str, Any],
+    changes: dict[str, Any],
+    creating: bool,
+    currency: str | None,
+    le_currency: str | None,
+    errors: dict[str, list[str]],
+) -> None:
+    if "exchange_rate" in changes:
+        rate = changes["exchange_rate"]
+    elif creating or "currency" in changes or "legal_entity_id" in changes:
+        rate = None
+    else:
+        rate = merged.get("exchange_rate")
+    if le_currency is not None and currency is not None and currency != le_currency:
+        if rate is None:
+            errors["exchange_rate"] = [
+                f"required when the currency ({currency}) differs from the legal entity's ({le_currency})"
+            ]
+    elif le_currency is not None:
+        if rate is not None and rate != 1:
+            errors["exchange_rate"] = [f"must be 1 when the currency is the legal entity's ({le_currency})"]
+        rate = Decimal(1)
+    elif rate is None:
+        rate = Decimal(1)
+    merged["exchange_rate"] = rate
+
+
+def _plan_mileage(
+    merged: dict[str, Any],
+    changes: dict[str, Any],
+    creating: bool,
+    currency: str | None,
+    errors: dict[str, list[str]],
+) -> None:
+    if merged.get("units") is None:
+        merged["units"] = "km"
+    if merged.get("rate_measurement_unit") is None:
+        merged["rate_measurement_unit"] = merged["units"]
+    if merged.get("round_trip") is None:
+        merged["round_trip"] = False
+    if changes.get("amount") is not None:
+        return
+    if not (creating or "amount" in changes or any(k in changes for k in _MILEAGE_INPUTS)):
+        return
+    distance, rate = merged.get("mileage"), merged.get("rate")
+    if distance is None or rate is None:
+        errors["amount"] = ["required unless mileage and rate are given"]
+        return
+    if currency is None:
+        return
+    amount = rules.mileage_amount(
+        distance=distance,
+        units=merged["units"],
+        rate=rate,
+        rate_unit=merged["rate_measurement_unit"],
+        round_trip=bool(merged["round_trip"]),
+        currency=currency,
+    )
+    if amount <= 0 or amount > MAX_MINOR_UNITS:
+        errors["amount"] = [f"the computed amount ({amount}) must be between 1 and {MAX_MINOR_UNITS}"]
+        return
+    merged["amount"] = amount
+
+
+def _plan_per_diem(
+    merged: dict[str, Any], changes: dict[str, Any], creating: bool, errors: dict[str, list[str]]
+) -> None:
+    start: date | None = merged.get("start_date")
+    end: date | None = merged.get("end_date")
+    if start is not None and end is not None and end < start:
+        errors["end_date"] = ["must be on or after start_date"]
+    if merged.get("effective_on") is None:
+        if creating and start is not None:
+            merged["effective_on"] = start
+        else:
+            errors["effective_on"] = ["required (or give start_date)"]
+
+
+def _apply(session: Session, plan: _Plan, x: Expensable, detail: Any, now: datetime) -> None:
+    for key, value in plan.header.items():
+        setattr(x, key, value)
+    x.updated_at = now
+    for key, value in plan.detail.items():
+        setattr(detail, key, value)
+    session.flush()
+    if plan.cost_centers is not None:
+        repository.replace_cost_centers(session, expensable_id=x.id, shares=plan.cost_centers)
+    if plan.taxes is not None:
+        repository.replace_taxes(
+            session,
+            expense_id=detail.id,
+            taxes=[
+                ExpenseTax(
+                    expense_id=detail.id,
+                    type=t.get("type") or "vat",
+                    amount=t.get("amount"),
+                    percentage=t.get("percentage"),
+                    base_amount=t.get("base_amount"),
+                )
+                for t in plan.taxes
+            ],
+        )
+
+
+def _find_duplicate(session: Session, company_id: int, plan: _Plan) -> int | None:
+    h, d = plan.header, plan.detail
+    key = rules.merchant_key(d.get("user_merchant"), d.get("merchant_name"))
+    for expensable_id, user_merchant, merchant_name in repository.duplicate_candidates(
+        session,
+        company_id=company_id,
+        employee_id=h["employee_id"],
+        effective_on=h["effective_on"],
+        amount=h["amount"],
+        currency=h["currency"],
+    ):
+        if rules.merchant_key(user_merchant, merchant_name) == key:
+            return expensable_id
+    return None
+
+
+def _create(session: Session, *, company_id: int, kind: Kind, body: BaseModel) -> dict[str, Any]:
+    plan = _plan(session, company_id=company_id, kind=kind, body=body, state=None)
+    now = utcnow()
+    x = Expensable(
+        company_id=company_id,
+        type=kind,
+        status="draft",
+        created_at=now,
+        updated_at=now,
+        status_updated_at=now,
+    )
+    if kind == "expense":
+        x.duplicate_of_id = _find_duplicate(session, company_id, plan)
+    for key, value in plan.header.items():
+        setattr(x, key, value)
+    repository.add(session, x)
+    detail = _DETAIL_MODEL[kind](company_id=company_id, expensable_id=x.id)
+    repository.add(session, detail)
+    _apply(session, plan, x, detail, now)
+    return _detail_view(session, company_id, kind, detail.id)
+
+
+def _state(kind: Kind, x: Expensable, detail: Any) -> dict[str, Any]:
+    state = {k: getattr(x, k) for k in _HEADER_FIELDS}
+    state.update({key: getattr(detail, col) for key, col in _DETAIL_COLUMNS[kind].items()})
+    if kind == "expense":
+        state["card"] = (
+            {"card_type": detail.card_type, "last4": detail.card_last4} if detail.card_type else None
+        )
+    return state
+
+
+def _update(
+    session: Session, *, company_id: int, kind: Kind, detail_id: int, body: BaseModel
+) -> dict[str, Any]:
+    name = _DETAIL_NAME[kind]
+    detail = repository.detail_of(session, _DETAIL_MODEL[kind], company_id=company_id, detail_id=detail_id)
+    if detail is None:
+        raise NotFound(f"{name} {detail_id} not found")
+    body_id = getattr(body, "id", None)
+    if body_id is not None and body_id != detail_id:
+        raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({detail_id})"]})
+    x = repository.lock_expensables(session, company_id=company_id, ids=[detail.expensable_id])[
+        detail.expensable_id
+    ]
+    rules.transition(x.status, "edit", subject=f"{name} {detail_id}")
+    plan = _plan(session, company_id=company_id, kind=kind, body=body, state=_state(kind, x, detail))
+    _apply(session, plan, x, detail, utcnow())
+    return _detail_view(session, company_id, kind, detail_id)
+
+
+def create_expense(session: Session, *, company_id: int, body: schemas.ExpenseCreate) -> dict[str, Any]:
+    """A draft expense (header + detail); flagged when it looks like an earlier one."""
+    return _create(session, company_id=company_id, kind="expense", body=body)
+
+
+def update_expense(
+    session: Session, *, company_id: int, expense_id: int, body: schemas.ExpenseUpdate
+) -> dict[str, Any]:
+    """Partial update of an expense in draft or changes_requested."""
+    return _update(session, company_id=company_id, kind="expense", detail_id=expense_id, body=body)
+
+
+def create_mileage(session: Session, *, company_id: int, body: schemas.MileageCreate) -> dict[str, Any]:
+    """A draft mileage claim; the amount is computed from distance and rate when absent."""
+    return _create(session, company_id=company_id, kind="mileage", body=body)
+
+
+def update_mileage(
+    session: Session, *, company_id: int, mileage_id: int, body: schemas.MileageUpdate
+) -> dict[str, Any]:
+    return _update(session, company_id=company_id, kind="mileage", detail_id=mileage_id, body=body)
+
+
+def create_per_diem(session: Session, *, company_id: int, body: schemas.PerDiemCreate) -> dict[str, Any]:
+    """A draft per diem claim."""
+    return _create(session, company_id=company_id, kind="perdiem", body=body)
+
+
+def update_per_diem(
+    session: Session, *, company_id: int, per_diem_id: int, body: schemas.PerDiemUpdate
+) -> dict[str, Any]:
+    return _update(session, company_id=company_id, kind="perdiem", detail_id=per_diem_id, body=body)
+
+
+# --------------------------------------------------------------------------------------------------
+# Status changes
+# --------------------------------------------------------------------------------------------------
+
+
+def _lock_all(session: Session, company_id: int, ids: Iterable[int]) -> list[Expensable]:
+    """The expensables in request order (duplicates removed); 404 naming the first unknown id."""
+    ordered = list(dict.fromkeys(ids))
+    found = repository.lock_expensables(session, company_id=company_id, ids=ordered)
+    for expensable_id in ordered:
+        if expensable_id not in found:
+            raise NotFound(f"expensable {expensable_id} not found")
+    return [found[i] for i in ordered]
+
+
+def _lock_one(session: Session, company_id: int, expensable_id: int) -> Expensable:
+    return _lock_all(session, company_id, [expensable_id])[0]
+
+
+def _check_all(items: Sequence[Expensable], action: str) -> list[str]:
+    """The new status of each item; raises on the first illegal one before anything changes."""
+    return [rules.transition(x.status, action, subject=f"expensable {x.id}") for x in items]
+
+
+def _set_status(x: Expensable, status: str, now: datetime) -> None:
+    x.status = status
+    x.status_updated_at = now
+    x.updated_at = now
+
+
+def _views_in_order(session: Session, company_id: int, items: Sequence[Expensable]) -> list[dict[str, Any]]:
+    views = _expensable_views(session, company_id, [x.id for x in items])
+    return [views[x.id] for x in items]
+
+
+def submit(session: Session, *, company_id: int, ids: Sequence[int], actor: Actor) -> list[dict[str, Any]]:
+    """Send drafts (or claims sent back for changes) for approval; all or nothing.
+
+    Each submission opens an approval flow with one step whose approver is the owner's manager, or the
+    company when the owner has none.
+    """
+    items = _lock_all(session, company_id, ids)
+    targets = _check_all(items, "submit")
+    people = repository.employees_by_id(
+        session,
+        company_id=company_id,
+        ids={x.employee_id for x in items} | {x.reporter_id for x in items if x.reporter_id},
+    )
+    managers = repository.employees_by_id(
+        session, company_id=company_id, ids={e.manager_id for e in people.values() if e.manager_id}
+    )
+    now = utcnow()
+    for x, target in zip(items, targets, strict=True):
+        _set_status(x, target, now)
+        x.review_request_at = now
+        owner = people.get(x.employee_id)
+        author = people.get(x.reporter_id) if x.reporter_id else owner
+        flow = repository.add(
+            session,
+            ApprovalFlow(
+                company_id=company_id,
+                resource_type=rules.APPROVAL_RESOURCE_TYPE,
+                resource_id=x.id,
+                author_access_id=actor.access_id or (author.access_id if author else None),
+                author_employee_id=actor.employee_id or (author.id if author else None),
+                owner_access_id=owner.access_id if owner else None,
+                owner_employee_id=x.employee_id,
+                status="running",
+                created_at=now,
+                expires_at=now + rules.APPROVAL_TTL,
+            ),
+        )
+        manager = managers.get(owner.manager_id) if owner and owner.manager_id else None
+        if manager is not None and manager.id != x.employee_id:
+            approver = {
+                "employee_id": manager.id,
+                "access_id": manager.access_id,
+                "selection_criteria": "manager",
+            }
+        else:
+            approver = {"employee_id": None, "access_id": None, "selection_criteria": "company"}
+        session.add(
+            ApprovalFlowApprover(flow_id=flow.id, step=1, status="pending", updated_at=now, **approver)
+        )
+    session.flush()
+    return _views_in_order(session, company_id, items)
+
+
+_FLOW_STATUS = {"approve": "approved", "reject": "rejected", "request_changes": "changes_requested"}
+
+
+def _decide(
+    session: Session, *, company_id: int, x: Expensable, decision: Decision, reason: str | None
+) -> tuple[ApprovalFlow, list[ApprovalFlowApprover]]:
+    target = rules.transition(x.status, decision, subject=f"expensable {x.id}")
+    now = utcnow()
+    flow = repository.latest_flow(
+        session, company_id=company_id, resource_type=rules.APPROVAL_RESOURCE_TYPE, resource_id=x.id
+    )
+    if flow is None or flow.status != "running":
+        # A pending claim that never went through submit (e.g. imported): open its flow now.
+        owner = repository.get_employee(session, company_id=company_id, employee_id=x.employee_id)
+        flow = repository.add(
+            session,
+            ApprovalFlow(
+                company_id=company_id,
+                resource_type=rules.APPROVAL_RESOURCE_TYPE,
+                resource_id=x.id,
+                author_access_id=owner.access_id if owner else None,
+                author_employee_id=x.employee_id,
+                owner_access_id=owner.access_id if owner else None,
+                owner_employee_id=x.employee_id,
+                status="running",
+                created_at=now,
+                expires_at=now + rules.APPROVAL_TTL,
+            ),
+        )
+        session.add(
+            ApprovalFlowApprover(
+                flow_id=flow.id, step=1, status="pending", updated_at=now, selection_criteria="company"
+            )
+        )
+        session.flush()
+    approvers = repository.approvers_of(session, flow.id)
+    outcome = _FLOW_STATUS[decision]
+    flow.status = outcome
+    flow.action_type = decision
+    flow.reason = reason
+    flow.final_decision_at = now
+    for approver in approvers:
+        if approver.status == "pending":
+            approver.status = outcome
+            approver.updated_at = now
+    _set_status(x, target, now)
+    if decision == "approve":
+        x.approved_at = now
+    session.flush()
+    return flow, approvers
+
+
+def decide_resource(
+    session: Session,
+    *,
+    company_id: int,
+    resource_type: str,
+    resource_id: int,
+    decision: Literal["approve", "reject"],
+    reason: str | None,
+    api_base: str,
+) -> dict[str, Any]:
+    """Approve or reject a pending claim through its approval flow; returns the flow."""
+    canonical = rules.approval_resource_type(resource_type)
+    if canonical is None:
+        raise ValidationFailed(
+            "unsupported resource type",
+            fields={"resource_type": [f"must be {rules.APPROVAL_RESOURCE_TYPE} (got {resource_type!r})"]},
+            code="unsupported_resource_type",
+        )
+    x = _lock_one(session, company_id, resource_id)
+    flow, approvers = _decide(session, company_id=company_id, x=x, decision=decision, reason=reason)
+    return schemas.approval_flow_out(flow, approvers, f"{api_base}/expenses/expensables/{x.id}")
+
+
+def request_changes(
+    session: Session, *, company_id: int, expensable_id: int, reason: str | None
+) -> dict[str, Any]:
+    """Send a pending claim back to its owner; it can be edited and submitted again."""
+    x = _lock_one(session, company_id, expensable_id)
+    _decide(session, company_id=company_id, x=x, decision="request_changes", reason=reason)
+    return _views_in_order(session, company_id, [x])[0]
+
+
+def bulk_set_to_paid(session: Session, *, company_id: int, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Mark approved (or in payroll, or sent to pay) claims as paid; all or nothing."""
+    items = _lock_all(session, company_id, ids)
+    targets = _check_all(items, "pay")
+    now = utcnow()
+    for x, target in zip(items, targets, strict=True):
+        _set_status(x, target, now)
+        x.paid_at = now
+    session.flush()
+    return _views_in_order(session, company_id, items)
+
+
+def update_reimbursable_amount(
+    session: Session, *, company_id: int, expensable_id: int, reimbursable_amount: int
+) -> dict[str, Any]:
+    """Change what is owed back on a reimbursable expense, up to its amount, until it is paid."""
+    x = _lock_one(session, company_id, expensable_id)
+    if x.type != "expense" or x.payment != "reimbursable":
+        raise InvalidState(
+            f"expensable {x.id} is a {x.type} with payment {x.payment}; only reimbursable expenses "
+            "have a reimbursable amount to change",
+            code="reimbursable_amount_not_supported",
+        )
+    if x.status == "paid":
+        raise InvalidState(f"expensable {x.id} is already paid", code="already_paid")
+    problem = rules.reimbursable_problem(x.amount or 0, reimbursable_amount, x.payment)
+    if problem:
+        raise ValidationFailed(
+            "invalid reimbursable amount",
+            fields={"reimbursable_amount": [problem]},
+            code="invalid_reimbursable_amount",
+        )
+    x.reimbursable_amount = reimbursable_amount
+    x.reimbursable_currency = x.currency
+    x.updated_at = utcnow()
+    session.flush()
+    return _views_in_order(session, company_id, [x])[0]
+
+
+def delete_expensable(session: Session, *, company_id: int, expensable_id: int) -> dict[str, Any]:
+    """Delete a draft (with its detail); returns it as it was."""
+    x = _lock_one(session, company_id, expensable_id)
+    rules.transition(x.status, "delete", subject=f"expensable {x.id}")
+    view = _views_in_order(session, company_id, [x])[0]
+    repository.delete_expensable(session, company_id=company_id, expensable_id=x.id)
+    session.expunge(x)
+    return view
