@@ -12,6 +12,7 @@ from expensehub.db.migrate import alembic_config
 command.revision(alembic_config(f"sqlite:///{sys.argv[1]}/gen.db"), message="initial schema",
                  autogenerate=True, rev_id="0001")
 PY
+.venv/bin/ruff check --fix -q src/expensehub/db/migrations/versions/ || true
 .venv/bin/ruff format -q src/expensehub/db/migrations/versions/
 rm -rf "$tmp"
 echo "regenerated src/expensehub/db/migrations/versions/0001_initial_schema.py"

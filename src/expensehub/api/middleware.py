@@ -30,8 +30,8 @@ async def _send_error(send: Send, status: int, code: str, message: str) -> None:
 class RequestGuardMiddleware:
     """Refuse oversized bodies (413) and bodies of a type no endpoint reads (415) before routing.
 
-    The size is checked against ``Content-Length`` and again while the body streams in, so a client
-    that lies about the length or uses chunked encoding is cut off at the limit too.
+    The size is checked against ``Content-Length`` (the HTTP server enforces that the body matches it);
+    a chunked body without a length is read here up to the limit and then replayed to the app.
     """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
@@ -64,42 +64,37 @@ class RequestGuardMiddleware:
             )
             return
 
-        received = 0
-        limit = self.max_body_bytes
-        too_large = False
+        if length is None and has_body:
+            # Chunked body without a declared length: read it here, up to the limit, then replay it.
+            chunks: list[bytes] = []
+            size = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    await _send_error(
+                        send, 413, "payload_too_large", f"request body exceeds {self.max_body_bytes} bytes"
+                    )
+                    return
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+            body = b"".join(chunks)
+            replayed = False
 
-        async def limited_receive() -> Message:
-            nonlocal received, too_large
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    too_large = True
-                    raise _BodyTooLarge
-            return message
+            async def replay() -> Message:
+                nonlocal replayed
+                if replayed:
+                    return await receive()
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
 
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _send_error(send, 413, "payload_too_large", f"request body exceeds {limit} bytes")
-        except Exception:
-            if too_large and not started:
-                await _send_error(send, 413, "payload_too_large", f"request body exceeds {limit} bytes")
-            else:
-                raise
-
-
-class _BodyTooLarge(Exception):
-    pass
+            await self.app(scope, replay, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class VersionQueryMiddleware:

@@ -119,6 +119,28 @@ def _category_2026_04(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _as_objects(*keys: str) -> Transform:
+    """Before 2026-07-01 the mileage rate and coordinates were objects, not strings.
+
+    Factorial's material does not document their inner shape (the community client types them as
+    free-form mappings), so the value travels as ``{"value": "<string>"}``.
+    """
+
+    def transform(obj: dict[str, Any]) -> dict[str, Any]:
+        return {k: ({"value": v} if k in keys and v is not None else v) for k, v in obj.items()}
+
+    return transform
+
+
+def _date_only(*keys: str) -> Transform:
+    """Timestamps that an older version typed as dates: keep ``YYYY-MM-DD``."""
+
+    def transform(obj: dict[str, Any]) -> dict[str, Any]:
+        return {k: (v[:10] if k in keys and isinstance(v, str) else v) for k, v in obj.items()}
+
+    return transform
+
+
 CURRENT = "2026-10-01"
 
 VERSIONS: dict[str, ApiVersion] = {
@@ -131,7 +153,17 @@ VERSIONS: dict[str, ApiVersion] = {
             query_aliases={"banking/transactions": {"account_ids[]": "bank_account_ids[]"}},
             transforms={
                 # Added after 2026-04-01 (2026-07-01 or 2026-10-01): the mileage rate unit.
-                "expenses/mileages": (_drop("rate_measurement_unit"),),
+                "expenses/mileages": (
+                    _drop("rate_measurement_unit"),
+                    _as_objects(
+                        "rate",
+                        "origin_longitude",
+                        "origin_latitude",
+                        "destination_longitude",
+                        "destination_latitude",
+                    ),
+                ),
+                "expenses/per_diems": (_date_only("paid_at", "review_request_at", "effective_on"),),
                 "finance/categories": (_category_2026_04,),
             },
             # Project-management objects came wrapped in {"data": ...} when read one at a time.
