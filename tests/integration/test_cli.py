@@ -55,7 +55,9 @@ def test_keys_create_unknown_company_fails(env: str) -> None:
 
 
 def test_keys_revoke(env: str, tenant: Tenant, session_factory: sessionmaker[Session]) -> None:
-    result = runner.invoke(app, ["keys", "revoke", str(tenant.api_key_id), "--company", str(tenant.company_id)])
+    result = runner.invoke(
+        app, ["keys", "revoke", str(tenant.api_key_id), "--company", str(tenant.company_id)]
+    )
     assert result.exit_code == 0, result.output
     from expensehub.errors import Unauthenticated
 

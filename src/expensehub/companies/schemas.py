@@ -170,7 +170,7 @@ class CredentialOut(BaseModel):
     tos: bool | None = Field(None, description="Company accepted the terms of service")
     to_be_deleted: str | None = Field(
         None,
-        description="Company deletion date when it is scheduled for deletion (a string, as Factorial types it)",
+        description="Scheduled deletion date, if any (a string, as Factorial types it)",
     )
     onboarded_on: str | None = Field(None, description="Date the company was onboarded")
     subscription_plan: str | None = Field(None, description="Subscription plan")
