@@ -143,3 +143,12 @@ def test_bad_pagination_params(api: ApiClient) -> None:
 
 def test_limit_above_100_is_clamped(api: ApiClient) -> None:
     assert api.get("employees/employees", params={"limit": 1000}).json()["meta"]["limit"] == 100
+
+
+def test_employees_updated_at_gteq_is_a_date(api: ApiClient) -> None:
+    assert (
+        api.get("employees/employees", params={"updated_at_gteq": "2000-01-01"}).json()["meta"]["total"] == 3
+    )
+    assert (
+        api.get("employees/employees", params={"updated_at_gteq": "2999-01-01"}).json()["meta"]["total"] == 0
+    )

@@ -161,3 +161,19 @@ def test_project_objects_wrapped_only_in_2026_04() -> None:
         "name": "Apollo",
     }
     assert VERSIONS["2026-04-01"].render_one(obj, "expenses/expenses") == obj
+
+
+def test_2026_04_mileage_and_per_diem_shapes() -> None:
+    old = VERSIONS["2026-04-01"]
+    mileage = {"id": 1, "rate": "0.26", "origin_latitude": None, "rate_measurement_unit": "km"}
+    assert old.render(mileage, "expenses/mileages") == {
+        "id": 1,
+        "rate": {"value": "0.26"},
+        "origin_latitude": None,
+    }
+    per_diem = {"id": 2, "paid_at": "2026-03-01T10:00:00.000Z", "review_request_at": None}
+    assert old.render(per_diem, "expenses/per_diems") == {
+        "id": 2,
+        "paid_at": "2026-03-01",
+        "review_request_at": None,
+    }

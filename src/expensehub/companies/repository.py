@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Select, exists, select
@@ -89,7 +90,7 @@ def employees_query(
     company_identifier: str | None = None,
     only_active: bool | None = None,
     only_managers: bool | None = None,
-    updated_at_gteq: Any = None,
+    updated_at_gteq: date | None = None,
     location_ids: Sequence[int] | None = None,
 ) -> Select[Any]:
     stmt = select(Employee).where(Employee.company_id == company_id)
@@ -119,7 +120,9 @@ def employees_query(
     if only_managers:
         stmt = stmt.where(Employee.is_manager.is_(True))
     if updated_at_gteq is not None:
-        stmt = stmt.where(Employee.updated_at >= updated_at_gteq)
+        # A date (the time part is ignored, as Factorial documents): from midnight UTC on.
+        since = datetime.combine(updated_at_gteq, time(0), tzinfo=UTC)
+        stmt = stmt.where(Employee.updated_at >= since)
     return stmt
 
 
