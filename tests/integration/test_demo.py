@@ -1,0 +1,474 @@
+"""The demo seeder builds a believable, consistent and deterministic company on a real database."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from rich.console import Console
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from expensehub.auth import service as auth_service
+from expensehub.db.base import Base
+from expensehub.db.engine import transaction
+from expensehub.demo.data import ANCHOR, WINDOW_DAYS
+from expensehub.demo.seed import STATUSES, DemoSummary, seed_demo
+from expensehub.kit.money import convert
+from expensehub.models import (
+    Account,
+    ApprovalFlow,
+    ApprovalFlowApprover,
+    Category,
+    CostCenter,
+    CostCenterMembership,
+    Employee,
+    Expensable,
+    ExpensableCostCenter,
+    Expense,
+    ExpenseTax,
+    LedgerAccountResource,
+    LegalEntity,
+    Mileage,
+    PerDiem,
+    Project,
+)
+
+SMALL = {"employees": 20, "expensables": 600}
+APPROVED_OR_LATER = {"approved", "reversed", "in_payroll", "sent_to_pay", "paid"}
+
+
+@pytest.fixture(scope="module")
+def seeded(session_factory: sessionmaker[Session]) -> DemoSummary:
+    with transaction(session_factory) as s:
+        return seed_demo(s, seed=7, **SMALL)
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with transaction(session_factory) as s:
+        yield s
+
+
+def _claims(db: Session, company_id: int) -> list[Expensable]:
+    return list(db.scalars(select(Expensable).where(Expensable.company_id == company_id)))
+
+
+def _entity_currency(db: Session, company_id: int) -> dict[int, str]:
+    rows = db.execute(
+        select(LegalEntity.id, LegalEntity.currency).where(LegalEntity.company_id == company_id)
+    )
+    return dict(rows.tuples().all())
+
+
+def test_every_status_and_type_present(db: Session, seeded: DemoSummary) -> None:
+    claims = _claims(db, seeded.company_id)
+    assert len(claims) == 600
+    assert set(Counter(c.status for c in claims)) == set(STATUSES)
+    types = Counter(c.type for c in claims)
+    assert set(types) == {"expense", "mileage", "perdiem"}
+    assert types["expense"] > types["mileage"] > 0
+    assert seeded.by_status == dict(Counter(c.status for c in claims))
+    assert seeded.by_type == dict(types)
+    assert sum(seeded.by_status.values()) == 600
+
+
+def test_summary_rows_for_the_cli(seeded: DemoSummary) -> None:
+    rows = dict(seeded.rows())
+    assert rows["company id"] == seeded.company_id
+    for label in (
+        "legal entities",
+        "employees",
+        "categories",
+        "cost centres",
+        "projects",
+        "ledger accounts",
+        "expensables by type",
+        "expensables by status",
+        "expensables by currency",
+        "time taken",
+    ):
+        assert label in rows
+    assert "perdiem" in str(rows["expensables by type"])
+
+
+def test_api_key_belongs_to_the_demo_company(db: Session, seeded: DemoSummary) -> None:
+    principal = auth_service.authenticate(db, seeded.api_key)
+    assert principal.company_id == seeded.company_id
+
+
+def test_reference_data(db: Session, seeded: DemoSummary) -> None:
+    cid = seeded.company_id
+    entities = {
+        e.country: e.currency for e in db.scalars(select(LegalEntity).where(LegalEntity.company_id == cid))
+    }
+    assert entities == {"es": "EUR", "gb": "GBP"}
+
+    employees = list(db.scalars(select(Employee).where(Employee.company_id == cid)))
+    assert len(employees) == 20
+    assert len({e.email for e in employees}) == 20
+    managers = [e for e in employees if e.is_manager]
+    assert len(managers) >= 3
+    assert sum(1 for e in employees if e.manager_id is None) == 1  # only the CEO
+    by_id = {e.id: e for e in employees}
+    assert all(by_id[e.manager_id].is_manager for e in employees if e.manager_id is not None)
+    terminated = [e for e in employees if e.terminated_on is not None]
+    assert 1 <= len(terminated) <= 3
+    assert all(t.terminated_on is not None and t.terminated_on < ANCHOR.date() for t in terminated)
+
+    categories = list(db.scalars(select(Category).where(Category.company_id == cid)))
+    top = {c.identifier: c for c in categories if c.parent_category_id is None}
+    assert top["mileage"].type == "mileage"
+    assert top["per_diem"].type == "perdiem"
+    subs = {c.identifier for c in categories if c.parent_category_id == top["travel"].id}
+    assert {"travel_flights", "travel_trains", "travel_taxi", "travel_hotel"} <= subs
+    assert any(c.parent_category_id == top["restaurants"].id for c in categories)
+
+    codes = {c.code for c in db.scalars(select(CostCenter).where(CostCenter.company_id == cid))}
+    assert {"CC-100", "CC-200"} <= codes
+
+    accounts = {a.id: a for a in db.scalars(select(Account).where(Account.company_id == cid))}
+    assert {a.type for a in accounts.values()} >= {"expense", "bank", "current_liability"}
+    assert "6290001" in {a.number for a in accounts.values()}
+    mappings = list(db.scalars(select(LedgerAccountResource).where(LedgerAccountResource.company_id == cid)))
+    assert {m.resource_type for m in mappings} == {"customcategory"}
+    assert len(mappings) == 2 * len(categories)  # every category, in each legal entity
+    for m in mappings:
+        account = accounts[m.account_id]
+        assert account.type == "expense"
+        assert account.legal_entity_id == m.legal_entity_id
+
+    projects = list(db.scalars(select(Project).where(Project.company_id == cid)))
+    assert len(projects) >= 5
+    assert all(p.code for p in projects)
+
+
+def test_memberships_sum_to_one_and_keep_history(db: Session, seeded: DemoSummary) -> None:
+    rows = list(
+        db.scalars(select(CostCenterMembership).where(CostCenterMembership.company_id == seeded.company_id))
+    )
+    by_employee: dict[int, list[CostCenterMembership]] = defaultdict(list)
+    for m in rows:
+        by_employee[m.employee_id].append(m)
+    assert len(by_employee) == 20
+    moved = 0
+    for memberships in by_employee.values():
+        starts = {m.start_date for m in memberships}
+        for day in starts:
+            active = [
+                m for m in memberships if m.start_date <= day and (m.end_date is None or day <= m.end_date)
+            ]
+            assert sum((m.percentage for m in active), Decimal(0)) == 1
+        moved += len(starts) > 1  # an older, closed membership in another cost centre
+    assert moved >= 1
+    assert any(m.percentage == Decimal("0.5") for m in rows)
+
+
+def test_currencies_and_exchange_rates(db: Session, seeded: DemoSummary) -> None:
+    cid = seeded.company_id
+    le_currency = _entity_currency(db, cid)
+    rows = db.execute(
+        select(Expensable, Expense)
+        .join(Expense, Expense.expensable_id == Expensable.id)
+        .where(Expensable.company_id == cid)
+    ).all()
+    currencies = Counter(x.currency for x, _ in rows)
+    assert len(currencies) >= 3
+    foreign = 0
+    for claim, expense in rows:
+        assert claim.legal_entity_id is not None
+        assert claim.amount is not None
+        home = le_currency[claim.legal_entity_id]
+        if claim.currency == home:
+            assert expense.exchange_rate is None
+            continue
+        foreign += 1
+        assert isinstance(expense.exchange_rate, Decimal)
+        assert expense.exchange_rate > 0
+        # Amounts respect each currency's exponent: converted, a claim is a plausible sum (0.5 .. 5,000).
+        converted = convert(claim.amount, claim.currency, expense.exchange_rate, home)
+        assert 50 <= converted <= 500_000, (claim.currency, claim.amount, expense.exchange_rate)
+    assert foreign >= 10
+    for claim in _claims(db, cid):
+        if claim.type != "expense":
+            assert claim.currency == le_currency[claim.legal_entity_id or 0]
+
+
+def test_cost_centre_shares_sum_to_one(db: Session, seeded: DemoSummary) -> None:
+    claims = _claims(db, seeded.company_id)
+    shares: dict[int, list[Decimal]] = defaultdict(list)
+    rows = db.execute(
+        select(ExpensableCostCenter.expensable_id, ExpensableCostCenter.percentage).where(
+            ExpensableCostCenter.expensable_id.in_([c.id for c in claims])
+        )
+    )
+    for expensable_id, share in rows:
+        shares[expensable_id].append(share)
+    assert set(shares) == {c.id for c in claims}
+    assert all(sum(s, Decimal(0)) == 1 for s in shares.values())
+    assert any(len(s) > 1 for s in shares.values())
+
+
+def test_taxes_are_consistent(db: Session, seeded: DemoSummary) -> None:
+    rows = db.execute(
+        select(Expensable.amount, Expensable.currency, ExpenseTax)
+        .join(Expense, Expense.expensable_id == Expensable.id)
+        .join(ExpenseTax, ExpenseTax.expense_id == Expense.id)
+        .where(Expensable.company_id == seeded.company_id)
+    ).all()
+    by_claim: dict[tuple[int, int], list[ExpenseTax]] = defaultdict(list)
+    for amount, _currency, tax in rows:
+        by_claim[(tax.expense_id, amount)].append(tax)
+    assert len(by_claim) >= 100
+    rates = set()
+    for (_, amount), taxes in by_claim.items():
+        assert sum((t.base_amount or 0) + (t.amount or 0) for t in taxes) == amount
+        for t in taxes:
+            assert t.type == "vat"
+            assert t.percentage is not None
+            assert t.base_amount is not None
+            assert t.amount is not None
+            rates.add(t.percentage)
+            assert abs(Decimal(t.base_amount) * t.percentage - t.amount) <= 1
+    assert {Decimal("0.21"), Decimal("0.1"), Decimal("0.2")} <= rates
+    assert any(len(t) == 2 for t in by_claim.values())  # a receipt with two VAT rates
+
+
+def test_timestamps_follow_the_status(db: Session, seeded: DemoSummary) -> None:
+    window_start = ANCHOR.date().toordinal() - WINDOW_DAYS
+    for c in _claims(db, seeded.company_id):
+        assert c.effective_on is not None
+        assert window_start <= c.effective_on.toordinal() < ANCHOR.date().toordinal()
+        assert c.created_at.date() >= c.effective_on or c.type == "perdiem"
+        assert (c.review_request_at is None) == (c.status == "draft")
+        assert (c.approved_at is not None) == (c.status in APPROVED_OR_LATER)
+        assert (c.paid_at is not None) == (c.status == "paid")
+        chain = [t for t in (c.created_at, c.review_request_at, c.approved_at, c.paid_at) if t is not None]
+        assert chain == sorted(chain)
+        assert c.created_at <= c.status_updated_at <= ANCHOR
+        assert c.updated_at == c.status_updated_at
+        assert c.paid_at is None or c.paid_at == c.status_updated_at
+
+
+def test_details_match_the_type(db: Session, seeded: DemoSummary) -> None:
+    cid = seeded.company_id
+    claims = {c.id: c for c in _claims(db, cid)}
+    expenses = {e.expensable_id: e for e in db.scalars(select(Expense).where(Expense.company_id == cid))}
+    mileages = {m.expensable_id: m for m in db.scalars(select(Mileage).where(Mileage.company_id == cid))}
+    per_diems = {p.expensable_id: p for p in db.scalars(select(PerDiem).where(PerDiem.company_id == cid))}
+    assert set(expenses) == {i for i, c in claims.items() if c.type == "expense"}
+    assert set(mileages) == {i for i, c in claims.items() if c.type == "mileage"}
+    assert set(per_diems) == {i for i, c in claims.items() if c.type == "perdiem"}
+    for i, m in mileages.items():
+        assert m.rate is not None
+        assert m.distance is not None
+        assert claims[i].amount == round(m.distance * m.rate * 100)
+    for i, p in per_diems.items():
+        assert p.start_date == claims[i].effective_on
+        assert p.end_date is not None
+        assert p.start_date is not None
+        assert p.end_date >= p.start_date
+    categories = {c.id: c for c in db.scalars(select(Category).where(Category.company_id == cid))}
+    for c in claims.values():
+        assert c.category_id is not None
+        assert c.ledger_account_id is not None
+        assert categories[c.category_id].type == c.type
+    assert all(e.merchant_name for e in expenses.values())
+
+
+def test_cards_and_reimbursement(db: Session, seeded: DemoSummary) -> None:
+    rows = db.execute(
+        select(Expensable, Expense)
+        .join(Expense, Expense.expensable_id == Expensable.id)
+        .where(Expensable.company_id == seeded.company_id)
+    ).all()
+    cards = [(x, e) for x, e in rows if e.creation_type == "automatic"]
+    assert len(cards) >= 20
+    for claim, expense in cards:
+        assert expense.card_type == "company"
+        assert expense.card_last4 is not None
+        assert len(expense.card_last4) == 4
+        assert claim.payment == "not_reimbursable"
+        assert claim.reimbursable_amount == 0
+    for claim in _claims(db, seeded.company_id):
+        if claim.payment == "reimbursable":
+            assert claim.reimbursable_amount == claim.amount
+            assert claim.reimbursable_currency == claim.currency
+    assert any(x.project_id is not None for x, _ in rows)
+
+
+def test_approval_flows_match_the_status(db: Session, seeded: DemoSummary) -> None:
+    cid = seeded.company_id
+    flows: dict[int, list[ApprovalFlow]] = defaultdict(list)
+    for flow in db.scalars(
+        select(ApprovalFlow).where(ApprovalFlow.company_id == cid).order_by(ApprovalFlow.id)
+    ):
+        flows[flow.resource_id].append(flow)
+    approvers: dict[int, list[ApprovalFlowApprover]] = defaultdict(list)
+    flow_ids = [f.id for fs in flows.values() for f in fs]
+    for a in db.scalars(
+        select(ApprovalFlowApprover)
+        .where(ApprovalFlowApprover.flow_id.in_(flow_ids))
+        .order_by(ApprovalFlowApprover.flow_id, ApprovalFlowApprover.step)
+    ):
+        approvers[a.flow_id].append(a)
+    expected = {"pending": "running", "changes_requested": "changes_requested", "rejected": "rejected"}
+    for claim in _claims(db, cid):
+        if claim.status == "draft":
+            assert claim.id not in flows
+            continue
+        latest = max(flows[claim.id], key=lambda f: f.created_at)
+        assert latest.status == expected.get(claim.status, "approved")
+        assert latest.created_at == claim.review_request_at
+        assert latest.owner_employee_id == claim.employee_id
+        steps = approvers[latest.id]
+        assert steps
+        assert all(a.employee_id != claim.employee_id for a in steps)
+        if latest.status == "approved":
+            assert all(a.status == "approved" for a in steps)
+            assert latest.final_decision_at == claim.approved_at
+        elif latest.status == "running":
+            assert latest.final_decision_at is None
+            assert any(a.status == "pending" for a in steps)
+        else:
+            assert latest.reason
+            assert steps[-1].status == latest.status
+    assert any(len(fs) > 1 for fs in flows.values())  # resubmitted after a change request
+
+
+def test_duplicates_are_flagged(db: Session, seeded: DemoSummary) -> None:
+    claims = {c.id: c for c in _claims(db, seeded.company_id)}
+    dups = [c for c in claims.values() if c.duplicate_of_id is not None]
+    assert len(dups) >= 2
+    for dup in dups:
+        original = claims[dup.duplicate_of_id or 0]
+        assert original.id < dup.id
+        for column in ("employee_id", "effective_on", "amount", "currency", "category_id"):
+            assert getattr(dup, column) == getattr(original, column)
+        assert dup.created_at > original.created_at
+
+
+# --- determinism -------------------------------------------------------------------------------
+
+# Id columns without a foreign key, and the table they point at.
+_SOFT_REFERENCES = {
+    ("approval_flows", "resource_id"): "expensables",
+    ("approval_flows", "author_access_id"): "accesses",
+    ("approval_flows", "owner_access_id"): "accesses",
+    ("approval_flows", "author_employee_id"): "employees",
+    ("approval_flows", "owner_employee_id"): "employees",
+    ("approval_flow_approvers", "employee_id"): "employees",
+    ("approval_flow_approvers", "access_id"): "accesses",
+    ("ledger_account_resources", "resource_id"): "categories",
+}
+
+
+def _dump(db: Session, company_id: int) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the company, ids replaced by positions, so two companies can be compared."""
+    ordinals: dict[str, dict[int, int]] = {"companies": {company_id: 0}}
+    dump: dict[str, list[tuple[Any, ...]]] = {}
+    tables: list[Table] = [t for t in Base.metadata.sorted_tables if t.name != "api_keys"]
+    selected: dict[str, list[Any]] = {}
+    for table in tables:
+        if table.name == "companies":
+            stmt = select(table).where(table.c.id == company_id)
+        elif "company_id" in table.c:
+            stmt = select(table).where(table.c.company_id == company_id)
+        else:
+            fk = next((fk for fk in table.foreign_keys if fk.column.table.name in ordinals), None)
+            if fk is None:
+                continue  # not a company's table
+            parent_ids = list(ordinals[fk.column.table.name])
+            stmt = select(table).where(fk.parent.in_(parent_ids or [-1]))
+        rows = db.execute(stmt.order_by(*table.primary_key.columns)).mappings().all()
+        selected[table.name] = list(rows)
+        if "id" in table.c:
+            ordinals[table.name] = {row["id"]: i for i, row in enumerate(rows)}
+    for table in tables:
+        if table.name not in selected:
+            continue
+        out = []
+        for row in selected[table.name]:
+            values: list[Any] = []
+            for column in table.c:
+                value = row[column.name]
+                if column.name == "id":
+                    continue
+                target = next(iter(column.foreign_keys)).column.table.name if column.foreign_keys else None
+                target = target or _SOFT_REFERENCES.get((table.name, column.name))
+                if target is not None and value is not None:
+                    value = ("ref", target, ordinals[target][value])
+                values.append((column.name, value))
+            out.append(tuple(values))
+        dump[table.name] = sorted(out, key=repr)
+    return dump
+
+
+def test_same_seed_same_company_other_seed_differs(
+    session_factory: sessionmaker[Session], seeded: DemoSummary
+) -> None:
+    with transaction(session_factory) as s:
+        again = seed_demo(s, seed=7, **SMALL)
+        other = seed_demo(s, seed=8, **SMALL)
+    assert len({seeded.company_id, again.company_id, other.company_id}) == 3
+    assert again.api_key != seeded.api_key
+    with transaction(session_factory) as s:
+        first, second, third = (_dump(s, c.company_id) for c in (seeded, again, other))
+    assert sum(len(rows) for rows in first.values()) > 3000
+    assert first["expensables"]
+    assert first["approval_flow_approvers"]
+    assert first["expense_taxes"]
+    assert first == second
+    assert first["expensables"] != third["expensables"]
+    assert first["employees"] != third["employees"]
+
+
+def test_defaults_build_the_full_demo(session_factory: sessionmaker[Session]) -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=100)
+    with transaction(session_factory) as s:
+        summary = seed_demo(s, seed=42, progress=console)
+    with transaction(session_factory) as s:
+        claims = _claims(s, summary.company_id)
+        employees = s.scalars(select(Employee.id).where(Employee.company_id == summary.company_id)).all()
+    assert len(claims) >= 5000
+    assert len(employees) == 50
+    assert len(Counter(c.currency for c in claims)) == 6
+    assert set(Counter(c.status for c in claims)) == set(STATUSES)
+    assert summary.expensables == len(claims)
+    assert "expensables" in out.getvalue()
+
+
+def test_too_small_a_company_is_refused(db: Session) -> None:
+    with pytest.raises(ValueError, match="at least 4 employees"):
+        seed_demo(db, employees=3, expensables=10)
+
+
+def test_timestamps_do_not_depend_on_the_clock(db: Session, seeded: DemoSummary) -> None:
+    latest = db.scalar(
+        select(Expensable.status_updated_at)
+        .where(Expensable.company_id == seeded.company_id)
+        .order_by(Expensable.status_updated_at.desc())
+        .limit(1)
+    )
+    assert isinstance(latest, datetime)
+    assert latest <= ANCHOR
+    assert ANCHOR.date() - latest.date() <= date.resolution * 2
+
+
+def test_the_api_serves_the_demo_company(http, seeded: DemoSummary) -> None:  # type: ignore[no-untyped-def]
+    headers = {"x-api-key": seeded.api_key}
+    r = http.get("/api/2026-10-01/resources/expenses/expensables", params={"limit": 5}, headers=headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["meta"]["total"] == 600
+    assert len(body["data"]) == 5
+    assert {item["company_id"] for item in body["data"]} == {str(seeded.company_id)}
+    r = http.get("/api/2026-10-01/resources/employees/employees", headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["meta"]["total"] == 20
