@@ -129,8 +129,9 @@ def test_approve_in_2026_04_01_has_integer_ids(api: ApiClient, api_v0401: ApiCli
         f"{FLOWS}/approve_resource", json={"resource_type": "Expenses::Expensable", "resource_id": int(xid)}
     )
     assert r.status_code == 200, r.text
-    assert r.json()["resource_id"] == int(xid)
-    assert r.json()["resource_url"].startswith("/api/2026-04-01/")
+    flow = r.json()["data"]  # 2026-04-01 wrapped approval flows in {"data": ...}
+    assert flow["resource_id"] == int(xid)
+    assert flow["resource_url"].startswith("/api/2026-04-01/")
 
 
 def test_reject(api: ApiClient, tenant: Tenant, session_factory) -> None:

@@ -30,7 +30,13 @@ from tests.factories import ApiClient, Tenant
 def add_category(factory: sessionmaker[Session], company_id: int, label: str | None = None) -> int:
     with transaction(factory) as s:
         cat = Category(
-            company_id=company_id, identifier="travel", default_label="Travel", label=label, type="expense"
+            company_id=company_id,
+            identifier="travel",
+            default_label="Travel",
+            label=label,
+            type="expense",
+            created_at=utcnow(),
+            updated_at=utcnow(),
         )
         s.add(cat)
         s.flush()

@@ -36,7 +36,13 @@ def count_queries(session: Session) -> Iterator[list[str]]:
 
 def _reference_data(s: Session, company_id: int) -> tuple[int, list[int]]:
     now = utcnow()
-    cat = Category(company_id=company_id, identifier="meals", default_label="Meals")
+    cat = Category(
+        company_id=company_id,
+        identifier="meals",
+        default_label="Meals",
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
     ccs = [CostCenter(company_id=company_id, name=f"CC{i}", created_at=now, updated_at=now) for i in range(2)]
     s.add_all([cat, *ccs])
     s.flush()

@@ -166,8 +166,15 @@ VERSIONS: dict[str, ApiVersion] = {
                 "expenses/per_diems": (_date_only("paid_at", "review_request_at", "effective_on"),),
                 "finance/categories": (_category_2026_04,),
             },
-            # Project-management objects came wrapped in {"data": ...} when read one at a time.
-            wrap_single=frozenset({"project_management/projects"}),
+            # These objects came wrapped in {"data": ...} when returned one at a time (GET by id,
+            # create, actions), as the 2026-04-01 community client reads them.
+            wrap_single=frozenset(
+                {
+                    "project_management/projects",
+                    "companies/legal_entities",
+                    "approvals/materialized_approvals_flows",
+                }
+            ),
         ),
     )
 }

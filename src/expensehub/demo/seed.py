@@ -537,6 +537,8 @@ class _Builder:
                 status="enabled" if spec.enabled else "disabled",
                 visible=spec.enabled,
                 position=position,
+                created_at=ANCHOR - timedelta(days=1000),
+                updated_at=ANCHOR - timedelta(days=1000),
             )
             parents.append(cat)
             self.categories[spec.identifier] = cat
@@ -555,6 +557,8 @@ class _Builder:
                     status="enabled",
                     visible=True,
                     position=position,
+                    created_at=ANCHOR - timedelta(days=1000),
+                    updated_at=ANCHOR - timedelta(days=1000),
                 )
                 children.append(cat)
                 self.categories[identifier] = cat

@@ -108,6 +108,8 @@ def create_category(
         position=position,
         status=status,
         visible=visible,
+        created_at=(now := utcnow()),
+        updated_at=now,
     )
     return repository.add(session, category)  # type: ignore[no-any-return]
 

@@ -29,6 +29,8 @@ class Category(Base):
     status: Mapped[str] = mapped_column(String(16), default="enabled")
     visible: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class CostCenter(Base):

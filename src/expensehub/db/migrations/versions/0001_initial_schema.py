@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:27:49.782537
+Create Date: 2026-11-26 15:53:58.599831
 """
 
 from __future__ import annotations
@@ -109,6 +109,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("visible", sa.Boolean(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=True),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["company_id"],
             ["companies.id"],
