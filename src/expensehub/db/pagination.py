@@ -1,6 +1,7 @@
 """Keyset (cursor) and offset (page) pagination over any company-scoped SELECT.
 
-Cursor mode never scans past the page: ``WHERE id > :after ORDER BY id LIMIT n+1`` on an index
+Page mode (``page=N``) is an OFFSET over the ids, then a join for the page's rows; its cost grows
+with depth, which is why cursor mode is the default. Cursor mode never scans past the page: ``WHERE id > :after ORDER BY id LIMIT n+1`` on an index
 that starts with (company_id, id), so page 10,000 costs what page 1 costs. ``total`` is a COUNT with
 the same filters (Factorial's meta requires it).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from expensehub.kit.pagination import Page, PageRequest
@@ -32,8 +33,12 @@ def paginate(
     limit = req.limit
     total = count(session, stmt)
     if req.page is not None:
+        # Deferred join: OFFSET over the ids alone, then load the page's rows. Otherwise the
+        # database builds every skipped row in full (PostgreSQL evaluates the select list, including
+        # correlated subqueries, for each of them).
         offset = (req.page - 1) * limit
-        rows = list(session.execute(stmt.order_by(id_col).offset(offset).limit(limit)).all())
+        page_ids = stmt.with_only_columns(id_col).order_by(id_col).offset(offset).limit(limit).subquery()
+        rows = list(session.execute(stmt.where(id_col.in_(select(page_ids.c[0]))).order_by(id_col)).all())
         return _page(rows, total, limit, offset + len(rows) < total, req.page > 1, id_of)
 
     if req.before_id is not None:
