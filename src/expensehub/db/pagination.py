@@ -1,9 +1,9 @@
 """Keyset (cursor) and offset (page) pagination over any company-scoped SELECT.
 
-Page mode (``page=N``) is an OFFSET over the ids, then a join for the page's rows; its cost grows
-with depth, which is why cursor mode is the default. Cursor mode never scans past the page: ``WHERE id > :after ORDER BY id LIMIT n+1`` on an index
-that starts with (company_id, id), so page 10,000 costs what page 1 costs. ``total`` is a COUNT with
-the same filters (Factorial's meta requires it).
+Cursor mode never scans past the page: ``WHERE id > :after ORDER BY id LIMIT n+1`` on an index that
+starts with (company_id, id), so page 10,000 costs what page 1 costs. Page mode (``page=N``) is an
+OFFSET over the ids, then a join for the page's rows; its cost grows with depth, which is why cursor
+mode is the default. ``total`` is a COUNT with the same filters (Factorial's meta requires it).
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from expensehub.auth.service import create_api_key
 from expensehub.companies.service import create_company, create_employee, create_legal_entity
 from expensehub.demo import data
 from expensehub.demo.data import ANCHOR, WINDOW_DAYS, EntitySpec, SpendKind
+from expensehub.expenses.rules import APPROVAL_RESOURCE_TYPE, STATUSES
 from expensehub.kit.money import convert, exponent, from_decimal
 from expensehub.models import (
     Account,
@@ -50,23 +51,11 @@ from expensehub.models import (
     Project,
 )
 
-STATUSES = (
-    "draft",
-    "pending",
-    "changes_requested",
-    "approved",
-    "rejected",
-    "reversed",
-    "in_payroll",
-    "sent_to_pay",
-    "paid",
-)
 TYPES = ("expense", "mileage", "perdiem")
 TYPE_WEIGHTS = (80, 12, 8)
 APPROVED_OR_LATER = frozenset({"approved", "reversed", "in_payroll", "sent_to_pay", "paid"})
 CHUNK = 1000
-# What the expenses domain writes on the flows it opens (its rules.APPROVAL_RESOURCE_TYPE).
-FLOW_RESOURCE_TYPE = "Expenses::Expensable"
+FLOW_RESOURCE_TYPE = APPROVAL_RESOURCE_TYPE
 _FLOW_ACTION = {"approved": "approve", "rejected": "reject", "changes_requested": "request_changes"}
 # Claims above this (entity currency, major units) need a second approval by finance.
 SECOND_APPROVAL_ABOVE = {"EUR": 500, "GBP": 450}

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from expensehub.errors import InvalidState
 from expensehub.kit.money import from_decimal, split_largest_remainder
@@ -30,17 +30,7 @@ Status = Literal[
     "sent_to_pay",
     "paid",
 ]
-STATUSES: Final[tuple[str, ...]] = (
-    "draft",
-    "pending",
-    "changes_requested",
-    "approved",
-    "rejected",
-    "reversed",
-    "in_payroll",
-    "sent_to_pay",
-    "paid",
-)
+STATUSES: Final[tuple[str, ...]] = get_args(Status)
 
 Action = Literal["submit", "approve", "reject", "request_changes", "pay", "reverse", "edit", "delete"]
 
