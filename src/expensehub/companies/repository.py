@@ -10,6 +10,7 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from expensehub.db.pagination import paginate
+from expensehub.db.sql import add as add  # re-exported: services insert through their repository
 from expensehub.db.sql import contains_pattern, prefix_pattern
 from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import Access, Company, Employee, LegalEntity
@@ -21,12 +22,6 @@ def get_company(session: Session, company_id: int) -> Company | None:
 
 def list_companies(session: Session) -> list[Company]:
     return list(session.scalars(select(Company).order_by(Company.id)))
-
-
-def add(session: Session, obj: Any) -> Any:
-    session.add(obj)
-    session.flush()
-    return obj
 
 
 def get_legal_entity(session: Session, *, company_id: int, legal_entity_id: int) -> LegalEntity | None:
@@ -131,4 +126,4 @@ def page_employees(session: Session, stmt: Select[Any], req: PageRequest) -> Pag
 
 
 def new_access(session: Session, *, company_id: int, email: str | None) -> Access:
-    return add(session, Access(company_id=company_id, email=email))  # type: ignore[no-any-return]
+    return add(session, Access(company_id=company_id, email=email))

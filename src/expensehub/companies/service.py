@@ -22,7 +22,7 @@ def create_company(
     """A new tenant."""
     if not name.strip():
         raise ValidationFailed("invalid company", fields={"name": ["must not be blank"]})
-    return repository.add(  # type: ignore[no-any-return]
+    return repository.add(
         session,
         Company(name=name.strip(), legal_name=legal_name, tin=tin, locale=locale, created_at=utcnow()),
     )
@@ -61,7 +61,7 @@ def create_legal_entity(
         created_at=utcnow(),
         **extra,
     )
-    return repository.add(session, entity)  # type: ignore[no-any-return]
+    return repository.add(session, entity)
 
 
 def get_legal_entity(session: Session, *, company_id: int, legal_entity_id: int) -> LegalEntity:
@@ -124,7 +124,7 @@ def create_employee(
         updated_at=now,
         **extra,
     )
-    return repository.add(session, employee)  # type: ignore[no-any-return]
+    return repository.add(session, employee)
 
 
 def get_employee(session: Session, *, company_id: int, employee_id: int) -> Employee:

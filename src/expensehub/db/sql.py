@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
 
 def escape_like(text: str) -> str:
     """Escape ``%``, ``_`` and ``\\`` so user text matches literally in LIKE (use ``escape='\\\\'``)."""
@@ -16,3 +22,10 @@ def contains_pattern(text: str) -> str:
 def prefix_pattern(text: str) -> str:
     """LIKE pattern matching values that start with ``text``."""
     return f"{escape_like(text)}%"
+
+
+def add(session: Session, obj: T) -> T:
+    """Stage a new row and flush it, so its id is known; the caller's transaction commits it."""
+    session.add(obj)
+    session.flush()
+    return obj

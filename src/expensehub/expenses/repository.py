@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, delete, false, or_, select, 
 from sqlalchemy.orm import Session, aliased
 
 from expensehub.db.pagination import paginate
+from expensehub.db.sql import add as add  # re-exported: services insert through their repository
 from expensehub.db.sql import contains_pattern
 from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import (
@@ -28,13 +29,6 @@ from expensehub.models import (
     PerDiem,
     Project,
 )
-
-
-def add(session: Session, obj: Any) -> Any:
-    session.add(obj)
-    session.flush()
-    return obj
-
 
 # --------------------------------------------------------------------------------------------------
 # Reference data the claims point at

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from expensehub.db.pagination import paginate
+from expensehub.db.sql import add as add  # re-exported: services insert through their repository
 from expensehub.db.sql import contains_pattern
 from expensehub.errors import Conflict
 from expensehub.kit.pagination import Page, PageRequest
@@ -25,12 +26,6 @@ from expensehub.models import (
     CostCenterMembership,
     LedgerAccountResource,
 )
-
-
-def add(session: Session, obj: Any) -> Any:
-    session.add(obj)
-    session.flush()
-    return obj
 
 
 def flush_or_conflict(session: Session, message: str, code: str) -> None:

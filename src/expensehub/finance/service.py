@@ -111,7 +111,7 @@ def create_category(
         created_at=(now := utcnow()),
         updated_at=now,
     )
-    return repository.add(session, category)  # type: ignore[no-any-return]
+    return repository.add(session, category)
 
 
 def get_category(session: Session, *, company_id: int, category_id: int) -> Category:
