@@ -1,28 +1,14 @@
-"""``expensehub``: serve the API, migrate the database, seed a demo company, manage API keys."""
+"""``expensehub``: the command line. Core commands live here; each domain adds its own module."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from expensehub.config import Settings
-from expensehub.db.engine import make_engine, make_session_factory, transaction
-
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
-db_app = typer.Typer(help="Database schema management (Alembic migrations).", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(keys_app, name="keys")
-
-console = Console()
-err = Console(stderr=True)
-
-
-def _settings() -> Settings:
-    return Settings()
+from expensehub.cli.apps import app, console, db_app, err, keys_app, session_factory, settings
+from expensehub.db.engine import transaction
 
 
 @app.command()
@@ -35,13 +21,13 @@ def serve(
     """Serve the API with uvicorn (OpenAPI UI at /docs)."""
     import uvicorn
 
-    settings = _settings()
+    cfg = settings()
     if migrate:
         from expensehub.db.migrate import upgrade
 
-        upgrade(settings.database_url)
-    bind_host = host or settings.host
-    bind_port = port or settings.port
+        upgrade(cfg.database_url)
+    bind_host = host or cfg.host
+    bind_port = port or cfg.port
     console.print(
         f"expensehub API on http://{bind_host}:{bind_port}  (docs: http://{bind_host}:{bind_port}/docs)"
     )
@@ -60,9 +46,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
     """Apply migrations up to REVISION (default: head)."""
     from expensehub.db.migrate import current, upgrade
 
-    settings = _settings()
-    upgrade(settings.database_url, revision)
-    console.print(f"database at revision [bold]{current(settings.database_url)}[/bold]")
+    cfg = settings()
+    upgrade(cfg.database_url, revision)
+    console.print(f"database at revision [bold]{current(cfg.database_url)}[/bold]")
 
 
 @db_app.command("current")
@@ -70,7 +56,7 @@ def db_current() -> None:
     """Print the database's current revision."""
     from expensehub.db.migrate import current
 
-    console.print(current(_settings().database_url) or "(empty: not migrated)")
+    console.print(current(settings().database_url) or "(empty: not migrated)")
 
 
 @app.command()
@@ -84,9 +70,9 @@ def demo(
     from expensehub.db.migrate import upgrade
     from expensehub.demo.seed import seed_demo
 
-    settings = _settings()
-    upgrade(settings.database_url)
-    factory = make_session_factory(make_engine(settings.database_url))
+    cfg = settings()
+    upgrade(cfg.database_url)
+    factory = session_factory(cfg)
     with transaction(factory) as session:
         summary = seed_demo(
             session, seed=seed, employees=employees, expensables=expensables, progress=console
@@ -98,7 +84,7 @@ def demo(
     console.print(f"API key (shown once): [bold green]{summary.api_key}[/bold green]")
     console.print(
         f"Try: curl -H 'x-api-key: {summary.api_key}' "
-        f"http://{settings.host}:{settings.port}/api/2026-10-01/resources/expenses/expensables?limit=2"
+        f"http://{cfg.host}:{cfg.port}/api/2026-10-01/resources/expenses/expensables?limit=2"
     )
     if serve_after:
         serve(host=None, port=None, workers=1, migrate=False)
@@ -113,7 +99,7 @@ def keys_create(
     from expensehub.auth import service
     from expensehub.errors import AppError
 
-    factory = make_session_factory(make_engine(_settings().database_url))
+    factory = session_factory()
     try:
         with transaction(factory) as session:
             key, plaintext = service.create_api_key(session, company_id=company, name=name)
@@ -133,7 +119,7 @@ def keys_list(
     """List API keys (never their secrets)."""
     from expensehub.auth import service
 
-    factory = make_session_factory(make_engine(_settings().database_url))
+    factory = session_factory()
     with transaction(factory) as session:
         keys = service.list_api_keys(session, company_id=company)
         table = Table("id", "company", "name", "prefix", "created", "revoked")
@@ -158,7 +144,7 @@ def keys_revoke(
     from expensehub.auth import service
     from expensehub.errors import AppError
 
-    factory = make_session_factory(make_engine(_settings().database_url))
+    factory = session_factory()
     try:
         with transaction(factory) as session:
             service.revoke_api_key(session, company_id=company, key_id=key_id)
@@ -173,13 +159,16 @@ def companies() -> None:
     """List companies (ids for `keys create --company`)."""
     from expensehub.companies import service
 
-    factory = make_session_factory(make_engine(_settings().database_url))
+    factory = session_factory()
     with transaction(factory) as session:
         table = Table("id", "name", "created")
         for c in service.list_companies(session):
             table.add_row(str(c.id), c.name, c.created_at.isoformat())
     console.print(table)
 
+
+# Domain command modules register themselves on the shared Typer apps when imported.
+from expensehub.cli import allowances, banking, documents  # noqa: E402, F401
 
 if __name__ == "__main__":
     app()

@@ -1,4 +1,12 @@
-"""All ORM models, one module per aggregate. Importing this package registers every table."""
+"""All ORM models, one module per aggregate. Importing this package registers every table.
+
+Every module of this package is imported below (so Alembic and the tests see all tables); the
+commonly used classes are also re-exported here. Newer aggregates are imported from their module,
+e.g. ``from expensehub.models.banking import CardPayment``.
+"""
+
+import importlib as _importlib
+import pkgutil as _pkgutil
 
 from expensehub.models.auth import ApiKey
 from expensehub.models.company import Access, Company, Employee, LegalEntity
@@ -42,3 +50,6 @@ __all__ = [
     "PerDiem",
     "Project",
 ]
+
+for _module in _pkgutil.iter_modules(__path__):
+    _importlib.import_module(f"{__name__}.{_module.name}")

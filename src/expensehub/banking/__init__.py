@@ -1,0 +1,1 @@
+"""Bank accounts, cards, card payments, transactions, and feed importers (CSV, CAMT.053, OFX)."""

@@ -1,0 +1,3 @@
+"""Allowance commands: `export payroll-adjustments`."""
+
+from __future__ import annotations

@@ -1,0 +1,36 @@
+"""The Typer applications and helpers every command module shares."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
+
+from expensehub.config import Settings
+from expensehub.db.engine import make_engine, make_session_factory
+
+app = typer.Typer(
+    help="expensehub: serve the API, migrate the database, seed a demo company, manage API keys, "
+    "import feeds, reconcile, export.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema management (Alembic migrations).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+export_app = typer.Typer(help="Export data to files (receipt bundles, reports).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(export_app, name="export")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def settings() -> Settings:
+    """Settings from the environment (EXPENSEHUB_*)."""
+    return Settings()
+
+
+def session_factory(cfg: Settings | None = None) -> sessionmaker[Session]:
+    """A session factory on the configured database."""
+    return make_session_factory(make_engine((cfg or settings()).database_url))

@@ -1,0 +1,3 @@
+"""Banking commands: `import feed`, `reconcile`."""
+
+from __future__ import annotations

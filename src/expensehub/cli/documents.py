@@ -1,0 +1,3 @@
+"""Document commands: `documents purge`, `export receipts`."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Documents and folders, file storage, expiring download URLs, receipt bundles."""

@@ -1,0 +1,1 @@
+"""Card reconciliation: the pure matching engine, stored runs, proposals and decisions."""
