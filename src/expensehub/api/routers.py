@@ -9,6 +9,7 @@ from expensehub.banking.router import router as banking_router
 from expensehub.companies.router import router as companies_router
 from expensehub.documents.router import router as documents_router
 from expensehub.expenses.router import router as expenses_router
+from expensehub.exports.router import router as exports_router
 from expensehub.finance.router import router as finance_router
 from expensehub.projects.router import router as projects_router
 from expensehub.reconciliation.router import router as reconciliation_router
@@ -19,6 +20,7 @@ ROUTERS: list[APIRouter] = [
     banking_router,
     reconciliation_router,
     allowances_router,
+    exports_router,
     finance_router,
     projects_router,
     companies_router,

@@ -1,0 +1,3 @@
+"""`expensehub worker`: the background process."""
+
+from __future__ import annotations

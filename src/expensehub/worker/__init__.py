@@ -1,0 +1,1 @@
+"""The background process: scheduled reports (and later webhook delivery and purges)."""
