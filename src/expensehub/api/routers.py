@@ -13,6 +13,7 @@ from expensehub.exports.router import router as exports_router
 from expensehub.finance.router import router as finance_router
 from expensehub.projects.router import router as projects_router
 from expensehub.reconciliation.router import router as reconciliation_router
+from expensehub.webhooks.router import router as webhooks_router
 
 ROUTERS: list[APIRouter] = [
     expenses_router,
@@ -24,4 +25,5 @@ ROUTERS: list[APIRouter] = [
     finance_router,
     projects_router,
     companies_router,
+    webhooks_router,
 ]

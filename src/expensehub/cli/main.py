@@ -168,7 +168,7 @@ def companies() -> None:
 
 
 # Domain command modules register themselves on the shared Typer apps when imported.
-from expensehub.cli import allowances, banking, documents, exports, worker  # noqa: E402, F401
+from expensehub.cli import allowances, banking, documents, exports, webhooks, worker  # noqa: E402, F401
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,3 @@
+"""Webhook commands: `webhooks listen`, `webhooks secrets ...`."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Webhooks: Factorial-compatible subscriptions, a transactional outbox, signed deliveries with retries."""
