@@ -1,3 +1,196 @@
 """Banking commands: `import feed`, `reconcile`."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from expensehub.cli.apps import app, console, err, session_factory
+from expensehub.db.engine import transaction
+from expensehub.errors import AppError, ValidationFailed
+
+import_app = typer.Typer(help="Import data: card and bank feeds (CAMT.053, OFX, CSV).", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+def _fail(exc: AppError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc.message}")
+    if isinstance(exc, ValidationFailed):
+        for field, messages in exc.fields.items():
+            for message in messages:
+                err.print(f"  {field}: {message}")
+    return typer.Exit(2)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+@import_app.command("feed")
+def import_feed(
+    file: Annotated[
+        Path, typer.Argument(help="Statement or feed file", exists=True, dir_okay=False, readable=True)
+    ],
+    account: Annotated[int, typer.Option("--account", help="Bank account id to import into")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="csv, camt053 or ofx (detected from the content when absent)"),
+    ] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping",
+            help="CSV only: a shipped mapping (card-issuer-export, bank-debit-credit-eu) or a JSON/YAML file",
+        ),
+    ] = None,
+) -> None:
+    """Import card payments and bank transactions from FILE; re-imports add nothing twice."""
+    from expensehub.banking import schemas, service
+
+    if fmt is not None and fmt not in ("csv", "camt053", "ofx"):
+        err.print("[red]error:[/red] --format must be csv, camt053 or ofx")
+        raise typer.Exit(2)
+    mapping_text = mapping
+    if mapping is not None and Path(mapping).is_file():
+        mapping_text = Path(mapping).read_text(encoding="utf-8")
+    data = file.read_bytes()
+    factory = session_factory()
+    try:
+        with transaction(factory) as session, _progress() as bar:
+            company_id = service.company_of_bank_account(session, bank_account_id=account)
+            tasks: dict[str, TaskID] = {}
+
+            def report(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    label = "reading " + file.name if stage == "parse" else "importing"
+                    tasks[stage] = bar.add_task(label, total=max(total, 1))
+                bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+            record = service.import_feed(
+                session,
+                company_id=company_id,
+                bank_account_id=account,
+                data=data,
+                fmt=fmt,
+                mapping=mapping_text,
+                filename=file.name,
+                progress=report,
+            )
+            view = schemas.feed_import_out(record)
+    except AppError as exc:
+        raise _fail(exc) from exc
+    table = Table(title=f"Imported {file.name} ({view['format']}) into account {account}", show_header=False)
+    for label, key in (
+        ("entries read", "entries"),
+        ("new card payments", "new_card_payments"),
+        ("new bank transactions", "new_transactions"),
+        ("updated (pending booked, settlements linked)", "updated"),
+        ("duplicates (already imported)", "duplicates"),
+        ("rejected rows", "rejected"),
+    ):
+        table.add_row(label, str(view[key]))
+    console.print(table)
+    if view["rejections"]:
+        rejected = Table("line", "reason", title="Rows not imported")
+        for row in view["rejections"][:50]:
+            rejected.add_row(str(row["line"]), row["reason"])
+        console.print(rejected)
+
+
+def _company(session_company: int | None) -> int:
+    from expensehub.companies import service as companies
+
+    factory = session_factory()
+    with transaction(factory) as session:
+        if session_company is not None:
+            try:
+                return companies.get_company(session, session_company).id
+            except AppError as exc:
+                raise _fail(exc) from exc
+        found = companies.list_companies(session)
+    if len(found) != 1:
+        err.print("[red]error:[/red] several companies exist: pass --company ID (see `expensehub companies`)")
+        raise typer.Exit(2)
+    return found[0].id
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        err.print(f"[red]error:[/red] {name} must be a date YYYY-MM-DD")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def reconcile(
+    start: Annotated[str | None, typer.Option("--from", help="First card payment date (YYYY-MM-DD)")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last card payment date (YYYY-MM-DD)")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the report: report.xlsx (one sheet per section) or .csv"),
+    ] = None,
+    company: Annotated[
+        int | None, typer.Option("--company", help="Company id (needed when there are several)")
+    ] = None,
+) -> None:
+    """Match card payments with card expenses; store the run; print (and optionally write) what it found."""
+    from expensehub.reconciliation import report, schemas, service
+
+    first, last = _day(start, "--from"), _day(end, "--to")
+    if first is not None and last is not None and last < first:
+        err.print("[red]error:[/red] --to must be on or after --from")
+        raise typer.Exit(2)
+    company_id = _company(company)
+    factory = session_factory()
+    try:
+        with transaction(factory) as session, _progress() as bar:
+            task = bar.add_task("reconciling", total=3)
+
+            def progress(_stage: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            run = service.create_run(session, company_id=company_id, start=first, end=last, progress=progress)
+            run_view = schemas.run_out(run)
+            proposals: list[dict[str, Any]] = []
+            items: list[dict[str, Any]] = []
+            if out is not None:
+                _, props, leftovers = service.run_contents(session, company_id=company_id, run_id=run.id)
+                proposals = [schemas.proposal_out(p) for p in props]
+                items = [schemas.item_out(i) for i in leftovers]
+    except AppError as exc:
+        raise _fail(exc) from exc
+    period = f"{run_view['from'] or 'start'} .. {run_view['to'] or 'today'}"
+    table = Table(title=f"Reconciliation run {run_view['id']} ({period})", show_header=False)
+    for label, key in (
+        ("card payments considered", "card_payments"),
+        ("card expenses considered", "expenses"),
+        ("already reconciled", "already_reconciled"),
+        ("matched (confident)", "matched"),
+        ("ambiguous (to review)", "ambiguous"),
+        ("low confidence (to review)", "low_confidence"),
+        ("missing receipts (payment without expense)", "missing_receipts"),
+        ("card expenses without payment", "expenses_without_payment"),
+        ("refunds", "refunds"),
+        ("FX differences", "fx_differences"),
+        ("matcher time (ms)", "duration_ms"),
+    ):
+        table.add_row(label, str(run_view[key]))
+    console.print(table)
+    if out is not None:
+        report.write_report(out, run_view, proposals, items)
+        console.print(f"report written to {out}")
