@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
 from expensehub.companies import service as companies
 from expensehub.errors import Conflict, NotFound, ValidationFailed
-from expensehub.finance import repository, rules
+from expensehub.finance import repository, rules, schemas
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import is_currency
 from expensehub.kit.pagination import Page, PageRequest
@@ -29,6 +29,7 @@ from expensehub.models import (
     CostCenterMembership,
     LedgerAccountResource,
 )
+from expensehub.webhooks import service as webhooks
 
 
 class Unset(enum.Enum):
@@ -157,6 +158,24 @@ def list_categories(
 # --- cost centres -------------------------------------------------------------------------------
 
 
+def _emit_cost_center(session: Session, cost_center: CostCenter, action: str) -> None:
+    """``finance/cost_center/{create,edit,delete}`` to subscribers, in this transaction."""
+
+    def payload() -> dict[str, Any]:
+        today = _today()
+        counts = cost_center_counts(
+            session, company_id=cost_center.company_id, cost_center_ids=[cost_center.id], today=today
+        )
+        return schemas.cost_center_out(cost_center, counts[cost_center.id], today)
+
+    webhooks.emit(
+        session,
+        company_id=cost_center.company_id,
+        event_type=f"finance/cost_center/{action}",
+        payload=payload,
+    )
+
+
 def _check_code(session: Session, company_id: int, code: str | None, exclude_id: int | None = None) -> None:
     if code is not None and repository.cost_center_code_taken(
         session, company_id=company_id, code=code, exclude_id=exclude_id
@@ -203,6 +222,7 @@ def create_cost_center(
     )
     session.add(cost_center)
     repository.flush_or_conflict(session, f"a cost centre with code {code!r} exists", "duplicate_code")
+    _emit_cost_center(session, cost_center, "create")
     return cost_center
 
 
@@ -243,6 +263,7 @@ def edit_cost_center(
         cost_center.deactivation_date = deactivation_date
     cost_center.updated_at = utcnow()
     repository.flush_or_conflict(session, f"a cost centre with code {code!r} exists", "duplicate_code")
+    _emit_cost_center(session, cost_center, "edit")
     return cost_center
 
 
@@ -253,6 +274,7 @@ def delete_cost_center(session: Session, *, company_id: int, cost_center_id: int
     cost_center.deleted_at = now
     cost_center.updated_at = now
     session.flush()
+    _emit_cost_center(session, cost_center, "delete")
     return cost_center
 
 

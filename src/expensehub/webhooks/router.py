@@ -1,7 +1,269 @@
-"""HTTP endpoints of the webhooks domain."""
+"""HTTP endpoints of the webhooks domain.
+
+Factorial's ``api_public/webhook_subscriptions`` (list, get, create, update, delete), plus expensehub
+extensions: ``rotate_secret``, the outbox (``webhooks/events``), the delivery log
+(``webhooks/deliveries``, ``webhooks/delivery_attempts``) and ``webhooks/deliveries/redeliver``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from expensehub.api.deps import Ctx, ItemId, Paging, path_id
+from expensehub.api.openapi import doc_list, doc_one, doc_write
+from expensehub.api.responses import list_response, object_response
+from expensehub.errors import NotFound, ValidationFailed
+from expensehub.webhooks import schemas, service
+from expensehub.webhooks.settings import WebhookSettings
 
 router = APIRouter()
+
+SUB = "api_public/webhook_subscriptions"
+EVT = "webhooks/events"
+DLV = "webhooks/deliveries"
+ATT = "webhooks/delivery_attempts"
+TAGS: list[str | Any] = ["api_public"]
+EXT: list[str | Any] = ["webhooks (extension)"]
+
+
+def _allow_private(request: Request) -> bool:
+    configured = getattr(request.app.state.settings, "webhook_allow_private_targets", None)
+    if configured is not None:
+        return bool(configured)
+    return WebhookSettings().webhook_allow_private_targets
+
+
+def _author(ctx: Ctx) -> dict[str, Any]:
+    """``x-factorial-author-*``: the employee of a user token, else the company (API keys)."""
+    if ctx.principal.employee_id is not None:
+        return {"author_id": ctx.principal.employee_id, "author_type": "employee"}
+    return {"author_id": ctx.company_id, "author_type": "company"}
+
+
+def _own_company(ctx: Ctx, company_id: int) -> None:
+    if company_id != ctx.company_id:
+        raise NotFound(f"company {company_id} not found")
+
+
+# --- subscriptions (Factorial) ------------------------------------------------------------------
+
+
+@router.get(
+    f"/{SUB}",
+    tags=TAGS,
+    summary="List webhook subscriptions",
+    description="The company's subscriptions (deleted ones excluded), in ascending id order.",
+    responses=doc_list(schemas.SubscriptionOut),
+)
+def list_subscriptions(
+    ctx: Ctx, paging: Paging, f: Annotated[schemas.SubscriptionFilters, Query()]
+) -> Response:
+    page = service.list_subscriptions(
+        ctx.session,
+        company_id=ctx.company_id,
+        page=paging,
+        id=f.id,
+        company_filter=f.company_id,
+        type=f.type,
+        enabled=f.enabled,
+    )
+    return list_response(ctx.version, SUB, page, [schemas.subscription_out(r[0]) for r in page.rows])
+
+
+@router.get(
+    f"/{SUB}/{{id}}",
+    tags=TAGS,
+    summary="Get a webhook subscription",
+    description="One subscription of the company. The signing secret is never returned here.",
+    responses=doc_one(schemas.SubscriptionOut),
+)
+def get_subscription(ctx: Ctx, id: ItemId) -> Response:
+    sub = service.get_subscription(ctx.session, company_id=ctx.company_id, subscription_id=path_id(id))
+    return object_response(ctx.version, SUB, schemas.subscription_out(sub))
+
+
+@router.post(
+    f"/{SUB}",
+    tags=TAGS,
+    status_code=201,
+    summary="Create a webhook subscription",
+    description="Events of `subscription_type` are POSTed to `target_url` (the bare resource object, "
+    "rendered in `api_version`). The response carries the signing `secret` (`whsec_…`, expensehub "
+    "extension) once: deliveries carry Standard Webhooks `webhook-signature` headers made with it. "
+    "`target_url` must be http(s); private, loopback and link-local addresses are 422 "
+    "`invalid_target_url` unless the server allows them.",
+    responses=doc_write(schemas.SubscriptionOut, 201),
+)
+def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCreate) -> Response:
+    _own_company(ctx, body.company_id)
+    sub, secret = service.create_subscription(
+        ctx.session,
+        company_id=ctx.company_id,
+        subscription_type=body.subscription_type,
+        target_url=body.target_url,
+        allow_private=_allow_private(request),
+        name=body.name,
+        challenge=body.challenge,
+        enabled=body.enabled,
+        api_version=body.api_version,
+        **_author(ctx),
+    )
+    return object_response(ctx.version, SUB, schemas.subscription_out(sub, secret), 201)
+
+
+@router.put(
+    f"/{SUB}/{{id}}",
+    tags=TAGS,
+    summary="Update a webhook subscription",
+    description="Changes only the keys sent; `id` in the body, when sent, must equal the path id. "
+    "`enabled: true` re-enables a subscription disabled after failed deliveries: the deliveries queued "
+    "meanwhile are sent at once, in order.",
+    responses=doc_write(schemas.SubscriptionOut),
+)
+def update_subscription(ctx: Ctx, request: Request, id: ItemId, body: schemas.SubscriptionUpdate) -> Response:
+    subscription_id = path_id(id)
+    if body.id is not None and body.id != subscription_id:
+        raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({id})"]})
+    names = ("target_url", "subscription_type", "name", "challenge", "enabled", "api_version")
+    changes = {name: getattr(body, name) for name in names if name in body.model_fields_set}
+    sub = service.update_subscription(
+        ctx.session,
+        company_id=ctx.company_id,
+        subscription_id=subscription_id,
+        changes=changes,
+        allow_private=_allow_private(request),
+        **_author(ctx),
+    )
+    return object_response(ctx.version, SUB, schemas.subscription_out(sub))
+
+
+@router.delete(
+    f"/{SUB}/{{id}}",
+    tags=TAGS,
+    summary="Delete a webhook subscription",
+    description="Returns the subscription. Deliveries still queued for it are cancelled; its delivery "
+    "log stays readable.",
+    responses=doc_write(schemas.SubscriptionOut),
+)
+def delete_subscription(ctx: Ctx, id: ItemId) -> Response:
+    sub = service.delete_subscription(
+        ctx.session, company_id=ctx.company_id, subscription_id=path_id(id), **_author(ctx)
+    )
+    return object_response(ctx.version, SUB, schemas.subscription_out(sub))
+
+
+@router.post(
+    f"/{SUB}/rotate_secret",
+    tags=EXT,
+    summary="Rotate a subscription's signing secret",
+    description="expensehub extension. Returns the subscription with its new `secret` (shown once). For "
+    "`overlap_seconds` (default 24 h) deliveries carry two signatures, one per secret, so receivers can "
+    "switch without losing events.",
+    responses=doc_write(schemas.SubscriptionOut),
+)
+def rotate_secret(ctx: Ctx, body: schemas.RotateSecretIn) -> Response:
+    sub, secret = service.rotate_secret(
+        ctx.session, company_id=ctx.company_id, subscription_id=body.id, overlap_seconds=body.overlap_seconds
+    )
+    return object_response(ctx.version, SUB, schemas.subscription_out(sub, secret))
+
+
+# --- the outbox and the delivery log (extension) ------------------------------------------------
+
+
+def _event_out(ctx: Ctx, event: Any) -> dict[str, Any]:
+    out = schemas.event_out(event)
+    out["payload"] = ctx.version.render(out["payload"], event.resource)
+    return out
+
+
+@router.get(
+    f"/{EVT}",
+    tags=EXT,
+    summary="List webhook events",
+    description="expensehub extension: the outbox. Events are recorded only when a subscription "
+    "listened to their type at the time of the change. The payload is rendered in the request's version.",
+    responses=doc_list(schemas.EventOut),
+)
+def list_events(ctx: Ctx, paging: Paging, f: Annotated[schemas.EventFilters, Query()]) -> Response:
+    page = service.list_events(ctx.session, company_id=ctx.company_id, page=paging, ids=f.ids, types=f.types)
+    return list_response(ctx.version, EVT, page, [_event_out(ctx, r[0]) for r in page.rows])
+
+
+@router.get(
+    f"/{EVT}/{{id}}",
+    tags=EXT,
+    summary="Get a webhook event",
+    description="expensehub extension: one event of the outbox.",
+    responses=doc_one(schemas.EventOut),
+)
+def get_event(ctx: Ctx, id: ItemId) -> Response:
+    event = service.get_event(ctx.session, company_id=ctx.company_id, event_id=path_id(id))
+    return object_response(ctx.version, EVT, _event_out(ctx, event))
+
+
+@router.get(
+    f"/{DLV}",
+    tags=EXT,
+    summary="List webhook deliveries",
+    description="expensehub extension: the delivery log, one row per event and subscription (and per "
+    "redelivery), with the outcome of its last attempt.",
+    responses=doc_list(schemas.DeliveryOut),
+)
+def list_deliveries(ctx: Ctx, paging: Paging, f: Annotated[schemas.DeliveryFilters, Query()]) -> Response:
+    page = service.list_deliveries(
+        ctx.session,
+        company_id=ctx.company_id,
+        page=paging,
+        ids=f.ids,
+        subscription_ids=f.subscription_ids,
+        event_ids=f.event_ids,
+        statuses=f.statuses,
+        event_types=f.event_types,
+        webhook_id=f.webhook_id,
+    )
+    return list_response(ctx.version, DLV, page, [schemas.delivery_out(*r) for r in page.rows])
+
+
+@router.get(
+    f"/{DLV}/{{id}}",
+    tags=EXT,
+    summary="Get a webhook delivery",
+    description="expensehub extension: one delivery; its attempts are at `webhooks/delivery_attempts`.",
+    responses=doc_one(schemas.DeliveryOut),
+)
+def get_delivery(ctx: Ctx, id: ItemId) -> Response:
+    row = service.get_delivery(ctx.session, company_id=ctx.company_id, delivery_id=path_id(id))
+    return object_response(ctx.version, DLV, schemas.delivery_out(*row))
+
+
+@router.post(
+    f"/{DLV}/redeliver",
+    tags=EXT,
+    summary="Redeliver an event",
+    description="expensehub extension. Queues the delivery's event again for the same subscription "
+    "(a new delivery, same `webhook-id`, sent after what is already queued; a lane waiting to retry "
+    "retries at once). 409 `subscription_disabled` or `subscription_deleted` when it cannot be sent.",
+    responses=doc_write(schemas.DeliveryOut),
+)
+def redeliver(ctx: Ctx, body: schemas.RedeliverIn) -> Response:
+    row = service.redeliver(ctx.session, company_id=ctx.company_id, delivery_id=body.id)
+    return object_response(ctx.version, DLV, schemas.delivery_out(*row))
+
+
+@router.get(
+    f"/{ATT}",
+    tags=EXT,
+    summary="List delivery attempts",
+    description="expensehub extension: every HTTP attempt: status code, latency, error and the start of "
+    "the response body.",
+    responses=doc_list(schemas.AttemptOut),
+)
+def list_attempts(ctx: Ctx, paging: Paging, f: Annotated[schemas.AttemptFilters, Query()]) -> Response:
+    page = service.list_attempts(
+        ctx.session, company_id=ctx.company_id, page=paging, ids=f.ids, delivery_ids=f.delivery_ids
+    )
+    return list_response(ctx.version, ATT, page, [schemas.attempt_out(r[0]) for r in page.rows])

@@ -1,0 +1,355 @@
+"""SQL of the webhooks domain: subscriptions, the outbox, deliveries, attempts, and the worker's lanes.
+
+Every API-facing query is scoped by company. The worker's queries (claiming lanes, loading a lane's
+batch, recording results) run across companies: the worker serves every tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Select, Table, and_, bindparam, exists, insert, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from expensehub.db.pagination import paginate
+from expensehub.db.sql import add as add  # re-exported: services insert through their repository
+from expensehub.kit.pagination import Page, PageRequest
+from expensehub.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+
+S = WebhookSubscription
+D = WebhookDelivery
+E = WebhookEvent
+A = WebhookAttempt
+
+NOTIFY_CHANNEL = "expensehub_webhooks"
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+
+def get_subscription(
+    session: Session, *, company_id: int, subscription_id: int
+) -> WebhookSubscription | None:
+    return session.scalars(
+        select(S).where(S.company_id == company_id, S.id == subscription_id, S.deleted_at.is_(None))
+    ).first()
+
+
+def subscriptions_query(
+    *, company_id: int, ids: Sequence[int] | None = None, type: str | None = None, enabled: bool | None = None
+) -> Select[Any]:
+    stmt = select(S).where(S.company_id == company_id, S.deleted_at.is_(None))
+    if ids is not None:
+        stmt = stmt.where(S.id.in_(ids))
+    if type is not None:
+        stmt = stmt.where(S.type == type)
+    if enabled is not None:
+        stmt = stmt.where(S.enabled.is_(enabled))
+    return stmt
+
+
+def page_subscriptions(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
+    return paginate(session, stmt, S.id, req, lambda row: row[0].id)
+
+
+def enabled_subscription_ids(session: Session, *, company_id: int, event_type: str) -> list[int]:
+    """The company's enabled subscriptions to ``event_type``, in id order."""
+    return list(
+        session.scalars(
+            select(S.id)
+            .where(
+                S.company_id == company_id,
+                S.type == event_type,
+                S.enabled.is_(True),
+                S.deleted_at.is_(None),
+            )
+            .order_by(S.id)
+        )
+    )
+
+
+def cancel_pending(session: Session, *, subscription_id: int) -> None:
+    """Pending deliveries of a deleted subscription will never be sent."""
+    session.execute(
+        update(D)
+        .where(D.subscription_id == subscription_id, D.status == "pending")
+        .values(status="cancelled", next_attempt_at=None),
+        execution_options={"synchronize_session": False},
+    )
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert events (one statement); their ids in the order of ``rows``."""
+    result = session.execute(insert(E).returning(E.id, sort_by_parameter_order=True), rows)
+    return [row[0] for row in result]
+
+
+def insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(insert(D), rows)
+
+
+def notify(session: Session) -> None:
+    """Wake PostgreSQL workers when this transaction commits (PostgreSQL only; a no-op elsewhere)."""
+    if is_postgres(session):
+        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+
+
+def get_event(session: Session, *, company_id: int, event_id: int) -> WebhookEvent | None:
+    return session.scalars(select(E).where(E.company_id == company_id, E.id == event_id)).first()
+
+
+def events_query(
+    *, company_id: int, ids: Sequence[int] | None = None, types: Sequence[str] | None = None
+) -> Select[Any]:
+    stmt = select(E).where(E.company_id == company_id)
+    if ids is not None:
+        stmt = stmt.where(E.id.in_(ids))
+    if types is not None:
+        stmt = stmt.where(E.type.in_(types))
+    return stmt
+
+
+def page_events(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
+    return paginate(session, stmt, E.id, req, lambda row: row[0].id)
+
+
+# --- deliveries and attempts --------------------------------------------------------------------
+
+
+def _delivery_select() -> Select[Any]:
+    return cast("Select[Any]", select(D, E.msg_id, E.type).join(E, E.id == D.event_id))
+
+
+def get_delivery(session: Session, *, company_id: int, delivery_id: int) -> Any:
+    """``(delivery, msg_id, event_type)`` or ``None``."""
+    return session.execute(_delivery_select().where(D.company_id == company_id, D.id == delivery_id)).first()
+
+
+def deliveries_query(
+    *,
+    company_id: int,
+    ids: Sequence[int] | None = None,
+    subscription_ids: Sequence[int] | None = None,
+    event_ids: Sequence[int] | None = None,
+    statuses: Sequence[str] | None = None,
+    event_types: Sequence[str] | None = None,
+    webhook_id: str | None = None,
+) -> Select[Any]:
+    stmt = _delivery_select().where(D.company_id == company_id)
+    if ids is not None:
+        stmt = stmt.where(D.id.in_(ids))
+    if subscription_ids is not None:
+        stmt = stmt.where(D.subscription_id.in_(subscription_ids))
+    if event_ids is not None:
+        stmt = stmt.where(D.event_id.in_(event_ids))
+    if statuses is not None:
+        stmt = stmt.where(D.status.in_(statuses))
+    if event_types is not None:
+        stmt = stmt.where(E.type.in_(event_types))
+    if webhook_id is not None:
+        stmt = stmt.where(E.msg_id == webhook_id)
+    return stmt
+
+
+def page_deliveries(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
+    return paginate(session, stmt, D.id, req, lambda row: row[0].id)
+
+
+def attempts_query(
+    *, company_id: int, ids: Sequence[int] | None = None, delivery_ids: Sequence[int] | None = None
+) -> Select[Any]:
+    stmt = select(A).where(A.company_id == company_id)
+    if ids is not None:
+        stmt = stmt.where(A.id.in_(ids))
+    if delivery_ids is not None:
+        stmt = stmt.where(A.delivery_id.in_(delivery_ids))
+    return stmt
+
+
+def page_attempts(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
+    return paginate(session, stmt, A.id, req, lambda row: row[0].id)
+
+
+def clear_lane_wait(session: Session, *, subscription_id: int) -> None:
+    """Let the lane's head delivery go at once (re-enabled subscription, redelivery)."""
+    session.execute(
+        update(S).where(S.id == subscription_id).values(retry_at=None),
+        execution_options={"synchronize_session": False},
+    )
+
+
+# --- the worker's lanes -------------------------------------------------------------------------
+
+
+def claim_lanes(
+    session: Session, *, now: datetime, owner: str, lease_until: datetime, limit: int
+) -> list[int]:
+    """Lease up to ``limit`` subscriptions that have pending deliveries and may send now.
+
+    ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: concurrent workers never claim the same lane, and never
+    wait for each other. The lease makes the claim outlive this short transaction; a crashed worker's
+    lanes are free again once ``lease_until`` passes. Least recently claimed lanes come first.
+    """
+    pending = exists().where(D.subscription_id == S.id, D.status == "pending")
+    stmt = (
+        select(S.id)
+        .where(
+            S.enabled.is_(True),
+            S.deleted_at.is_(None),
+            or_(S.retry_at.is_(None), S.retry_at <= now),
+            or_(S.lease_until.is_(None), S.lease_until <= now),
+            pending,
+        )
+        .order_by(S.claimed_at.asc().nulls_first(), S.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=S)
+    )
+    ids = list(session.scalars(stmt))
+    if ids:
+        session.execute(
+            update(S).where(S.id.in_(ids)).values(lease_owner=owner, lease_until=lease_until, claimed_at=now),
+            execution_options={"synchronize_session": False},
+        )
+    return ids
+
+
+def release_all_leases(session: Session) -> int:
+    """Drop every lease (SQLite, where a single worker runs: leases left are a dead worker's)."""
+    result = session.execute(
+        update(S).where(S.lease_owner.is_not(None)).values(lease_owner=None, lease_until=None),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class LaneSubscription:
+    """What the worker needs of a subscription."""
+
+    id: int
+    company_id: int
+    target_url: str
+    challenge: str | None
+    api_version: str
+    secret: str
+    previous_secret: str | None
+    previous_secret_expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LaneItem:
+    """A pending delivery with its event."""
+
+    delivery_id: int
+    attempts: int
+    first_attempt_at: datetime | None
+    msg_id: str
+    type: str
+    resource: str
+    payload: str
+    author_id: int | None
+    author_type: str | None
+
+
+def lane_batch(
+    session: Session, *, subscription_id: int, owner: str, limit: int
+) -> tuple[LaneSubscription | None, list[LaneItem]]:
+    """The leased subscription and its first ``limit`` pending deliveries in id order.
+
+    ``(None, [])`` when the lease is not ours any more, or the subscription was disabled or deleted.
+    """
+    sub = session.execute(
+        select(
+            S.id,
+            S.company_id,
+            S.target_url,
+            S.challenge,
+            S.api_version,
+            S.secret,
+            S.previous_secret,
+            S.previous_secret_expires_at,
+        ).where(S.id == subscription_id, S.lease_owner == owner, S.enabled.is_(True), S.deleted_at.is_(None))
+    ).first()
+    if sub is None:
+        return None, []
+    rows = session.execute(
+        select(
+            D.id,
+            D.attempts,
+            D.first_attempt_at,
+            E.msg_id,
+            E.type,
+            E.resource,
+            E.payload,
+            E.author_id,
+            E.author_type,
+        )
+        .join(E, E.id == D.event_id)
+        .where(D.subscription_id == subscription_id, D.status == "pending")
+        .order_by(D.id)
+        .limit(limit)
+    ).all()
+    return LaneSubscription(*sub), [LaneItem(*row) for row in rows]
+
+
+def record_attempts(
+    session: Session, attempts: list[dict[str, Any]], deliveries: list[dict[str, Any]]
+) -> None:
+    """Log attempts and update their deliveries.
+
+    A success is recorded whatever the row's status (it was delivered); a failure only on a row still
+    pending (not on one cancelled meanwhile by a deleted subscription).
+    """
+    if attempts:
+        session.execute(insert(A), attempts)
+    table = cast(Table, D.__table__)
+    for delivered in (True, False):
+        rows = [d for d in deliveries if (d["status"] == "delivered") is delivered]
+        if not rows:
+            continue
+        guard = table.c.status != "delivered" if delivered else table.c.status == "pending"
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), guard)
+            .values(
+                status=bindparam("b_status"),
+                attempts=bindparam("b_attempts"),
+                next_attempt_at=bindparam("b_next_attempt_at"),
+                first_attempt_at=bindparam("b_first_attempt_at"),
+                last_attempt_at=bindparam("b_last_attempt_at"),
+                last_status_code=bindparam("b_last_status_code"),
+                last_latency_ms=bindparam("b_last_latency_ms"),
+                last_error=bindparam("b_last_error"),
+                delivered_at=bindparam("b_delivered_at"),
+            )
+        )
+        session.connection().execute(stmt, [{f"b_{k}": v for k, v in d.items()} for d in rows])
+
+
+def release_lane(
+    session: Session,
+    *,
+    subscription_id: int,
+    owner: str,
+    retry_at: datetime | None,
+    disable_reason: str | None,
+    now: datetime,
+) -> None:
+    """End our lease; set when the lane may send again; disable the subscription when giving up."""
+    values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "retry_at": retry_at}
+    if disable_reason is not None:
+        values.update(enabled=False, disabled_reason=disable_reason, disabled_at=now, updated_at=now)
+    session.execute(
+        update(S).where(and_(S.id == subscription_id, S.lease_owner == owner)).values(**values),
+        execution_options={"synchronize_session": False},
+    )

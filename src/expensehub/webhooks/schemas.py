@@ -1,0 +1,298 @@
+"""Wire shapes of webhook subscriptions (Factorial) and of the delivery log (expensehub extension).
+
+The ``*Out`` models document responses in OpenAPI; responses are built by the ``*_out`` functions as
+plain dicts with integer ids (the version registry renders them).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
+
+from expensehub.kit.clock import format_ts
+from expensehub.kit.ids import IdIn
+from expensehub.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+from expensehub.webhooks import rules
+
+ApiVersionName = Literal["2025-10-01", "2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01"]
+DeliveryStatus = Literal["pending", "delivered", "failed", "cancelled"]
+
+_EVENT_ENUM: JsonDict = {"enum": [*sorted(rules.EVENT_TYPES)]}
+
+
+def _check_event_type(value: str | None) -> str | None:
+    if value is not None and value not in rules.EVENT_TYPES:
+        raise ValueError(f"unknown subscription type {value!r}; see docs/webhooks.md for the list")
+    return value
+
+
+class _Filters(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+
+class SubscriptionOut(BaseModel):
+    """A webhook subscription (``api_public/webhook_subscriptions``)."""
+
+    id: str = Field(description="Subscription id")
+    target_url: str = Field(description="URL the events are POSTed to")
+    type: str = Field(description="The event type subscribed to (the `subscription_type` of the create body)")
+    company_id: str = Field(description="Company the subscription belongs to")
+    enabled: bool = Field(description="Whether events are delivered; false after 20 failed attempts")
+    api_version: str = Field(description="API version the payloads are rendered in")
+    name: str | None = Field(None, description="A label")
+    challenge: str | None = Field(None, description="Echoed in the `x-factorial-wh-challenge` header")
+    secret: str | None = Field(
+        None,
+        description="expensehub extension: the signing secret (`whsec_…`), present only in the responses "
+        "of create and rotate_secret; store it then, it is never shown again",
+    )
+    previous_secret_expires_at: str | None = Field(
+        None,
+        description="expensehub extension: until then deliveries also carry a signature made with the "
+        "previous secret (after rotate_secret)",
+    )
+    disabled_reason: str | None = Field(
+        None, description="expensehub extension: `delivery_failed` when retries ran out, else null"
+    )
+    disabled_at: str | None = Field(None, description="expensehub extension: when retries ran out")
+    created_at: str = Field(description="expensehub extension: creation time")
+    updated_at: str = Field(description="expensehub extension: last change")
+
+
+def subscription_out(s: WebhookSubscription, secret: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": s.id,
+        "target_url": s.target_url,
+        "type": s.type,
+        "company_id": s.company_id,
+        "enabled": s.enabled,
+        "api_version": s.api_version,
+        "name": s.name,
+        "challenge": s.challenge,
+        "previous_secret_expires_at": format_ts(s.previous_secret_expires_at),
+        "disabled_reason": s.disabled_reason,
+        "disabled_at": format_ts(s.disabled_at),
+        "created_at": format_ts(s.created_at),
+        "updated_at": format_ts(s.updated_at),
+    }
+    if secret is not None:
+        out["secret"] = secret
+    return out
+
+
+class SubscriptionFilters(_Filters):
+    """Filters of ``GET api_public/webhook_subscriptions``."""
+
+    id: IdIn | None = Field(None, description="Only this subscription")
+    company_id: IdIn | None = Field(None, description="Only subscriptions of this company (yours or nothing)")
+    type: str | None = Field(None, description="Only this event type, e.g. `finance/cost_center/create`")
+    enabled: bool | None = Field(None, description="Only enabled (true) or disabled (false) subscriptions")
+
+
+class SubscriptionCreate(_Body):
+    """Body of ``POST api_public/webhook_subscriptions``."""
+
+    subscription_type: str = Field(
+        description="Event type to receive (see docs/webhooks.md)", json_schema_extra=_EVENT_ENUM
+    )
+    target_url: str = Field(
+        min_length=1,
+        max_length=rules.MAX_URL_LENGTH,
+        description="http(s) URL receiving the POSTs; private, loopback and link-local addresses are "
+        "refused unless EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS is set",
+    )
+    company_id: IdIn = Field(description="Your company's id (any other company's id is 404)")
+    name: str | None = Field(None, max_length=200, description="A label")
+    challenge: str | None = Field(
+        None, max_length=255, description="Free string echoed in the `x-factorial-wh-challenge` header"
+    )
+    enabled: bool = Field(True, description="Deliver events (default true)")
+    api_version: ApiVersionName = Field(
+        "2026-10-01", description="API version the payloads are rendered in (default newest)"
+    )
+
+    _type = field_validator("subscription_type")(_check_event_type)
+
+
+class SubscriptionUpdate(_Body):
+    """Body of ``PUT api_public/webhook_subscriptions/{id}``: only the keys sent change."""
+
+    id: IdIn | None = Field(None, description="Id of the subscription; when sent, must equal the path id")
+    target_url: str | None = Field(
+        None, min_length=1, max_length=rules.MAX_URL_LENGTH, description="New target URL (cannot be null)"
+    )
+    subscription_type: str | None = Field(
+        None, description="New event type (cannot be null)", json_schema_extra=_EVENT_ENUM
+    )
+    name: str | None = Field(None, max_length=200, description="New label; null removes it")
+    challenge: str | None = Field(None, max_length=255, description="New challenge; null removes it")
+    enabled: bool | None = Field(
+        None, description="Enable or disable; enabling sends queued deliveries at once, in order"
+    )
+    api_version: ApiVersionName | None = Field(None, description="New payload version (cannot be null)")
+
+    _type = field_validator("subscription_type")(_check_event_type)
+
+
+class RotateSecretIn(_Body):
+    """Body of ``POST api_public/webhook_subscriptions/rotate_secret``."""
+
+    id: IdIn = Field(description="Id of the subscription")
+    overlap_seconds: int = Field(
+        86_400,
+        ge=0,
+        le=30 * 86_400,
+        description="For how long deliveries also carry a signature made with the old secret "
+        "(default 24 h, at most 30 days; 0 drops the old secret at once)",
+    )
+
+
+# --- events, deliveries, attempts (extension) ---------------------------------------------------
+
+
+class EventOut(BaseModel):
+    """An event of the outbox (``webhooks/events``, expensehub extension)."""
+
+    id: str = Field(description="Event id")
+    company_id: str = Field(description="Company the event belongs to")
+    webhook_id: str = Field(description="The `webhook-id` header of every delivery of this event")
+    type: str = Field(description="Event type (a `subscription_type`)")
+    author_id: str | None = Field(None, description="Who acted (`x-factorial-author-id`), when known")
+    author_type: str | None = Field(None, description="`employee` or `company`, when known")
+    payload: dict[str, Any] = Field(description="The resource as delivered, rendered in this API version")
+    created_at: str = Field(description="When the change was committed")
+
+
+def event_out(e: WebhookEvent) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "company_id": e.company_id,
+        "webhook_id": e.msg_id,
+        "type": e.type,
+        "author_id": e.author_id,
+        "author_type": e.author_type,
+        "payload": orjson.loads(e.payload),
+        "created_at": format_ts(e.created_at),
+    }
+
+
+class EventFilters(_Filters):
+    """Filters of ``GET webhooks/events``."""
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these event ids")
+    types: list[str] | None = Field(None, alias="types[]", description="Only these event types")
+
+
+class DeliveryOut(BaseModel):
+    """The sending of one event to one subscription (``webhooks/deliveries``, expensehub extension)."""
+
+    id: str = Field(description="Delivery id")
+    company_id: str = Field(description="Company the delivery belongs to")
+    subscription_id: str = Field(description="Subscription delivered to")
+    event_id: str = Field(description="Event delivered")
+    webhook_id: str = Field(description="The `webhook-id` header: the same on every attempt and redelivery")
+    event_type: str = Field(description="Event type")
+    status: DeliveryStatus = Field(
+        description="`pending` (queued or waiting to retry), `delivered` (a 2xx answer), `failed` (20 "
+        "attempts or 48 h without one), `cancelled` (the subscription was deleted first)"
+    )
+    attempts: int = Field(description="Attempts made so far")
+    next_attempt_at: str | None = Field(None, description="When the next retry is due (pending only)")
+    first_attempt_at: str | None = Field(None, description="Time of the first attempt")
+    last_attempt_at: str | None = Field(None, description="Time of the last attempt")
+    last_status_code: int | None = Field(None, description="HTTP status of the last attempt; null if none")
+    last_latency_ms: int | None = Field(None, description="Duration of the last attempt in ms")
+    last_error: str | None = Field(None, description="Why the last attempt failed (timeout, refused, ...)")
+    delivered_at: str | None = Field(None, description="When a 2xx answer arrived")
+    redelivery_of_id: str | None = Field(None, description="The delivery this one repeats, for redeliveries")
+    created_at: str = Field(description="When the delivery was queued")
+
+
+def delivery_out(d: WebhookDelivery, msg_id: str, event_type: str) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "company_id": d.company_id,
+        "subscription_id": d.subscription_id,
+        "event_id": d.event_id,
+        "webhook_id": msg_id,
+        "event_type": event_type,
+        "status": d.status,
+        "attempts": d.attempts,
+        "next_attempt_at": format_ts(d.next_attempt_at) if d.status == "pending" else None,
+        "first_attempt_at": format_ts(d.first_attempt_at),
+        "last_attempt_at": format_ts(d.last_attempt_at),
+        "last_status_code": d.last_status_code,
+        "last_latency_ms": d.last_latency_ms,
+        "last_error": d.last_error,
+        "delivered_at": format_ts(d.delivered_at),
+        "redelivery_of_id": d.redelivery_of_id,
+        "created_at": format_ts(d.created_at),
+    }
+
+
+class DeliveryFilters(_Filters):
+    """Filters of ``GET webhooks/deliveries``."""
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these deliveries")
+    subscription_ids: list[IdIn] | None = Field(
+        None, alias="subscription_ids[]", description="Only deliveries to these subscriptions"
+    )
+    event_ids: list[IdIn] | None = Field(None, alias="event_ids[]", description="Only these events")
+    statuses: list[DeliveryStatus] | None = Field(None, alias="statuses[]", description="Only these statuses")
+    event_types: list[str] | None = Field(None, alias="event_types[]", description="Only these event types")
+    webhook_id: str | None = Field(None, description="Only deliveries with this `webhook-id`")
+
+
+class AttemptOut(BaseModel):
+    """One HTTP attempt of a delivery (``webhooks/delivery_attempts``, expensehub extension)."""
+
+    id: str = Field(description="Attempt id")
+    company_id: str = Field(description="Company the attempt belongs to")
+    delivery_id: str = Field(description="Delivery attempted")
+    attempt: int = Field(description="1 for the first attempt of the delivery, then 2, 3, ...")
+    started_at: str = Field(description="When the request started")
+    status_code: int | None = Field(None, description="HTTP status answered; null when none came")
+    latency_ms: int = Field(description="Time until the answer (or the failure) in ms")
+    error: str | None = Field(None, description="Why it failed: timeout, connection refused, redirect, ...")
+    response_body: str | None = Field(
+        None, description="The start of the response body (at most 1,024 characters)"
+    )
+
+
+def attempt_out(a: WebhookAttempt) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "company_id": a.company_id,
+        "delivery_id": a.delivery_id,
+        "attempt": a.attempt,
+        "started_at": format_ts(a.started_at),
+        "status_code": a.status_code,
+        "latency_ms": a.latency_ms,
+        "error": a.error,
+        "response_body": a.response_body,
+    }
+
+
+class AttemptFilters(_Filters):
+    """Filters of ``GET webhooks/delivery_attempts``."""
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these attempts")
+    delivery_ids: list[IdIn] | None = Field(
+        None, alias="delivery_ids[]", description="Only attempts of these deliveries"
+    )
+
+
+class RedeliverIn(_Body):
+    """Body of ``POST webhooks/deliveries/redeliver``."""
+
+    id: IdIn = Field(description="Delivery to send again (any status)")

@@ -1,0 +1,416 @@
+"""Use cases of webhooks: ``emit`` (the outbox, called by every domain), subscriptions, the delivery log.
+
+``emit`` is THE function other domains call, inside the transaction of their change::
+
+    from expensehub.webhooks import service as webhooks
+
+    webhooks.emit(
+        session,
+        company_id=company_id,
+        event_type="finance/cost_center/create",
+        payload=lambda: schemas.cost_center_out(cc, counts, today),  # or a dict
+        author_id=None,       # employee id, or company id for a company credential; None if unknown
+        author_type=None,     # "employee" | "company" | None
+    )
+
+It writes one event row and one pending delivery per enabled subscription of that type, with the
+session it is given, so the event commits or rolls back with the change. When nobody subscribes it
+writes nothing (one indexed SELECT) and never calls a ``payload`` callable. Functions here flush,
+never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from expensehub.errors import InvalidState, NotFound, ValidationFailed
+from expensehub.kit.clock import utcnow
+from expensehub.kit.pagination import Page, PageRequest
+from expensehub.models.webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
+from expensehub.webhooks import repository, rules, schemas, signing
+
+Payload = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+AUTHOR_TYPES = ("employee", "company")
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+
+def emit(
+    session: Session,
+    *,
+    company_id: int,
+    event_type: str,
+    payload: Payload,
+    author_id: int | None = None,
+    author_type: str | None = None,
+) -> int | None:
+    """Queue ``event_type`` for the company's subscribers, in the caller's transaction.
+
+    ``payload`` is the resource exactly as the REST API builds it for the current version (integer
+    ids; the same dict the router renders), or a callable returning it, called only when someone
+    subscribes. Returns the event id, or ``None`` when no enabled subscription listens.
+    Raises ``ValueError`` for an event type not in the catalog (a programming error).
+    """
+    ids = emit_many(
+        session,
+        company_id=company_id,
+        event_type=event_type,
+        payloads=[payload],
+        author_id=author_id,
+        author_type=author_type,
+    )
+    return ids[0] if ids else None
+
+
+def emit_many(
+    session: Session,
+    *,
+    company_id: int,
+    event_type: str,
+    payloads: Sequence[Payload],
+    author_id: int | None = None,
+    author_type: str | None = None,
+) -> list[int]:
+    """One event per payload, in order (bulk actions: Factorial sends one delivery per record)."""
+    kind = rules.EVENT_TYPES.get(event_type)
+    if kind is None:
+        raise ValueError(f"unknown webhook event type {event_type!r}")
+    if author_type is not None and author_type not in AUTHOR_TYPES:
+        raise ValueError(f"author_type must be one of {AUTHOR_TYPES}")
+    if not payloads:
+        return []
+    subscription_ids = repository.enabled_subscription_ids(
+        session, company_id=company_id, event_type=event_type
+    )
+    if not subscription_ids:
+        return []
+    now = utcnow()
+    rows = []
+    for payload in payloads:
+        data = payload() if callable(payload) else payload
+        rows.append(
+            {
+                "company_id": company_id,
+                "msg_id": f"msg_{uuid.uuid4().hex}",
+                "type": event_type,
+                "resource": kind.resource,
+                "payload": orjson.dumps(dict(data)).decode(),
+                "author_id": author_id,
+                "author_type": author_type if author_id is not None else None,
+                "created_at": now,
+            }
+        )
+    event_ids = repository.insert_events(session, rows)
+    repository.insert_deliveries(
+        session,
+        [
+            {
+                "company_id": company_id,
+                "subscription_id": sub_id,
+                "event_id": event_id,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for event_id in event_ids
+            for sub_id in subscription_ids
+        ],
+    )
+    repository.notify(session)
+    return event_ids
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+
+def _check_url(url: str, allow_private: bool) -> str:
+    url = url.strip()
+    problem = rules.url_problem(url, allow_private=allow_private)
+    if problem:
+        raise ValidationFailed(
+            "invalid target_url", fields={"target_url": [problem]}, code="invalid_target_url"
+        )
+    return url
+
+
+def _emit_subscription(
+    session: Session, sub: WebhookSubscription, action: str, author_id: int | None, author_type: str | None
+) -> None:
+    emit(
+        session,
+        company_id=sub.company_id,
+        event_type=f"api_public/webhook_subscription/{action}",
+        payload=lambda: schemas.subscription_out(sub),
+        author_id=author_id,
+        author_type=author_type,
+    )
+
+
+def create_subscription(
+    session: Session,
+    *,
+    company_id: int,
+    subscription_type: str,
+    target_url: str,
+    allow_private: bool,
+    name: str | None = None,
+    challenge: str | None = None,
+    enabled: bool = True,
+    api_version: str = rules.DEFAULT_API_VERSION,
+    author_id: int | None = None,
+    author_type: str | None = None,
+) -> tuple[WebhookSubscription, str]:
+    """A subscription and its signing secret (returned once; keep it)."""
+    fields: dict[str, list[str]] = {}
+    if subscription_type not in rules.EVENT_TYPES:
+        fields["subscription_type"] = [f"unknown subscription type {subscription_type!r}"]
+    if api_version not in rules.API_VERSIONS:
+        fields["api_version"] = [f"must be one of {', '.join(rules.API_VERSIONS)}"]
+    if fields:
+        raise ValidationFailed("invalid webhook subscription", fields=fields)
+    url = _check_url(target_url, allow_private)
+    secret = signing.generate_secret()
+    now = utcnow()
+    sub = repository.add(
+        session,
+        WebhookSubscription(
+            company_id=company_id,
+            type=subscription_type,
+            target_url=url,
+            name=name,
+            challenge=challenge,
+            enabled=enabled,
+            api_version=api_version,
+            secret=secret,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
+    _emit_subscription(session, sub, "create", author_id, author_type)
+    return sub, secret
+
+
+def get_subscription(session: Session, *, company_id: int, subscription_id: int) -> WebhookSubscription:
+    sub = repository.get_subscription(session, company_id=company_id, subscription_id=subscription_id)
+    if sub is None:
+        raise NotFound(f"webhook subscription {subscription_id} not found")
+    return sub
+
+
+def list_subscriptions(
+    session: Session,
+    *,
+    company_id: int,
+    page: PageRequest,
+    id: int | None = None,
+    company_filter: int | None = None,
+    type: str | None = None,
+    enabled: bool | None = None,
+) -> Page:
+    """Subscriptions in id order; a ``company_filter`` other than the caller's matches nothing."""
+    ids: list[int] | None = [id] if id is not None else None
+    if company_filter is not None and company_filter != company_id:
+        ids = []
+    stmt = repository.subscriptions_query(company_id=company_id, ids=ids, type=type, enabled=enabled)
+    return repository.page_subscriptions(session, stmt, page)
+
+
+def update_subscription(
+    session: Session,
+    *,
+    company_id: int,
+    subscription_id: int,
+    changes: Mapping[str, Any],
+    allow_private: bool,
+    author_id: int | None = None,
+    author_type: str | None = None,
+) -> WebhookSubscription:
+    """Change the given fields (``target_url``, ``subscription_type``, ``name``, ``challenge``,
+    ``enabled``, ``api_version``). Enabling a subscription lets its queued deliveries go at once."""
+    sub = get_subscription(session, company_id=company_id, subscription_id=subscription_id)
+    fields: dict[str, list[str]] = {}
+    for key in ("target_url", "subscription_type", "enabled", "api_version"):
+        if key in changes and changes[key] is None:
+            fields[key] = ["cannot be null"]
+    stype = changes.get("subscription_type")
+    if stype is not None and stype not in rules.EVENT_TYPES:
+        fields["subscription_type"] = [f"unknown subscription type {stype!r}"]
+    version = changes.get("api_version")
+    if version is not None and version not in rules.API_VERSIONS:
+        fields["api_version"] = [f"must be one of {', '.join(rules.API_VERSIONS)}"]
+    if fields:
+        raise ValidationFailed("invalid webhook subscription", fields=fields)
+    if changes.get("target_url") is not None:
+        sub.target_url = _check_url(changes["target_url"], allow_private)
+    if stype is not None:
+        sub.type = stype
+    if version is not None:
+        sub.api_version = version
+    if "name" in changes:
+        sub.name = changes["name"]
+    if "challenge" in changes:
+        sub.challenge = changes["challenge"]
+    enabled = changes.get("enabled")
+    if enabled is True and not sub.enabled:
+        sub.enabled = True
+        sub.disabled_reason = None
+        sub.disabled_at = None
+        sub.retry_at = None
+    elif enabled is False:
+        sub.enabled = False
+    sub.updated_at = utcnow()
+    session.flush()
+    _emit_subscription(session, sub, "update", author_id, author_type)
+    return sub
+
+
+def delete_subscription(
+    session: Session,
+    *,
+    company_id: int,
+    subscription_id: int,
+    author_id: int | None = None,
+    author_type: str | None = None,
+) -> WebhookSubscription:
+    """Soft delete: no more deliveries; queued ones are cancelled; the delivery log stays readable."""
+    sub = get_subscription(session, company_id=company_id, subscription_id=subscription_id)
+    now = utcnow()
+    sub.deleted_at = now
+    sub.updated_at = now
+    sub.enabled = False
+    session.flush()
+    repository.cancel_pending(session, subscription_id=sub.id)
+    _emit_subscription(session, sub, "delete", author_id, author_type)
+    return sub
+
+
+def rotate_secret(
+    session: Session, *, company_id: int, subscription_id: int, overlap_seconds: int
+) -> tuple[WebhookSubscription, str]:
+    """A new signing secret; for ``overlap_seconds`` deliveries are signed with both (old and new)."""
+    sub = get_subscription(session, company_id=company_id, subscription_id=subscription_id)
+    now = utcnow()
+    new = signing.generate_secret()
+    if overlap_seconds > 0:
+        sub.previous_secret = sub.secret
+        sub.previous_secret_expires_at = now + timedelta(seconds=overlap_seconds)
+    else:
+        sub.previous_secret = None
+        sub.previous_secret_expires_at = None
+    sub.secret = new
+    sub.updated_at = now
+    session.flush()
+    return sub, new
+
+
+# --- events, deliveries and attempts ------------------------------------------------------------
+
+
+def get_event(session: Session, *, company_id: int, event_id: int) -> WebhookEvent:
+    event = repository.get_event(session, company_id=company_id, event_id=event_id)
+    if event is None:
+        raise NotFound(f"webhook event {event_id} not found")
+    return event
+
+
+def list_events(
+    session: Session,
+    *,
+    company_id: int,
+    page: PageRequest,
+    ids: Sequence[int] | None = None,
+    types: Sequence[str] | None = None,
+) -> Page:
+    stmt = repository.events_query(company_id=company_id, ids=ids, types=types)
+    return repository.page_events(session, stmt, page)
+
+
+def get_delivery(session: Session, *, company_id: int, delivery_id: int) -> Any:
+    """``(delivery, webhook_id, event_type)``."""
+    row = repository.get_delivery(session, company_id=company_id, delivery_id=delivery_id)
+    if row is None:
+        raise NotFound(f"webhook delivery {delivery_id} not found")
+    return row
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    company_id: int,
+    page: PageRequest,
+    ids: Sequence[int] | None = None,
+    subscription_ids: Sequence[int] | None = None,
+    event_ids: Sequence[int] | None = None,
+    statuses: Sequence[str] | None = None,
+    event_types: Sequence[str] | None = None,
+    webhook_id: str | None = None,
+) -> Page:
+    """Rows are ``(delivery, webhook_id, event_type)``, in id order."""
+    stmt = repository.deliveries_query(
+        company_id=company_id,
+        ids=ids,
+        subscription_ids=subscription_ids,
+        event_ids=event_ids,
+        statuses=statuses,
+        event_types=event_types,
+        webhook_id=webhook_id,
+    )
+    return repository.page_deliveries(session, stmt, page)
+
+
+def list_attempts(
+    session: Session,
+    *,
+    company_id: int,
+    page: PageRequest,
+    ids: Sequence[int] | None = None,
+    delivery_ids: Sequence[int] | None = None,
+) -> Page:
+    stmt = repository.attempts_query(company_id=company_id, ids=ids, delivery_ids=delivery_ids)
+    return repository.page_attempts(session, stmt, page)
+
+
+def redeliver(session: Session, *, company_id: int, delivery_id: int) -> Any:
+    """Queue the delivery's event again for its subscription, with the same ``webhook-id``.
+
+    A new delivery row (the log keeps the old one), sent after what is already queued for the
+    subscription, at once even if the lane is waiting to retry. The subscription must exist and be
+    enabled (409 ``subscription_disabled`` otherwise; enable it with PUT first).
+    """
+    original, _msg_id, _type = get_delivery(session, company_id=company_id, delivery_id=delivery_id)
+    sub = repository.get_subscription(
+        session, company_id=company_id, subscription_id=original.subscription_id
+    )
+    if sub is None:
+        raise InvalidState(
+            f"the subscription of delivery {delivery_id} was deleted", code="subscription_deleted"
+        )
+    if not sub.enabled:
+        raise InvalidState(
+            f"subscription {sub.id} is disabled; enable it first", code="subscription_disabled"
+        )
+    now = utcnow()
+    new = repository.add(
+        session,
+        WebhookDelivery(
+            company_id=company_id,
+            subscription_id=sub.id,
+            event_id=original.event_id,
+            redelivery_of_id=original.id,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        ),
+    )
+    repository.clear_lane_wait(session, subscription_id=sub.id)
+    repository.notify(session)
+    return get_delivery(session, company_id=company_id, delivery_id=new.id)
