@@ -389,3 +389,14 @@ def unlinked_card_transactions(
         .order_by(BankTransaction.booking_date, BankTransaction.id)
     )
     return list(session.scalars(stmt))
+
+
+def rows_of_import(session: Session, model: Any, *, company_id: int, feed_import_id: int) -> list[Any]:
+    """Rows of ``model`` (card payments or transactions) created by one feed import, in id order."""
+    return list(
+        session.scalars(
+            select(model)
+            .where(model.company_id == company_id, model.feed_import_id == feed_import_id)
+            .order_by(model.id)
+        )
+    )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from expensehub.kit.clock import utcnow
 from expensehub.kit.money import to_decimal
 from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models.banking import BankAccount, BankTransaction, Card, CardPayment, FeedImport
+from expensehub.webhooks import service as webhooks
 
 Progress = Callable[[str, int, int], None]
 CARD_TX_TYPES = ("card_payment", "card_refund")
@@ -583,9 +585,32 @@ def import_feed(
         [{"line": line, "reason": reason} for line, reason in sorted(plan.rejected)]
     )
     session.flush()
+    _emit_created(session, company_id=company_id, feed_import_id=record.id)
     if progress:
         progress("import", total, total)
     return record
+
+
+def _emit_created(session: Session, *, company_id: int, feed_import_id: int) -> None:
+    """Webhook events for the card payments and transactions an import created (one per row)."""
+    payments = repository.rows_of_import(
+        session, CardPayment, company_id=company_id, feed_import_id=feed_import_id
+    )
+    webhooks.emit_many(
+        session,
+        company_id=company_id,
+        event_type="banking/card_payment/create",
+        payloads=[partial(schemas.card_payment_out, p) for p in payments],
+    )
+    transactions = repository.rows_of_import(
+        session, BankTransaction, company_id=company_id, feed_import_id=feed_import_id
+    )
+    webhooks.emit_many(
+        session,
+        company_id=company_id,
+        event_type="banking/transaction/create",
+        payloads=[partial(schemas.transaction_out, t) for t in transactions],
+    )
 
 
 def _transaction_row(

@@ -26,6 +26,7 @@ from expensehub.kit.money import MAX_MINOR_UNITS, convert
 from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models.reconciliation import ReconciliationItem, ReconciliationProposal, ReconciliationRun
 from expensehub.reconciliation import engine, repository, schemas
+from expensehub.webhooks import service as webhooks
 
 SETTLEMENT_DAYS = 3
 Progress = Callable[[str, int, int], None]
@@ -179,6 +180,12 @@ def create_run(
     items += [_expense_item(company_id, run.id, loaded.expense_rows[e]) for e in in_period]
     repository.insert_rows(session, ReconciliationItem, items)
     session.flush()
+    webhooks.emit(
+        session,
+        company_id=company_id,
+        event_type="reconciliation/run/completed",
+        payload=lambda: schemas.run_out(run),
+    )
     if progress:
         progress("store", 3, 3)
     return run
