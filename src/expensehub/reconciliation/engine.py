@@ -618,7 +618,21 @@ def _edge_order(edge: _Edge) -> tuple[float, int, tuple[int, ...]]:
 def _solve(
     comp: list[_Edge], cfg: Settings, pays: list[Payment], exps: list[Expense]
 ) -> tuple[list[_Edge], list[_Edge]]:
-    """(confident edges, ambiguous edges) of one connected component."""
+    """(confident edges, ambiguous edges) of one connected component.
+
+    Perfect pairs come first: a payment and an expense that are each other's only exact match (same
+    day, exact amount, identical merchant) are paired before any optimisation, so a global trade-off
+    can never give away an exact pair to improve the total score of others.
+    """
+    perfect = _perfect_pairs(comp)
+    if perfect:
+        taken_p = {e.p for e in perfect}
+        taken_e = {j for e in perfect for j in e.es}
+        rest = [e for e in comp if e.p not in taken_p and not (set(e.es) & taken_e)]
+        if not rest:
+            return perfect, []
+        confident, ambiguous = _solve(rest, cfg, pays, exps)
+        return [*perfect, *confident], ambiguous
     comp = sorted(comp, key=_edge_order)
     p_nodes = sorted({e.p for e in comp})
     e_nodes = sorted({j for e in comp for j in e.es})
@@ -663,6 +677,21 @@ def _solve(
                 ambiguous.append(x)
     ambiguous.sort(key=_edge_order)
     return confident, ambiguous
+
+
+def _is_perfect(edge: _Edge) -> bool:
+    return len(edge.es) == 1 and edge.rule == AMOUNT_EXACT and edge.lag == 0 and edge.m >= 1.0
+
+
+def _perfect_pairs(comp: list[_Edge]) -> list[_Edge]:
+    """Perfect edges whose payment and expense have no other perfect edge (mutual and unique)."""
+    perfect = [e for e in comp if _is_perfect(e)]
+    per_p: dict[int, int] = {}
+    per_e: dict[int, int] = {}
+    for e in perfect:
+        per_p[e.p] = per_p.get(e.p, 0) + 1
+        per_e[e.es[0]] = per_e.get(e.es[0], 0) + 1
+    return sorted((e for e in perfect if per_p[e.p] == 1 and per_e[e.es[0]] == 1), key=_edge_order)
 
 
 def _first_filed(
