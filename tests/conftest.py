@@ -88,9 +88,23 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         yield s
 
 
+@pytest.fixture(scope="session", autouse=True)
+def storage_dir_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Every ``Settings()`` built during the tests (live servers, CLI commands) keeps files in a temp dir."""
+    path = str(tmp_path_factory.mktemp("files-env"))
+    previous = os.environ.get("EXPENSEHUB_STORAGE_DIR")
+    os.environ["EXPENSEHUB_STORAGE_DIR"] = path
+    yield path
+    if previous is None:
+        os.environ.pop("EXPENSEHUB_STORAGE_DIR", None)
+    else:
+        os.environ["EXPENSEHUB_STORAGE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
-def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, max_body_bytes=64 * 1024)
+def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    storage = tmp_path_factory.mktemp(f"files-{db_url.split(':', 1)[0]}")
+    return Settings(database_url=db_url, max_body_bytes=64 * 1024, storage_dir=str(storage))
 
 
 @pytest.fixture(scope="session")

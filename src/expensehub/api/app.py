@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 from sqlalchemy import text
 from starlette.responses import Response
@@ -14,6 +16,7 @@ from expensehub.api.routers import ROUTERS
 from expensehub.api.versioning import SUPPORTED
 from expensehub.config import Settings
 from expensehub.db.engine import make_engine, make_session_factory
+from expensehub.documents.router import files_router
 
 DESCRIPTION = f"""
 A self-hostable expense platform whose REST API is wire-compatible with Factorial's expense, finance,
@@ -27,10 +30,18 @@ documents, banking and webhook APIs: same paths, JSON shapes, pagination and aut
 * Operations tagged **extension** are expensehub's own; everything else matches Factorial.
 """
 
+# Multipart routes whose bodies may carry a file: bounded by max_upload_bytes, not max_body_bytes.
+UPLOAD_ROUTES = [
+    ("POST", re.compile(r"^/api/[^/]+/resources/documents/documents/?$")),
+    ("POST", re.compile(r"^/api/[^/]+/resources/expenses/expenses/?$")),
+]
+
 TAGS = [
     {"name": "expenses", "description": "Expensables, expenses, mileages and per diems (Factorial)"},
     {"name": "expenses (extension)", "description": "expensehub extension: create, edit and submit claims"},
     {"name": "approvals", "description": "Approve or reject a claim (Factorial approval flows)"},
+    {"name": "documents", "description": "Documents, folders and download URLs (Factorial)"},
+    {"name": "documents (extension)", "description": "expensehub extension: receipt bundles"},
     {"name": "finance", "description": "Categories, cost centres, ledger accounts (Factorial)"},
     {"name": "project_management", "description": "Projects expenses are booked to (Factorial)"},
     {"name": "companies", "description": "Legal entities (Factorial)"},
@@ -55,7 +66,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     errors.install(app)
     app.add_middleware(VersionQueryMiddleware)
-    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuardMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        upload_routes=UPLOAD_ROUTES,
+    )
 
     @app.get(
         "/healthz",
@@ -73,4 +89,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router, prefix="/api/{version}/resources")
+    app.include_router(files_router)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -10,9 +11,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from expensehub.api.errors import error_body
 from expensehub.api.versioning import get_version
+from expensehub.errors import PayloadTooLarge
 
 _RESOURCE_PATH = re.compile(r"^/api/(?P<version>[^/]+)/resources/(?P<ns>[^/]+)/(?P<res>[^/]+)")
 _BODY_TYPES = ("application/json", "multipart/form-data", "application/x-www-form-urlencoded")
+# Room a multipart upload needs besides the file itself: boundaries, part headers, text fields.
+UPLOAD_OVERHEAD_BYTES = 512 * 1024
 
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
@@ -32,11 +36,30 @@ class RequestGuardMiddleware:
 
     The size is checked against ``Content-Length`` (the HTTP server enforces that the body matches it);
     a chunked body without a length is read here up to the limit and then replayed to the app.
+
+    Multipart requests to an upload route (``upload_routes``: method and path pattern) are bounded by
+    ``max_upload_bytes`` (plus room for the form's other parts) instead, and are never buffered here: a
+    chunked upload is counted as the app reads it, and refused with 413 once it passes the limit.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        *,
+        max_upload_bytes: int = 0,
+        upload_routes: Sequence[tuple[str, re.Pattern[str]]] = (),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.upload_routes = tuple(upload_routes)
+
+    def _is_upload(self, scope: Scope, ctype: str) -> bool:
+        path, method = scope["path"], scope["method"]
+        return ctype == "multipart/form-data" and any(
+            verb == method and pattern.match(path) for verb, pattern in self.upload_routes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
@@ -44,17 +67,17 @@ class RequestGuardMiddleware:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         length = headers.get("content-length")
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        upload = self._is_upload(scope, ctype)
+        limit = self.max_upload_bytes + UPLOAD_OVERHEAD_BYTES if upload else self.max_body_bytes
         if length is not None:
             if not length.isdigit():
                 await _send_error(send, 400, "bad_request", "invalid Content-Length")
                 return
-            if int(length) > self.max_body_bytes:
-                await _send_error(
-                    send, 413, "payload_too_large", f"request body exceeds {self.max_body_bytes} bytes"
-                )
+            if int(length) > limit:
+                await _send_error(send, 413, "payload_too_large", f"request body exceeds {limit} bytes")
                 return
         has_body = (length is not None and int(length) > 0) or "transfer-encoding" in headers
-        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
         if has_body and scope["path"].startswith("/api/") and ctype not in _BODY_TYPES:
             await _send_error(
                 send,
@@ -62,6 +85,22 @@ class RequestGuardMiddleware:
                 "unsupported_media_type",
                 f"unsupported Content-Type {ctype or '(none)'!r}; send application/json",
             )
+            return
+
+        if length is None and has_body and upload:
+            # A chunked upload: count it as the app reads it; never hold it here.
+            size = 0
+
+            async def counted() -> Message:
+                nonlocal size
+                message = await receive()
+                if message["type"] == "http.request":
+                    size += len(message.get("body", b""))
+                    if size > limit:
+                        raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+                return message
+
+            await self.app(scope, counted, send)
             return
 
         if length is None and has_body:

@@ -29,6 +29,7 @@ from expensehub.models import (
     PerDiem,
     Project,
 )
+from expensehub.models.documents import ExpenseFile
 
 # --------------------------------------------------------------------------------------------------
 # Reference data the claims point at
@@ -427,6 +428,12 @@ def delete_expensable(session: Session, *, company_id: int, expensable_id: int) 
     )
     expense_ids = select(Expense.id).where(Expense.expensable_id == expensable_id).scalar_subquery()
     session.execute(delete(ExpenseTax).where(ExpenseTax.expense_id.in_(expense_ids)))
+    # Its receipts stop being receipts; the documents themselves stay.
+    session.execute(
+        delete(ExpenseFile).where(
+            ExpenseFile.company_id == company_id, ExpenseFile.expense_id.in_(expense_ids)
+        )
+    )
     for model in (Expense, Mileage, PerDiem):
         session.execute(
             delete(model).where(model.company_id == company_id, model.expensable_id == expensable_id)

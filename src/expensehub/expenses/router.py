@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from expensehub.api.deps import Ctx, ItemId, Paging, path_id
 from expensehub.api.openapi import doc_list, doc_one, doc_write
 from expensehub.api.responses import list_response, object_response
+from expensehub.documents import service as documents
+from expensehub.documents.router import Config, Signer, receive_multipart
+from expensehub.errors import UnsupportedMediaType, ValidationFailed
 from expensehub.expenses import schemas, service
 
 router = APIRouter()
@@ -148,11 +155,16 @@ def delete_expensable(ctx: Ctx, id: ItemId) -> Response:
     tags=[TAG],
     summary="List expenses",
     description="Receipt-backed expenses, in ascending id order. `from` is inclusive and `to` exclusive on "
-    "`effective_on`; both are needed (a lone bound is ignored). `include_attachments` has no effect yet.",
+    "`effective_on`; both are needed (a lone bound is ignored). Each expense carries its receipts in `files` "
+    "with signed, temporary `url`/`download_url` (no API key needed); `include_attachments` is accepted.",
     responses=doc_list(schemas.ExpenseOut),
 )
-def list_expenses(ctx: Ctx, paging: Paging, f: Annotated[schemas.ExpenseFilters, Query()]) -> Response:
-    page, items = service.list_expenses(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
+def list_expenses(
+    ctx: Ctx, paging: Paging, signer: Signer, f: Annotated[schemas.ExpenseFilters, Query()]
+) -> Response:
+    page, items = service.list_expenses(
+        ctx.session, company_id=ctx.company_id, page=paging, filters=f, signer=signer
+    )
     return list_response(ctx.version, EXPENSES, page, items)
 
 
@@ -163,9 +175,77 @@ def list_expenses(ctx: Ctx, paging: Paging, f: Annotated[schemas.ExpenseFilters,
     description="One expense of the company.",
     responses=doc_one(schemas.ExpenseOut),
 )
-def get_expense(ctx: Ctx, id: ItemId) -> Response:
-    item = service.get_expense(ctx.session, company_id=ctx.company_id, expense_id=path_id(id))
+def get_expense(ctx: Ctx, id: ItemId, signer: Signer) -> Response:
+    item = service.get_expense(ctx.session, company_id=ctx.company_id, expense_id=path_id(id), signer=signer)
     return object_response(ctx.version, EXPENSES, item)
+
+
+def _inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of ``model`` with its ``$defs`` resolved in place (for ``openapi_extra``)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                extra = {k: v for k, v in node.items() if k != "$ref"}
+                return {**resolve(defs[ref.rsplit("/", 1)[-1]]), **extra}
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
+
+MAX_RECEIPT_UPLOADS = 10
+RECEIPT_PARTS = ("file", "file[]", "files", "files[]", "receipt")
+CREATE_EXPENSE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": _inline_schema(schemas.ExpenseCreate)},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["expense"],
+                    "properties": {
+                        "expense": {
+                            "type": "string",
+                            "description": "The expense as JSON: the same object as the application/json "
+                            "body",
+                        },
+                        "file": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": f"Receipts to upload (repeat the part; at most "
+                            f"{MAX_RECEIPT_UPLOADS}); each must be an accepted file type",
+                        },
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def _parse_body(raw: bytes | str, model: type[BaseModel]) -> Any:
+    """Validate a JSON body as FastAPI does: 400 when it is not JSON, 422 with a field map otherwise."""
+    if isinstance(raw, bytes | str) and not raw.strip():
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body", 0), "msg": "JSON decode error"}]
+        ) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
 
 
 @router.post(
@@ -176,11 +256,54 @@ def get_expense(ctx: Ctx, id: ItemId) -> Response:
     description=EXTENSION + "Creates a draft expense (its expensable header and the expense detail) and "
     "returns the expense. Referenced ids of another company give 404 and nothing is stored. An expense "
     "matching an earlier one (same employee, date, amount, currency and merchant) is stored with "
-    "`duplicate_of_id` set.",
+    "`duplicate_of_id` set.\n\nReceipts: name existing documents with `document_ids` (or `document_id`), "
+    "or upload them: send multipart/form-data with the expense as JSON in a part named `expense` and each "
+    "receipt in a `file` part (up to `EXPENSEHUB_MAX_UPLOAD_BYTES` each: 413 beyond; 415 for a file type "
+    "that is not accepted). Uploaded receipts become documents of the expense's owner.",
     responses=doc_write(schemas.ExpenseOut, 201, "The new expense"),
+    openapi_extra=CREATE_EXPENSE_BODY,
 )
-def create_expense(ctx: Ctx, body: schemas.ExpenseCreate) -> Response:
-    item = service.create_expense(ctx.session, company_id=ctx.company_id, body=body)
+async def create_expense(request: Request, ctx: Ctx, config: Config, signer: Signer) -> Response:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "multipart/form-data":
+        form = await receive_multipart(
+            request,
+            config,
+            file_names=RECEIPT_PARTS,
+            max_files=MAX_RECEIPT_UPLOADS,
+            text_names={"expense"},
+        )
+        try:
+            raw = form.first("expense")
+            if raw is None:
+                raise ValidationFailed(
+                    "invalid expense",
+                    fields={"expense": ["a part named expense holding the expense as JSON"]},
+                )
+            body = _parse_body(raw, schemas.ExpenseCreate)
+            files = [(staged, documents.inspect_upload(staged)) for _, staged in form.files]
+            uploads = service.Uploads(
+                store=config.store, files=files, author_access_id=ctx.principal.access_id
+            )
+            item = await run_in_threadpool(
+                service.create_expense,
+                ctx.session,
+                company_id=ctx.company_id,
+                body=body,
+                uploads=uploads,
+                signer=signer,
+            )
+        finally:
+            form.discard()
+        return object_response(ctx.version, EXPENSES, item, 201)
+    if ctype not in ("", "application/json") and not ctype.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"send application/json or multipart/form-data (got {ctype!r})", code="unsupported_media_type"
+        )
+    body = _parse_body(await request.body(), schemas.ExpenseCreate)
+    item = await run_in_threadpool(
+        service.create_expense, ctx.session, company_id=ctx.company_id, body=body, signer=signer
+    )
     return object_response(ctx.version, EXPENSES, item, 201)
 
 
@@ -189,11 +312,14 @@ def create_expense(ctx: Ctx, body: schemas.ExpenseCreate) -> Response:
     tags=[EXT],
     summary="Update an expense",
     description=EXTENSION + "Partial update: only the keys sent change (`null` clears an optional field). "
-    "Allowed in `draft` and `changes_requested`; 409 `invalid_status_transition` otherwise.",
+    "Allowed in `draft` and `changes_requested`; 409 `invalid_status_transition` otherwise. "
+    "`document_ids` replaces the receipts (`[]` removes them).",
     responses=doc_write(schemas.ExpenseOut),
 )
-def update_expense(ctx: Ctx, id: ItemId, body: schemas.ExpenseUpdate) -> Response:
-    item = service.update_expense(ctx.session, company_id=ctx.company_id, expense_id=path_id(id), body=body)
+def update_expense(ctx: Ctx, id: ItemId, signer: Signer, body: schemas.ExpenseUpdate) -> Response:
+    item = service.update_expense(
+        ctx.session, company_id=ctx.company_id, expense_id=path_id(id), body=body, signer=signer
+    )
     return object_response(ctx.version, EXPENSES, item)
 
 

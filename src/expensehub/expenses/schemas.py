@@ -54,6 +54,8 @@ class Related:
     cost_centers: dict[int, list[int]] = field(default_factory=dict)
     taxes: dict[int, list[ExpenseTax]] = field(default_factory=dict)
     categories: dict[int, Category] = field(default_factory=dict)
+    # expense id -> its ``files`` (receipts, built by the documents domain)
+    files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _decimal_str(value: Decimal | None) -> str | None:
@@ -89,14 +91,18 @@ def _with_nested(obj: dict[str, Any], **nested: dict[str, Any] | None) -> dict[s
 
 
 class FileOut(BaseModel):
-    """A file attached to a claim."""
+    """A receipt attached to an expense (a document of documents/documents)."""
 
-    id: str = Field(description="File id")
-    filename: str = Field(description="File name")
+    id: str = Field(description="Document id of the receipt (documents/documents)")
+    filename: str = Field(description="File name as the user gave it")
     byte_size: int = Field(description="Size in bytes")
-    url: str | None = Field(None, description="URL of the file")
-    download_url: str | None = Field(None, description="Download URL of the file")
-    content_type: str | None = Field(None, description="MIME type")
+    url: str | None = Field(
+        None, description="Signed, temporary URL showing the file in the browser (no API key needed)"
+    )
+    download_url: str | None = Field(
+        None, description="Signed, temporary URL downloading the file (no API key needed)"
+    )
+    content_type: str | None = Field(None, description="MIME type detected from the file's bytes")
 
 
 class TaxOut(BaseModel):
@@ -228,7 +234,9 @@ class ExpenseOut(BaseModel):
     status: Status = Field(description="Status of the claim (its expensable's)")
     effective_on: str = Field(description="Date of the spend (`YYYY-MM-DD`)")
     status_updated_at: str = Field(description="Time of the last status change")
-    files: list[FileOut] = Field(description="Receipts; empty until documents are attached")
+    files: list[FileOut] = Field(
+        description="Receipts (documents in the trash bin are left out), with signed download URLs"
+    )
     taxes: list[TaxOut] = Field(description="Tax lines")
     cost_center_ids: list[str] = Field(description="Cost centres the expense is charged to")
     employee_id: str | None = Field(None, description="Employee who spent the money")
@@ -248,7 +256,9 @@ class ExpenseOut(BaseModel):
     external_authorization_id: str | None = Field(None, description="External card authorisation id")
     expenses_card_id: str | None = Field(None, description="Company card it was paid with")
     card: CardOut | None = Field(None, description="Card details; omitted when there is no card")
-    document_id: str | None = Field(None, description="Document id of the receipt (documents/documents)")
+    document_id: str | None = Field(
+        None, description="Document id of the (first) receipt (documents/documents)"
+    )
     access_token: str | None = Field(None, description="Access token of the receipt upload; always null")
     paid_at: str | None = Field(None, description="When it was marked paid")
     document_number: str | None = Field(None, description="Number of the associated financial document")
@@ -277,6 +287,7 @@ def tax_out(t: ExpenseTax) -> dict[str, Any]:
 
 
 def expense_out(e: Expense, x: Expensable, related: Related) -> dict[str, Any]:
+    files = related.files.get(e.id, [])
     obj: dict[str, Any] = {
         "id": e.id,
         "company_id": e.company_id,
@@ -285,7 +296,7 @@ def expense_out(e: Expense, x: Expensable, related: Related) -> dict[str, Any]:
         "status": x.status,
         "effective_on": format_date(x.effective_on),
         "status_updated_at": format_ts(x.status_updated_at),
-        "files": [],
+        "files": files,
         "taxes": [tax_out(t) for t in related.taxes.get(e.id, [])],
         "cost_center_ids": related.cost_centers.get(x.id, []),
         "employee_id": x.employee_id,
@@ -303,7 +314,7 @@ def expense_out(e: Expense, x: Expensable, related: Related) -> dict[str, Any]:
         "review_request_at": format_ts(x.review_request_at),
         "external_authorization_id": e.external_authorization_id,
         "expenses_card_id": e.expenses_card_id,
-        "document_id": e.document_id,
+        "document_id": files[0]["id"] if files else e.document_id,
         "access_token": None,
         "paid_at": format_ts(x.paid_at),
         "document_number": e.document_number,
@@ -697,7 +708,7 @@ class ExpenseFilters(BaseModel):
         description="Only expenses raised from these card payments (mileages never match)",
     )
     include_attachments: bool | None = Field(
-        None, description="Accepted for compatibility; no effect yet (`files` is empty until documents exist)"
+        None, description="Accepted for compatibility; expenses always carry their `files`"
     )
     from_: DateOrTs | None = Field(
         None, alias="from", description="effective_on on or after this date/timestamp. Needs `to` as well"
@@ -846,6 +857,17 @@ class _ExpenseFields(_ClaimFields):
     document_number: str | None = Field(None, max_length=120, description="Financial document number")
     document_type: str | None = Field(None, max_length=24, description="Document kind, e.g. `invoice`")
     payment_method: str | None = Field(None, max_length=40, description="How it was paid, e.g. `cash`")
+    document_id: IdIn | None = Field(
+        None,
+        description="A document (documents/documents) to attach as the receipt; null on PUT removes every "
+        "receipt",
+    )
+    document_ids: list[IdIn] | None = Field(
+        None,
+        max_length=20,
+        description="expensehub extension: the receipts, in order (replaces them all on PUT; `[]` removes "
+        "them). `document_id`, when also given, must be the first",
+    )
 
 
 class ExpenseCreate(_ExpenseFields):

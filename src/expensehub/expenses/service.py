@@ -17,6 +17,10 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from expensehub.documents import service as documents
+from expensehub.documents.context import UrlSigner
+from expensehub.documents.filetypes import FileType
+from expensehub.documents.storage import FileStore, StagedFile
 from expensehub.errors import InvalidState, NotFound, ValidationFailed
 from expensehub.expenses import repository, rules, schemas
 from expensehub.kit.clock import utcnow
@@ -58,10 +62,16 @@ def _related(
     expensables: Sequence[Expensable],
     expense_ids: Sequence[int] = (),
     categories: bool = True,
+    signer: UrlSigner | None = None,
+    with_receipts: Sequence[int] = (),
 ) -> schemas.Related:
     return schemas.Related(
         cost_centers=repository.cost_centers_of(session, [x.id for x in expensables]),
         taxes=repository.taxes_of(session, expense_ids),
+        # Only expenses pointing at a receipt (``document_id``) have files: no query for a page without.
+        files=documents.files_for_expenses(
+            session, company_id=company_id, expense_ids=with_receipts, signer=signer
+        ),
         categories=(
             repository.categories_by_id(
                 session, company_id=company_id, ids=[x.category_id for x in expensables if x.category_id]
@@ -77,10 +87,24 @@ def _expensable_items(session: Session, company_id: int, rows: Sequence[Any]) ->
     return [schemas.expensable_out(r[0], (r[1], r[2], r[3]), related) for r in rows]
 
 
-def _detail_items(session: Session, company_id: int, kind: Kind, rows: Sequence[Any]) -> list[dict[str, Any]]:
+def _detail_items(
+    session: Session,
+    company_id: int,
+    kind: Kind,
+    rows: Sequence[Any],
+    signer: UrlSigner | None = None,
+) -> list[dict[str, Any]]:
     expensables = [r[1] for r in rows]
     expense_ids = [r[0].id for r in rows] if kind == "expense" else []
-    related = _related(session, company_id=company_id, expensables=expensables, expense_ids=expense_ids)
+    with_receipts = [r[0].id for r in rows if r[0].document_id is not None] if kind == "expense" else []
+    related = _related(
+        session,
+        company_id=company_id,
+        expensables=expensables,
+        expense_ids=expense_ids,
+        signer=signer,
+        with_receipts=with_receipts,
+    )
     if kind == "expense":
         return [schemas.expense_out(r[0], r[1], related) for r in rows]
     if kind == "mileage":
@@ -98,13 +122,15 @@ _DETAIL_MODEL: dict[str, Any] = {"expense": Expense, "mileage": Mileage, "perdie
 _DETAIL_NAME = {"expense": "expense", "mileage": "mileage", "perdiem": "per diem"}
 
 
-def _detail_view(session: Session, company_id: int, kind: Kind, detail_id: int) -> dict[str, Any]:
+def _detail_view(
+    session: Session, company_id: int, kind: Kind, detail_id: int, signer: UrlSigner | None = None
+) -> dict[str, Any]:
     model = _DETAIL_MODEL[kind]
     stmt = _detail_stmt(kind, company_id)
     rows = repository.rows(session, stmt, model.id, [detail_id])
     if not rows:
         raise NotFound(f"{_DETAIL_NAME[kind]} {detail_id} not found")
-    return _detail_items(session, company_id, kind, rows)[0]
+    return _detail_items(session, company_id, kind, rows, signer)[0]
 
 
 def _detail_stmt(kind: Kind, company_id: int) -> Any:
@@ -154,9 +180,14 @@ def get_expensable(session: Session, *, company_id: int, expensable_id: int) -> 
 
 
 def list_expenses(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.ExpenseFilters
+    session: Session,
+    *,
+    company_id: int,
+    page: PageRequest,
+    filters: schemas.ExpenseFilters,
+    signer: UrlSigner | None = None,
 ) -> tuple[Page, list[dict[str, Any]]]:
-    """A page of expenses (``to`` exclusive; a lone bound is ignored)."""
+    """A page of expenses (``to`` exclusive; a lone bound is ignored), with their receipts."""
     stmt = repository.expenses_query(
         company_id=company_id,
         ids=filters.ids,
@@ -170,7 +201,7 @@ def list_expenses(
         exclude_manual_drafts=filters.include_manual_drafts is False,
     )
     result = repository.page_expenses(session, stmt, page)
-    return result, _detail_items(session, company_id, "expense", result.rows)
+    return result, _detail_items(session, company_id, "expense", result.rows, signer)
 
 
 def list_mileages(
@@ -209,8 +240,10 @@ def list_per_diems(
     return result, _detail_items(session, company_id, "perdiem", result.rows)
 
 
-def get_expense(session: Session, *, company_id: int, expense_id: int) -> dict[str, Any]:
-    return _detail_view(session, company_id, "expense", expense_id)
+def get_expense(
+    session: Session, *, company_id: int, expense_id: int, signer: UrlSigner | None = None
+) -> dict[str, Any]:
+    return _detail_view(session, company_id, "expense", expense_id, signer)
 
 
 def get_mileage(session: Session, *, company_id: int, mileage_id: int) -> dict[str, Any]:
@@ -567,8 +600,47 @@ def _find_duplicate(session: Session, company_id: int, plan: _Plan) -> int | Non
     return None
 
 
-def _create(session: Session, *, company_id: int, kind: Kind, body: BaseModel) -> dict[str, Any]:
+def _receipt_ids(body: BaseModel) -> list[int] | None:
+    """The receipts a body asks for: ``document_ids``, else ``[document_id]``; ``None`` when neither key was
+    sent (PUT leaves the receipts alone then)."""
+    sent = body.model_fields_set
+    single: int | None = getattr(body, "document_id", None)
+    many: list[int] | None = getattr(body, "document_ids", None)
+    if "document_ids" in sent and many is not None:
+        if single is not None and (not many or many[0] != single):
+            raise ValidationFailed(
+                "invalid receipts", fields={"document_id": ["must be the first of document_ids"]}
+            )
+        return many
+    if "document_id" in sent:
+        return [single] if single is not None else []
+    if "document_ids" in sent:  # explicit null
+        return []
+    return None
+
+
+@dataclass(frozen=True)
+class Uploads:
+    """Receipts uploaded with a create (multipart): staged files, their checked types, the store."""
+
+    store: FileStore
+    files: Sequence[tuple[StagedFile, FileType]]
+    author_access_id: int | None = None
+
+
+def _create(
+    session: Session,
+    *,
+    company_id: int,
+    kind: Kind,
+    body: BaseModel,
+    uploads: Uploads | None = None,
+    signer: UrlSigner | None = None,
+) -> dict[str, Any]:
     plan = _plan(session, company_id=company_id, kind=kind, body=body, state=None)
+    receipts = _receipt_ids(body) if kind == "expense" else None
+    if receipts:
+        receipts = documents.check_receipts(session, company_id=company_id, document_ids=receipts)
     now = utcnow()
     x = Expensable(
         company_id=company_id,
@@ -586,7 +658,30 @@ def _create(session: Session, *, company_id: int, kind: Kind, body: BaseModel) -
     detail = _DETAIL_MODEL[kind](company_id=company_id, expensable_id=x.id)
     repository.add(session, detail)
     _apply(session, plan, x, detail, now)
-    return _detail_view(session, company_id, kind, detail.id)
+    if kind == "expense":
+        uploaded: list[int] = []
+        if uploads is not None:
+            uploaded = [
+                documents.receipt_from_upload(
+                    session,
+                    store=uploads.store,
+                    company_id=company_id,
+                    staged=staged,
+                    kind=file_type,
+                    employee_id=x.employee_id,
+                    author_access_id=uploads.author_access_id,
+                )
+                for staged, file_type in uploads.files
+            ]
+        _set_receipts(session, company_id, detail, [*(receipts or []), *uploaded])
+    return _detail_view(session, company_id, kind, detail.id, signer)
+
+
+def _set_receipts(session: Session, company_id: int, detail: Expense, document_ids: Sequence[int]) -> None:
+    ordered = list(dict.fromkeys(document_ids))
+    documents.set_expense_files(session, company_id=company_id, expense_id=detail.id, document_ids=ordered)
+    detail.document_id = ordered[0] if ordered else None
+    session.flush()
 
 
 def _state(kind: Kind, x: Expensable, detail: Any) -> dict[str, Any]:
@@ -600,7 +695,13 @@ def _state(kind: Kind, x: Expensable, detail: Any) -> dict[str, Any]:
 
 
 def _update(
-    session: Session, *, company_id: int, kind: Kind, detail_id: int, body: BaseModel
+    session: Session,
+    *,
+    company_id: int,
+    kind: Kind,
+    detail_id: int,
+    body: BaseModel,
+    signer: UrlSigner | None = None,
 ) -> dict[str, Any]:
     name = _DETAIL_NAME[kind]
     detail = repository.detail_of(session, _DETAIL_MODEL[kind], company_id=company_id, detail_id=detail_id)
@@ -614,20 +715,43 @@ def _update(
     ]
     rules.transition(x.status, "edit", subject=f"{name} {detail_id}")
     plan = _plan(session, company_id=company_id, kind=kind, body=body, state=_state(kind, x, detail))
+    receipts = _receipt_ids(body) if kind == "expense" else None
+    if receipts:
+        receipts = documents.check_receipts(session, company_id=company_id, document_ids=receipts)
     _apply(session, plan, x, detail, utcnow())
-    return _detail_view(session, company_id, kind, detail_id)
+    if receipts is not None:
+        _set_receipts(session, company_id, detail, receipts)
+    return _detail_view(session, company_id, kind, detail_id, signer)
 
 
-def create_expense(session: Session, *, company_id: int, body: schemas.ExpenseCreate) -> dict[str, Any]:
-    """A draft expense (header + detail); flagged when it looks like an earlier one."""
-    return _create(session, company_id=company_id, kind="expense", body=body)
+def create_expense(
+    session: Session,
+    *,
+    company_id: int,
+    body: schemas.ExpenseCreate,
+    uploads: Uploads | None = None,
+    signer: UrlSigner | None = None,
+) -> dict[str, Any]:
+    """A draft expense (header + detail); flagged when it looks like an earlier one.
+
+    Its receipts are the documents named by ``document_ids``/``document_id`` (404 for another company's
+    or a trashed one), then the ``uploads`` (already type-checked), stored as documents of the owner.
+    """
+    return _create(session, company_id=company_id, kind="expense", body=body, uploads=uploads, signer=signer)
 
 
 def update_expense(
-    session: Session, *, company_id: int, expense_id: int, body: schemas.ExpenseUpdate
+    session: Session,
+    *,
+    company_id: int,
+    expense_id: int,
+    body: schemas.ExpenseUpdate,
+    signer: UrlSigner | None = None,
 ) -> dict[str, Any]:
-    """Partial update of an expense in draft or changes_requested."""
-    return _update(session, company_id=company_id, kind="expense", detail_id=expense_id, body=body)
+    """Partial update of an expense in draft or changes_requested (``document_ids`` replaces receipts)."""
+    return _update(
+        session, company_id=company_id, kind="expense", detail_id=expense_id, body=body, signer=signer
+    )
 
 
 def create_mileage(session: Session, *, company_id: int, body: schemas.MileageCreate) -> dict[str, Any]:

@@ -1,0 +1,282 @@
+"""Wire shapes of documents, folders and download URLs; list filters; write bodies.
+
+The ``*Out`` models document responses in OpenAPI; responses themselves are built by the ``*_out``
+functions as plain dicts (ids as integers; the version registry renders them). Document timestamps use
+Factorial's documents form without milliseconds: ``2024-06-06T12:00:00Z``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from expensehub.expenses.rules import Status
+from expensehub.kit.clock import as_utc
+from expensehub.kit.ids import IdIn
+from expensehub.models.documents import Document, Folder
+
+Space = Literal[
+    "company_internal", "company_public", "employee_my_documents", "pending_to_assign", "pending_to_destroy"
+]
+SignatureStatus = Literal[
+    "pending", "partially_signed", "declined", "completed", "bounced_email", "cancelled", "error", "expired"
+]
+
+
+def format_doc_ts(value: datetime | None) -> str | None:
+    """``2024-06-06T12:00:00Z`` (documents carry no milliseconds), or ``None``."""
+    if value is None:
+        return None
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _form_bool(value: Any) -> Any:
+    """Booleans as JSON or as multipart text: ``true``/``false`` in any case (the SDK sends ``True``)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "1", "yes", "on"):
+            return True
+        if text in ("false", "0", "no", "off"):
+            return False
+        raise ValueError("must be true or false")
+    return value
+
+
+FormBool = Annotated[bool, BeforeValidator(_form_bool)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Response shapes
+# --------------------------------------------------------------------------------------------------
+
+
+class DocumentOut(BaseModel):
+    """A document (``documents/documents``)."""
+
+    id: str = Field(description="Document id")
+    filename: str = Field(description="Name of the document as the user gave it (metadata only)")
+    public: bool = Field(description="Whether the document is public")
+    space: str = Field(description="Document space, e.g. `company_internal`")
+    created_at: str = Field(description="Creation time, `YYYY-MM-DDTHH:MM:SSZ` (UTC, no milliseconds)")
+    updated_at: str = Field(description="Last update time, `YYYY-MM-DDTHH:MM:SSZ`")
+    author_id: str | None = Field(None, description="Access id of the uploader")
+    company_id: str | None = Field(None, description="Company id")
+    content_type: str | None = Field(None, description="MIME type detected from the file's bytes")
+    employee_id: str | None = Field(None, description="Employee the document belongs to")
+    extension: str | None = Field(None, description="Extension of the detected file type, e.g. `pdf`")
+    file_size: int | None = Field(None, description="Size in bytes")
+    folder_id: str | None = Field(None, description="Folder (documents/folders)")
+    is_company_document: bool | None = Field(None, description="True when no employee owns the document")
+    is_management_document: bool | None = Field(None, description="True in the `company_internal` space")
+    is_pending_assignment: bool | None = Field(None, description="Whether it waits to be assigned")
+    leave_id: str | None = Field(None, description="Leave the document belongs to (opaque id)")
+    signature_status: SignatureStatus | None = Field(
+        None, description="`pending` while an e-signature is requested; null otherwise"
+    )
+    signees: list[str] | None = Field(None, description="Access ids asked to sign")
+    deleted_at: str | None = Field(None, description="When it was moved to the trash bin; null otherwise")
+
+
+def document_out(d: Document, signees: list[int]) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "filename": d.filename,
+        "public": d.public,
+        "space": d.space,
+        "created_at": format_doc_ts(d.created_at),
+        "updated_at": format_doc_ts(d.updated_at),
+        "author_id": d.author_access_id,
+        "company_id": d.company_id,
+        "content_type": d.content_type,
+        "employee_id": d.employee_id,
+        "extension": d.extension,
+        "file_size": d.file_size,
+        "folder_id": d.folder_id,
+        "is_company_document": d.employee_id is None,
+        "is_management_document": d.space == "company_internal",
+        "is_pending_assignment": d.is_pending_assignment,
+        "leave_id": d.leave_id,
+        "signature_status": d.signature_status,
+        "signees": signees,
+        "deleted_at": format_doc_ts(d.deleted_at),
+    }
+
+
+class FolderOut(BaseModel):
+    """A folder (``documents/folders``)."""
+
+    id: str = Field(description="Folder id")
+    name: str = Field(description="Folder name")
+    space: str = Field(description="Space the folder is shown in")
+    active: bool = Field(description="Whether the folder is active")
+    company_id: str | None = Field(None, description="Company id")
+    parent_folder_id: str | None = Field(None, description="Parent folder, when nested")
+
+
+def folder_out(f: Folder) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "name": f.name,
+        "space": f.space,
+        "active": f.active,
+        "company_id": f.company_id,
+        "parent_folder_id": f.parent_folder_id,
+    }
+
+
+class DownloadUrlOut(BaseModel):
+    """A temporary download URL of a document."""
+
+    id: str = Field(description="Document id")
+    url: str = Field(
+        description="Signed URL (served by expensehub, no API key needed) that expires after the configured "
+        "lifetime (`EXPENSEHUB_DOWNLOAD_URL_TTL_SECONDS`, default 900 s)"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Filters
+# --------------------------------------------------------------------------------------------------
+
+
+class DocumentFilters(BaseModel):
+    """Filters of ``GET documents/documents``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these document ids")
+    employee_ids: list[IdIn] | None = Field(
+        None, alias="employee_ids[]", description="Only documents of these employees"
+    )
+    folder_id: IdIn | None = Field(None, description="Only documents in this folder")
+    leave_id: IdIn | None = Field(None, description="Only documents of this leave")
+    by_trash_bin: bool | None = Field(
+        None,
+        description="`true`: only documents in the trash bin. Absent or `false`: only documents outside it",
+    )
+    by_pending_assignment: bool | None = Field(
+        None,
+        description="`true`: only documents pending assignment; `false`: only assigned ones; absent: all",
+    )
+    by_without_folder: bool | None = Field(
+        None, description="`true`: only documents in no folder; absent or `false`: all"
+    )
+    by_bookkeeper_documents: bool | None = Field(
+        None,
+        description="`true`: only documents the bookkeeper needs, i.e. receipts attached to an expense; "
+        "absent or `false`: all",
+    )
+
+
+class FolderFilters(BaseModel):
+    """Filters of ``GET documents/folders``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these folder ids")
+    active: bool | None = Field(None, description="Only active (`true`) or inactive (`false`) folders")
+    employee_id: IdIn | None = Field(None, description="Only folders holding documents of this employee")
+    name: Annotated[str, AfterValidator(_no_nul)] | None = Field(
+        None, max_length=255, description="Only folders with exactly this name"
+    )
+
+
+class ReceiptBundleFilters(BaseModel):
+    """Filters of ``GET documents/receipt_bundles`` (expensehub extension)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date = Field(alias="from", description="First effective date (`YYYY-MM-DD`), inclusive")
+    to: date = Field(description="Last effective date (`YYYY-MM-DD`), inclusive")
+    status: list[Status] | None = Field(
+        None, alias="status[]", description="Only expenses in these statuses (default: all)"
+    )
+    employee_ids: list[IdIn] | None = Field(
+        None, alias="employee_ids[]", description="Only expenses of these employees (default: all)"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Write bodies
+# --------------------------------------------------------------------------------------------------
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_storable(cls, value: Any) -> Any:
+        return _no_nul(value)
+
+
+class DocumentCreateForm(_Body):
+    """The text parts of ``POST documents/documents`` (multipart/form-data), besides ``file``."""
+
+    public: FormBool = Field(False, description="Whether the document is public (default false)")
+    space: Space = Field("company_internal", description="Document space (default `company_internal`)")
+    is_pending_assignment: FormBool = Field(False, description="Whether it waits to be assigned")
+    author_id: IdIn | None = Field(None, description="Access id of the author (default: the caller's)")
+    company_id: IdIn | None = Field(None, description="Company id; must be the caller's")
+    signee_ids: list[IdIn] = Field(
+        default_factory=list, max_length=100, description="Access ids asked to sign (`signee_ids[]` parts)"
+    )
+    request_esignature: FormBool = Field(False, description="Whether an e-signature is requested")
+    folder_id: IdIn | None = Field(None, description="Folder to file it in")
+    file_filename: str | None = Field(None, max_length=1000, description="Name to give the file")
+    leave_id: IdIn | None = Field(None, description="Leave the document belongs to (opaque id)")
+    employee_id: IdIn | None = Field(
+        None, description="Employee the document belongs to (required in `employee_my_documents`)"
+    )
+
+
+class DocumentUpdate(_Body):
+    """Body of ``PUT documents/documents/{id}``: only the keys sent change."""
+
+    id: IdIn | None = Field(None, description="Repeats the path id (Factorial style); must match it")
+    public: bool | None = Field(None, description="Whether the document is public")
+    request_esignature: bool | None = Field(None, description="Whether an e-signature is requested")
+    signee_ids: list[IdIn] | None = Field(None, max_length=100, description="Access ids asked to sign")
+    employee_id: IdIn | None = Field(None, description="Employee the document belongs to (null clears)")
+    folder_id: IdIn | None = Field(None, description="Folder (null takes it out of its folder)")
+
+
+class DocumentIdsBody(_Body):
+    """``{document_ids: [...]}``: 1 to 100 document ids."""
+
+    document_ids: list[IdIn] = Field(min_length=1, max_length=100, description="Document ids (1 to 100)")
+
+
+class DownloadUrlsBody(_Body):
+    """Body of ``POST documents/download_urls/bulk_create``."""
+
+    ids: list[IdIn] = Field(min_length=1, max_length=100, description="Document ids (1 to 100)")
+
+
+class FolderCreate(_Body):
+    """Body of ``POST documents/folders``."""
+
+    company_id: IdIn | None = Field(None, description="Company id; must be the caller's")
+    name: str = Field(min_length=1, max_length=255, description="Folder name")
+    space: Space = Field(
+        description="Space the folder is shown in (Factorial advises `employee_my_documents`)"
+    )
+    parent_folder_id: IdIn | None = Field(None, description="expensehub extension: parent folder")
+
+
+class FolderUpdate(_Body):
+    """Body of ``PUT documents/folders/{id}``: only the keys sent change."""
+
+    id: IdIn | None = Field(None, description="Repeats the path id (Factorial style); must match it")
+    company_id: IdIn | None = Field(None, description="Company id; must be the caller's")
+    name: str | None = Field(None, min_length=1, max_length=255, description="Folder name")
+    active: bool | None = Field(None, description="expensehub extension: deactivate or reactivate the folder")
+    parent_folder_id: IdIn | None = Field(None, description="expensehub extension: parent folder (null: top)")
