@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:53:58.599831
+Create Date: 2026-11-26 17:18:42.280510
 """
 
 from __future__ import annotations
@@ -29,6 +29,15 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(length=16), nullable=False),
         sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_companies")),
+    )
+    op.create_table(
+        "stored_blobs",
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("byte_size", sa.BigInteger(), nullable=False),
+        sa.Column("content_type", sa.String(length=120), nullable=False),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("sha256", name=op.f("pk_stored_blobs")),
     )
     op.create_table(
         "accesses",
@@ -128,6 +137,52 @@ def upgrade() -> None:
         batch_op.create_index("ix_categories_company_id_id", ["company_id", "id"], unique=False)
 
     op.create_table(
+        "document_folders",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("space", sa.String(length=40), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("parent_folder_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_document_folders_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_folder_id"],
+            ["document_folders.id"],
+            name=op.f("fk_document_folders_parent_folder_id_document_folders"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_document_folders")),
+    )
+    with op.batch_alter_table("document_folders", schema=None) as batch_op:
+        batch_op.create_index("ix_document_folders_company_id_id", ["company_id", "id"], unique=False)
+
+    op.create_table(
+        "export_checkpoints",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("dataset", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("updated_since", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_run_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("rows", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_export_checkpoints_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_export_checkpoints")),
+        sa.UniqueConstraint(
+            "company_id", "dataset", "name", name="uq_export_checkpoints_company_dataset_name"
+        ),
+    )
+    op.create_table(
         "legal_entities",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -151,6 +206,125 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("legal_entities", schema=None) as batch_op:
         batch_op.create_index("ix_legal_entities_company_id_id", ["company_id", "id"], unique=False)
+
+    op.create_table(
+        "reconciliation_runs",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("from_date", sa.Date(), nullable=True),
+        sa.Column("to_date", sa.Date(), nullable=True),
+        sa.Column("card_payments", sa.Integer(), nullable=False),
+        sa.Column("expenses", sa.Integer(), nullable=False),
+        sa.Column("already_reconciled", sa.Integer(), nullable=False),
+        sa.Column("matched", sa.Integer(), nullable=False),
+        sa.Column("ambiguous", sa.Integer(), nullable=False),
+        sa.Column("low_confidence", sa.Integer(), nullable=False),
+        sa.Column("missing_receipts", sa.Integer(), nullable=False),
+        sa.Column("expenses_without_payment", sa.Integer(), nullable=False),
+        sa.Column("refunds", sa.Integer(), nullable=False),
+        sa.Column("fx_differences", sa.Integer(), nullable=False),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_reconciliation_runs_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reconciliation_runs")),
+    )
+    with op.batch_alter_table("reconciliation_runs", schema=None) as batch_op:
+        batch_op.create_index("ix_reconciliation_runs_company_id_id", ["company_id", "id"], unique=False)
+
+    op.create_table(
+        "report_definitions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("dataset", sa.String(length=32), nullable=True),
+        sa.Column("template", sa.Text(), nullable=True),
+        sa.Column("sql", sa.Text(), nullable=True),
+        sa.Column("format", sa.String(length=16), nullable=False),
+        sa.Column("schedule", sa.String(length=120), nullable=True),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("next_run_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_run_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_report_definitions_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_definitions")),
+        sa.UniqueConstraint("company_id", "name", name="uq_report_definitions_company_name"),
+    )
+    with op.batch_alter_table("report_definitions", schema=None) as batch_op:
+        batch_op.create_index("ix_report_definitions_due", ["enabled", "next_run_at"], unique=False)
+
+    op.create_table(
+        "webhook_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("msg_id", sa.String(length=40), nullable=False),
+        sa.Column("type", sa.String(length=120), nullable=False),
+        sa.Column("resource", sa.String(length=80), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("author_id", sa.BigInteger(), nullable=True),
+        sa.Column("author_type", sa.String(length=16), nullable=True),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_webhook_events_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_events")),
+        sa.UniqueConstraint("msg_id", name=op.f("uq_webhook_events_msg_id")),
+    )
+    with op.batch_alter_table("webhook_events", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_events_company_id_id", ["company_id", "id"], unique=False)
+
+    op.create_table(
+        "webhook_subscriptions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("type", sa.String(length=120), nullable=False),
+        sa.Column("target_url", sa.Text(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("challenge", sa.String(length=255), nullable=True),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("api_version", sa.String(length=10), nullable=False),
+        sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("previous_secret", sa.String(length=100), nullable=True),
+        sa.Column(
+            "previous_secret_expires_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("disabled_reason", sa.String(length=40), nullable=True),
+        sa.Column("disabled_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lease_owner", sa.String(length=64), nullable=True),
+        sa.Column("lease_until", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("retry_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_webhook_subscriptions_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_subscriptions")),
+    )
+    with op.batch_alter_table("webhook_subscriptions", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_subscriptions_company_id_id", ["company_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_webhook_subscriptions_company_type", ["company_id", "type", "enabled"], unique=False
+        )
 
     op.create_table(
         "accounts",
@@ -314,6 +488,128 @@ def upgrade() -> None:
         batch_op.create_index("uq_projects_company_code", ["company_id", "code"], unique=True)
 
     op.create_table(
+        "report_runs",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("report_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("trigger", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("started_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("rows", sa.BigInteger(), nullable=True),
+        sa.Column("path", sa.Text(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_report_runs_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["report_definitions.id"],
+            name=op.f("fk_report_runs_report_id_report_definitions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_runs")),
+    )
+    with op.batch_alter_table("report_runs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_runs_company_id"), ["company_id"], unique=False)
+        batch_op.create_index("ix_report_runs_report", ["report_id", "id"], unique=False)
+
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("subscription_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("redelivery_of_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_attempt_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_attempt_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_latency_ms", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.String(length=300), nullable=True),
+        sa.Column("delivered_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_webhook_deliveries_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["webhook_events.id"],
+            name=op.f("fk_webhook_deliveries_event_id_webhook_events"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["webhook_subscriptions.id"],
+            name=op.f("fk_webhook_deliveries_subscription_id_webhook_subscriptions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_deliveries_company_event", ["company_id", "event_id"], unique=False)
+        batch_op.create_index("ix_webhook_deliveries_company_id_id", ["company_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_webhook_deliveries_pending_lane",
+            ["subscription_id", "id"],
+            unique=False,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+
+    op.create_table(
+        "bank_accounts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("legal_entity_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("ledger_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("external_id", sa.String(length=120), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("account_number", sa.String(length=64), nullable=False),
+        sa.Column("account_number_type", sa.String(length=40), nullable=False),
+        sa.Column("account_balance_cents", sa.BigInteger(), nullable=False),
+        sa.Column("available_balance_cents", sa.BigInteger(), nullable=False),
+        sa.Column("pending_balance_cents", sa.BigInteger(), nullable=False),
+        sa.Column("balance_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sort_code", sa.String(length=16), nullable=True),
+        sa.Column("bic", sa.String(length=11), nullable=True),
+        sa.Column("iban", sa.String(length=34), nullable=True),
+        sa.Column("routing_number", sa.String(length=16), nullable=True),
+        sa.Column("beneficiary_name", sa.String(length=200), nullable=True),
+        sa.Column("bank_name", sa.String(length=200), nullable=True),
+        sa.Column("account_alias", sa.String(length=200), nullable=True),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_bank_accounts_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ledger_account_id"], ["accounts.id"], name=op.f("fk_bank_accounts_ledger_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["legal_entity_id"],
+            ["legal_entities.id"],
+            name=op.f("fk_bank_accounts_legal_entity_id_legal_entities"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bank_accounts")),
+        sa.UniqueConstraint("company_id", "external_id", name="uq_bank_accounts_company_external_id"),
+    )
+    with op.batch_alter_table("bank_accounts", schema=None) as batch_op:
+        batch_op.create_index("ix_bank_accounts_company_id_id", ["company_id", "id"], unique=False)
+
+    op.create_table(
         "cost_center_memberships",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -346,6 +642,54 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_cost_center_memberships_employee_id"), ["employee_id"], unique=False
         )
+
+    op.create_table(
+        "documents",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("blob_sha256", sa.String(length=64), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("extension", sa.String(length=10), nullable=False),
+        sa.Column("content_type", sa.String(length=120), nullable=False),
+        sa.Column("file_size", sa.BigInteger(), nullable=False),
+        sa.Column("public", sa.Boolean(), nullable=False),
+        sa.Column("space", sa.String(length=40), nullable=False),
+        sa.Column("is_pending_assignment", sa.Boolean(), nullable=False),
+        sa.Column("request_esignature", sa.Boolean(), nullable=False),
+        sa.Column("signature_status", sa.String(length=24), nullable=True),
+        sa.Column("author_access_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("employee_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("folder_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("leave_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["author_access_id"], ["accesses.id"], name=op.f("fk_documents_author_access_id_accesses")
+        ),
+        sa.ForeignKeyConstraint(
+            ["blob_sha256"], ["stored_blobs.sha256"], name=op.f("fk_documents_blob_sha256_stored_blobs")
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_documents_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["employee_id"], ["employees.id"], name=op.f("fk_documents_employee_id_employees")
+        ),
+        sa.ForeignKeyConstraint(
+            ["folder_id"], ["document_folders.id"], name=op.f("fk_documents_folder_id_document_folders")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
+    )
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_documents_blob_sha256"), ["blob_sha256"], unique=False)
+        batch_op.create_index("ix_documents_company_id_id", ["company_id", "id"], unique=False)
+        batch_op.create_index("ix_documents_deleted_at", ["deleted_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_documents_employee_id"), ["employee_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_documents_folder_id"), ["folder_id"], unique=False)
 
     op.create_table(
         "expensables",
@@ -459,6 +803,98 @@ def upgrade() -> None:
         batch_op.create_index("ix_ledger_account_resources_company_id_id", ["company_id", "id"], unique=False)
 
     op.create_table(
+        "webhook_attempts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("delivery_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("started_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("latency_ms", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=300), nullable=True),
+        sa.Column("response_body", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_webhook_attempts_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["delivery_id"],
+            ["webhook_deliveries.id"],
+            name=op.f("fk_webhook_attempts_delivery_id_webhook_deliveries"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_attempts")),
+    )
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_attempts_company_id_id", ["company_id", "id"], unique=False)
+        batch_op.create_index("ix_webhook_attempts_delivery", ["delivery_id", "id"], unique=False)
+
+    op.create_table(
+        "bank_account_memberships",
+        sa.Column("bank_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("employee_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bank_account_id"],
+            ["bank_accounts.id"],
+            name=op.f("fk_bank_account_memberships_bank_account_id_bank_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["employee_id"], ["employees.id"], name=op.f("fk_bank_account_memberships_employee_id_employees")
+        ),
+        sa.PrimaryKeyConstraint("bank_account_id", "employee_id", name=op.f("pk_bank_account_memberships")),
+    )
+    op.create_table(
+        "banking_cards",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("bank_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("employee_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("card_type", sa.String(length=24), nullable=False),
+        sa.Column("last4", sa.String(length=4), nullable=False),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bank_account_id"],
+            ["bank_accounts.id"],
+            name=op.f("fk_banking_cards_bank_account_id_bank_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_banking_cards_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["employee_id"], ["employees.id"], name=op.f("fk_banking_cards_employee_id_employees")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_banking_cards")),
+    )
+    with op.batch_alter_table("banking_cards", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_banking_cards_account_last4", ["company_id", "bank_account_id", "last4"], unique=False
+        )
+        batch_op.create_index("ix_banking_cards_company_id_id", ["company_id", "id"], unique=False)
+
+    op.create_table(
+        "document_signees",
+        sa.Column("document_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("access_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["access_id"], ["accesses.id"], name=op.f("fk_document_signees_access_id_accesses")
+        ),
+        sa.ForeignKeyConstraint(
+            ["document_id"],
+            ["documents.id"],
+            name=op.f("fk_document_signees_document_id_documents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("document_id", "access_id", name=op.f("pk_document_signees")),
+    )
+    op.create_table(
         "expensable_cost_centers",
         sa.Column("expensable_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("cost_center_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -525,6 +961,40 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "feed_imports",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("bank_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("format", sa.String(length=16), nullable=False),
+        sa.Column("mapping", sa.String(length=120), nullable=True),
+        sa.Column("filename", sa.String(length=255), nullable=True),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.Column("new_card_payments", sa.Integer(), nullable=False),
+        sa.Column("new_transactions", sa.Integer(), nullable=False),
+        sa.Column("updated", sa.Integer(), nullable=False),
+        sa.Column("duplicates", sa.Integer(), nullable=False),
+        sa.Column("rejected", sa.Integer(), nullable=False),
+        sa.Column("rejections", sa.Text(), nullable=True),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bank_account_id"],
+            ["bank_accounts.id"],
+            name=op.f("fk_feed_imports_bank_account_id_bank_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_feed_imports_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feed_imports")),
+    )
+    with op.batch_alter_table("feed_imports", schema=None) as batch_op:
+        batch_op.create_index("ix_feed_imports_company_id_id", ["company_id", "id"], unique=False)
+
+    op.create_table(
         "mileages",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -588,6 +1058,89 @@ def upgrade() -> None:
         batch_op.create_index("ix_per_diems_company_id_id", ["company_id", "id"], unique=False)
 
     op.create_table(
+        "card_payments",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("bank_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("card_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("external_id", sa.String(length=140), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("merchant_name", sa.String(length=200), nullable=False),
+        sa.Column("merchant_amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("merchant_currency", sa.String(length=3), nullable=False),
+        sa.Column("exchange_rate", expensehub.db.types.ExactDecimal(length=40), nullable=False),
+        sa.Column("approved", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("type", sa.String(length=16), nullable=False),
+        sa.Column("rejected_reason", sa.String(length=48), nullable=True),
+        sa.Column("feed_import_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("external_created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bank_account_id"],
+            ["bank_accounts.id"],
+            name=op.f("fk_card_payments_bank_account_id_bank_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["card_id"], ["banking_cards.id"], name=op.f("fk_card_payments_card_id_banking_cards")
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_card_payments_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["feed_import_id"], ["feed_imports.id"], name=op.f("fk_card_payments_feed_import_id_feed_imports")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_card_payments")),
+        sa.UniqueConstraint(
+            "company_id", "bank_account_id", "external_id", name="uq_card_payments_account_external_id"
+        ),
+    )
+    with op.batch_alter_table("card_payments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_card_payments_card_id"), ["card_id"], unique=False)
+        batch_op.create_index(
+            "ix_card_payments_company_external_created", ["company_id", "external_created_at"], unique=False
+        )
+        batch_op.create_index("ix_card_payments_company_id_id", ["company_id", "id"], unique=False)
+
+    op.create_table(
+        "expense_files",
+        sa.Column("expense_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("document_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_expense_files_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["document_id"],
+            ["documents.id"],
+            name=op.f("fk_expense_files_document_id_documents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["expense_id"],
+            ["expenses.id"],
+            name=op.f("fk_expense_files_expense_id_expenses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("expense_id", "document_id", name=op.f("pk_expense_files")),
+    )
+    with op.batch_alter_table("expense_files", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_expense_files_company_expense", ["company_id", "expense_id", "position"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_expense_files_document_id"), ["document_id"], unique=False)
+
+    op.create_table(
         "expense_taxes",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("expense_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -606,15 +1159,231 @@ def upgrade() -> None:
     with op.batch_alter_table("expense_taxes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_expense_taxes_expense_id"), ["expense_id"], unique=False)
 
+    op.create_table(
+        "bank_transactions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("bank_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("card_payment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("external_id", sa.String(length=140), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("type", sa.String(length=24), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("balance_after_cents", sa.BigInteger(), nullable=True),
+        sa.Column("feed_import_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("booking_date", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("value_date", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bank_account_id"],
+            ["bank_accounts.id"],
+            name=op.f("fk_bank_transactions_bank_account_id_bank_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["card_payment_id"],
+            ["card_payments.id"],
+            name=op.f("fk_bank_transactions_card_payment_id_card_payments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_bank_transactions_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["feed_import_id"],
+            ["feed_imports.id"],
+            name=op.f("fk_bank_transactions_feed_import_id_feed_imports"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bank_transactions")),
+        sa.UniqueConstraint(
+            "company_id", "bank_account_id", "external_id", name="uq_bank_transactions_account_external_id"
+        ),
+    )
+    with op.batch_alter_table("bank_transactions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_bank_transactions_card_payment", ["company_id", "card_payment_id"], unique=False
+        )
+        batch_op.create_index("ix_bank_transactions_company_id_id", ["company_id", "id"], unique=False)
+
+    op.create_table(
+        "reconciliation_items",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("card_payment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("expense_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("on_date", sa.Date(), nullable=False),
+        sa.Column("merchant", sa.String(length=200), nullable=True),
+        sa.Column("card_last4", sa.String(length=4), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["card_payment_id"],
+            ["card_payments.id"],
+            name=op.f("fk_reconciliation_items_card_payment_id_card_payments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_reconciliation_items_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["expense_id"],
+            ["expenses.id"],
+            name=op.f("fk_reconciliation_items_expense_id_expenses"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["reconciliation_runs.id"],
+            name=op.f("fk_reconciliation_items_run_id_reconciliation_runs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reconciliation_items")),
+    )
+    with op.batch_alter_table("reconciliation_items", schema=None) as batch_op:
+        batch_op.create_index("ix_reconciliation_items_company_id_id", ["company_id", "id"], unique=False)
+        batch_op.create_index("ix_reconciliation_items_run", ["company_id", "run_id", "id"], unique=False)
+
+    op.create_table(
+        "reconciliation_proposals",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("card_payment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("expense_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("second_expense_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("group_number", sa.Integer(), nullable=False),
+        sa.Column("score", expensehub.db.types.ExactDecimal(length=40), nullable=False),
+        sa.Column("amount_rule", sa.String(length=32), nullable=False),
+        sa.Column("reasons", sa.Text(), nullable=False),
+        sa.Column("lag_days", sa.Integer(), nullable=False),
+        sa.Column("card_amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("card_currency", sa.String(length=3), nullable=False),
+        sa.Column("expense_amount", sa.BigInteger(), nullable=False),
+        sa.Column("expense_currency", sa.String(length=3), nullable=False),
+        sa.Column("base_amount_cents", sa.BigInteger(), nullable=True),
+        sa.Column("base_currency", sa.String(length=3), nullable=True),
+        sa.Column("fx_difference_cents", sa.BigInteger(), nullable=True),
+        sa.Column("transaction_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("decided_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["card_payment_id"],
+            ["card_payments.id"],
+            name=op.f("fk_reconciliation_proposals_card_payment_id_card_payments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_reconciliation_proposals_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["expense_id"],
+            ["expenses.id"],
+            name=op.f("fk_reconciliation_proposals_expense_id_expenses"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["reconciliation_runs.id"],
+            name=op.f("fk_reconciliation_proposals_run_id_reconciliation_runs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["second_expense_id"],
+            ["expenses.id"],
+            name=op.f("fk_reconciliation_proposals_second_expense_id_expenses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reconciliation_proposals")),
+    )
+    with op.batch_alter_table("reconciliation_proposals", schema=None) as batch_op:
+        batch_op.create_index("ix_reconciliation_proposals_company_id_id", ["company_id", "id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_reconciliation_proposals_expense_id"), ["expense_id"], unique=False
+        )
+        batch_op.create_index("ix_reconciliation_proposals_run", ["company_id", "run_id", "id"], unique=False)
+
+    op.create_table(
+        "reconciliation_rejections",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("card_payment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("expense_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("proposal_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["card_payment_id"],
+            ["card_payments.id"],
+            name=op.f("fk_reconciliation_rejections_card_payment_id_card_payments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_reconciliation_rejections_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["expense_id"],
+            ["expenses.id"],
+            name=op.f("fk_reconciliation_rejections_expense_id_expenses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reconciliation_rejections")),
+        sa.UniqueConstraint(
+            "company_id", "card_payment_id", "expense_id", name="uq_reconciliation_rejections_pair"
+        ),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("reconciliation_rejections")
+    with op.batch_alter_table("reconciliation_proposals", schema=None) as batch_op:
+        batch_op.drop_index("ix_reconciliation_proposals_run")
+        batch_op.drop_index(batch_op.f("ix_reconciliation_proposals_expense_id"))
+        batch_op.drop_index("ix_reconciliation_proposals_company_id_id")
+
+    op.drop_table("reconciliation_proposals")
+    with op.batch_alter_table("reconciliation_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_reconciliation_items_run")
+        batch_op.drop_index("ix_reconciliation_items_company_id_id")
+
+    op.drop_table("reconciliation_items")
+    with op.batch_alter_table("bank_transactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_bank_transactions_company_id_id")
+        batch_op.drop_index("ix_bank_transactions_card_payment")
+
+    op.drop_table("bank_transactions")
     with op.batch_alter_table("expense_taxes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_expense_taxes_expense_id"))
 
     op.drop_table("expense_taxes")
+    with op.batch_alter_table("expense_files", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_expense_files_document_id"))
+        batch_op.drop_index("ix_expense_files_company_expense")
+
+    op.drop_table("expense_files")
+    with op.batch_alter_table("card_payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_card_payments_company_id_id")
+        batch_op.drop_index("ix_card_payments_company_external_created")
+        batch_op.drop_index(batch_op.f("ix_card_payments_card_id"))
+
+    op.drop_table("card_payments")
     with op.batch_alter_table("per_diems", schema=None) as batch_op:
         batch_op.drop_index("ix_per_diems_company_id_id")
 
@@ -623,6 +1392,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_mileages_company_id_id")
 
     op.drop_table("mileages")
+    with op.batch_alter_table("feed_imports", schema=None) as batch_op:
+        batch_op.drop_index("ix_feed_imports_company_id_id")
+
+    op.drop_table("feed_imports")
     with op.batch_alter_table("expenses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_expenses_external_authorization_id"))
         batch_op.drop_index(batch_op.f("ix_expenses_expenses_card_id"))
@@ -632,6 +1405,18 @@ def downgrade() -> None:
 
     op.drop_table("expenses")
     op.drop_table("expensable_cost_centers")
+    op.drop_table("document_signees")
+    with op.batch_alter_table("banking_cards", schema=None) as batch_op:
+        batch_op.drop_index("ix_banking_cards_company_id_id")
+        batch_op.drop_index("ix_banking_cards_account_last4")
+
+    op.drop_table("banking_cards")
+    op.drop_table("bank_account_memberships")
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_attempts_delivery")
+        batch_op.drop_index("ix_webhook_attempts_company_id_id")
+
+    op.drop_table("webhook_attempts")
     with op.batch_alter_table("ledger_account_resources", schema=None) as batch_op:
         batch_op.drop_index("ix_ledger_account_resources_company_id_id")
 
@@ -644,12 +1429,39 @@ def downgrade() -> None:
         batch_op.drop_index("ix_expensables_company_effective_on")
 
     op.drop_table("expensables")
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_documents_folder_id"))
+        batch_op.drop_index(batch_op.f("ix_documents_employee_id"))
+        batch_op.drop_index("ix_documents_deleted_at")
+        batch_op.drop_index("ix_documents_company_id_id")
+        batch_op.drop_index(batch_op.f("ix_documents_blob_sha256"))
+
+    op.drop_table("documents")
     with op.batch_alter_table("cost_center_memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cost_center_memberships_employee_id"))
         batch_op.drop_index(batch_op.f("ix_cost_center_memberships_cost_center_id"))
         batch_op.drop_index("ix_cost_center_memberships_company_id_id")
 
     op.drop_table("cost_center_memberships")
+    with op.batch_alter_table("bank_accounts", schema=None) as batch_op:
+        batch_op.drop_index("ix_bank_accounts_company_id_id")
+
+    op.drop_table("bank_accounts")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_webhook_deliveries_pending_lane",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+        batch_op.drop_index("ix_webhook_deliveries_company_id_id")
+        batch_op.drop_index("ix_webhook_deliveries_company_event")
+
+    op.drop_table("webhook_deliveries")
+    with op.batch_alter_table("report_runs", schema=None) as batch_op:
+        batch_op.drop_index("ix_report_runs_report")
+        batch_op.drop_index(batch_op.f("ix_report_runs_company_id"))
+
+    op.drop_table("report_runs")
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.drop_index("uq_projects_company_code")
         batch_op.drop_index("ix_projects_company_id_id")
@@ -677,10 +1489,32 @@ def downgrade() -> None:
         batch_op.drop_index("ix_accounts_company_id_id")
 
     op.drop_table("accounts")
+    with op.batch_alter_table("webhook_subscriptions", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_subscriptions_company_type")
+        batch_op.drop_index("ix_webhook_subscriptions_company_id_id")
+
+    op.drop_table("webhook_subscriptions")
+    with op.batch_alter_table("webhook_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_events_company_id_id")
+
+    op.drop_table("webhook_events")
+    with op.batch_alter_table("report_definitions", schema=None) as batch_op:
+        batch_op.drop_index("ix_report_definitions_due")
+
+    op.drop_table("report_definitions")
+    with op.batch_alter_table("reconciliation_runs", schema=None) as batch_op:
+        batch_op.drop_index("ix_reconciliation_runs_company_id_id")
+
+    op.drop_table("reconciliation_runs")
     with op.batch_alter_table("legal_entities", schema=None) as batch_op:
         batch_op.drop_index("ix_legal_entities_company_id_id")
 
     op.drop_table("legal_entities")
+    op.drop_table("export_checkpoints")
+    with op.batch_alter_table("document_folders", schema=None) as batch_op:
+        batch_op.drop_index("ix_document_folders_company_id_id")
+
+    op.drop_table("document_folders")
     with op.batch_alter_table("categories", schema=None) as batch_op:
         batch_op.drop_index("ix_categories_company_id_id")
 
@@ -697,5 +1531,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_accesses_company_id"))
 
     op.drop_table("accesses")
+    op.drop_table("stored_blobs")
     op.drop_table("companies")
     # ### end Alembic commands ###
