@@ -631,8 +631,8 @@ def _solve(
         rest = [e for e in comp if e.p not in taken_p and not (set(e.es) & taken_e)]
         if not rest:
             return perfect, []
-        confident, ambiguous = _solve(rest, cfg, pays, exps)
-        return [*perfect, *confident], ambiguous
+        solved, contested_edges = _solve(rest, cfg, pays, exps)
+        return [*perfect, *solved], contested_edges
     comp = sorted(comp, key=_edge_order)
     p_nodes = sorted({e.p for e in comp})
     e_nodes = sorted({j for e in comp for j in e.es})
