@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -23,10 +24,14 @@ def worker(
     query_timeout: Annotated[
         float, typer.Option("--query-timeout", min=0.1, help="Seconds a report's SQL query may run")
     ] = 60.0,
+    webhooks: Annotated[
+        bool, typer.Option("--webhooks/--no-webhooks", help="Also deliver queued webhooks (in a thread)")
+    ] = True,
 ) -> None:
     """Run scheduled reports when due (cron, UTC): write each file atomically into --reports-dir and
     record the run. Several workers may share a PostgreSQL database; run one on SQLite.
-    Webhook deliveries run in `expensehub webhooks deliver`.
+    With --webhooks (the default) the same process also delivers queued webhooks
+    (the loop of `expensehub webhooks deliver`) in a second thread.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from expensehub.worker.loop import run_worker
@@ -44,6 +49,13 @@ def worker(
         f"worker: reports into {reports_dir.resolve()}"
         + (" (once)" if once else f", polling every {interval:g} s")
     )
+    stop_deliveries = threading.Event()
+    delivery_thread: threading.Thread | None = None
+    if webhooks and not once:
+        delivery_thread = threading.Thread(
+            target=_deliver, args=(factory, once, stop_deliveries), name="webhook-delivery", daemon=True
+        )
+        delivery_thread.start()
     try:
         stats = run_worker(
             factory,
@@ -54,7 +66,12 @@ def worker(
             on_run=report,
             handle_signals=not once,
         )
+        if webhooks and once:
+            _deliver(factory, True, stop_deliveries)
     finally:
+        stop_deliveries.set()
+        if delivery_thread is not None:
+            delivery_thread.join(timeout=60)
         factory.kw["bind"].dispose()
     table = Table(title="Worker", show_header=False)
     table.add_row("polls", str(stats.polls))
@@ -64,3 +81,13 @@ def worker(
     console.print(table)
     if stats.failed:
         raise typer.Exit(1)
+
+
+def _deliver(factory: Any, once: bool, stop: threading.Event) -> None:
+    """The webhook delivery loop, until ``stop`` is set (or, with ``once``, until nothing is due)."""
+    from expensehub.webhooks.worker import WorkerBusy, run_delivery_worker
+
+    try:
+        run_delivery_worker(factory, once=once, stop_event=stop)
+    except WorkerBusy as exc:
+        err.print(f"[yellow]webhooks:[/yellow] not delivering here: {exc}")
