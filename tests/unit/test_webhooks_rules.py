@@ -219,6 +219,7 @@ def test_catalog_has_factorials_types_and_ours() -> None:
         "banking/card_payment/create",
         "banking/transaction/create",
         "reconciliation/run/completed",
+        "reports/report_run/completed",
     }
     for name, event in rules.EVENT_TYPES.items():
         namespace, _resource, _action = name.split("/")

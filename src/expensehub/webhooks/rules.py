@@ -88,6 +88,12 @@ EVENT_TYPES: dict[str, EventType] = {
             False,
             "A reconciliation run finished (its summary)",
         ),
+        _e(
+            "reports/report_run/completed",
+            "reports/report_runs",
+            False,
+            "A scheduled or manual report run finished (succeeded or failed)",
+        ),
     )
 }
 
