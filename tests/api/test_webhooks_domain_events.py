@@ -70,3 +70,30 @@ def test_no_subscriber_no_event(api: ApiClient, tenant: Tenant) -> None:
     account = new_account(api, tenant)
     imported(api, account["id"], "camt053_statement.xml")
     assert events_of(api, "banking/card_payment/create") == []
+
+
+def test_claim_lifecycle_queues_its_events(api: ApiClient, tenant: Tenant) -> None:
+    from tests.api.test_expenses_flow import decide, new_claim
+    from tests.api.test_expenses_support import submit
+
+    for event in ("create", "submit", "approve", "bulk_set_to_paid"):
+        subscribe(api, tenant, f"expenses/expensable/{event}")
+    xid = new_claim(api, tenant)
+    submit(api, xid)
+    assert decide(api, "approve", xid).status_code == 200
+    assert api.post("expenses/expensables/bulk_set_to_paid", json={"ids": [xid]}).status_code == 200
+    current = api.get(f"expenses/expensables/{xid}").json()
+    for event in ("create", "submit", "approve", "bulk_set_to_paid"):
+        found = events_of(api, f"expenses/expensable/{event}")
+        assert len(found) == 1, event
+        assert str(found[0]["payload"]["id"]) == xid
+    assert events_of(api, "expenses/expensable/bulk_set_to_paid")[0]["payload"]["status"] == current["status"]
+
+
+def test_refused_change_queues_nothing(api: ApiClient, tenant: Tenant) -> None:
+    from tests.api.test_expenses_flow import new_claim
+
+    subscribe(api, tenant, "expenses/expensable/bulk_set_to_paid")
+    xid = new_claim(api, tenant)  # a draft cannot be paid: 409, rolled back
+    assert api.post("expenses/expensables/bulk_set_to_paid", json={"ids": [xid]}).status_code == 409
+    assert events_of(api, "expenses/expensable/bulk_set_to_paid") == []

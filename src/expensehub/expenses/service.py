@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -35,6 +36,7 @@ from expensehub.models import (
     Mileage,
     PerDiem,
 )
+from expensehub.webhooks import service as webhooks
 
 Kind = Literal["expense", "mileage", "perdiem"]
 Decision = Literal["approve", "reject", "request_changes"]
@@ -674,6 +676,7 @@ def _create(
                 for staged, file_type in uploads.files
             ]
         _set_receipts(session, company_id, detail, [*(receipts or []), *uploaded])
+    _emit(session, company_id, "create", [x])
     return _detail_view(session, company_id, kind, detail.id, signer)
 
 
@@ -721,6 +724,7 @@ def _update(
     _apply(session, plan, x, detail, utcnow())
     if receipts is not None:
         _set_receipts(session, company_id, detail, receipts)
+    _emit(session, company_id, "update", [x])
     return _detail_view(session, company_id, kind, detail_id, signer)
 
 
@@ -806,6 +810,20 @@ def _set_status(x: Expensable, status: str, now: datetime) -> None:
     x.updated_at = now
 
 
+def _emit(session: Session, company_id: int, event: str, items: Sequence[Expensable]) -> None:
+    """Queue one webhook event per claim (payload: the expensable, built only if someone listens)."""
+    webhooks.emit_many(
+        session,
+        company_id=company_id,
+        event_type=f"expenses/expensable/{event}",
+        payloads=[partial(_one_view, session, company_id, x.id) for x in items],
+    )
+
+
+def _one_view(session: Session, company_id: int, expensable_id: int) -> dict[str, Any]:
+    return _expensable_views(session, company_id, [expensable_id])[expensable_id]
+
+
 def _views_in_order(session: Session, company_id: int, items: Sequence[Expensable]) -> list[dict[str, Any]]:
     views = _expensable_views(session, company_id, [x.id for x in items])
     return [views[x.id] for x in items]
@@ -861,6 +879,7 @@ def submit(session: Session, *, company_id: int, ids: Sequence[int], actor: Acto
             ApprovalFlowApprover(flow_id=flow.id, step=1, status="pending", updated_at=now, **approver)
         )
     session.flush()
+    _emit(session, company_id, "submit", items)
     return _views_in_order(session, company_id, items)
 
 
@@ -936,6 +955,7 @@ def decide_resource(
         )
     x = _lock_one(session, company_id, resource_id)
     flow, approvers = _decide(session, company_id=company_id, x=x, decision=decision, reason=reason)
+    _emit(session, company_id, decision, [x])
     return schemas.approval_flow_out(flow, approvers, f"{api_base}/expenses/expensables/{x.id}")
 
 
@@ -957,6 +977,7 @@ def bulk_set_to_paid(session: Session, *, company_id: int, ids: Sequence[int]) -
         _set_status(x, target, now)
         x.paid_at = now
     session.flush()
+    _emit(session, company_id, "bulk_set_to_paid", items)
     return _views_in_order(session, company_id, items)
 
 
@@ -984,6 +1005,7 @@ def update_reimbursable_amount(
     x.reimbursable_currency = x.currency
     x.updated_at = utcnow()
     session.flush()
+    _emit(session, company_id, "update_reimbursable_amount", [x])
     return _views_in_order(session, company_id, [x])[0]
 
 
