@@ -97,3 +97,17 @@ def test_refused_change_queues_nothing(api: ApiClient, tenant: Tenant) -> None:
     xid = new_claim(api, tenant)  # a draft cannot be paid: 409, rolled back
     assert api.post("expenses/expensables/bulk_set_to_paid", json={"ids": [xid]}).status_code == 409
     assert events_of(api, "expenses/expensable/bulk_set_to_paid") == []
+
+
+def test_document_events(api: ApiClient, tenant: Tenant) -> None:
+    from tests.api.test_documents_api import uploaded
+
+    for event in ("document/create", "document/move_to_trash_bin", "document/restore_from_trash_bin"):
+        subscribe(api, tenant, f"documents/{event}")
+    doc = uploaded(api)
+    body = {"document_ids": [doc["id"]]}
+    assert api.post("documents/documents/move_to_trash_bin", json=body).status_code == 200
+    assert api.post("documents/documents/restore_from_trash_bin", json=body).status_code == 200
+    for event in ("document/create", "document/move_to_trash_bin", "document/restore_from_trash_bin"):
+        found = events_of(api, f"documents/{event}")
+        assert [str(e["payload"]["id"]) for e in found] == [doc["id"]], event

@@ -25,6 +25,7 @@ from expensehub.kit.money import exponent, to_decimal
 from expensehub.kit.pagination import Page, PageRequest
 from expensehub.kit.signing import TokenError, TokenExpired
 from expensehub.models.documents import Document, Folder
+from expensehub.webhooks import service as webhooks
 
 TRASH_RETENTION_DAYS = 30
 BLOB_GRACE = timedelta(hours=1)
@@ -229,7 +230,7 @@ def create_document(
     document = store_document(
         session, store=store, company_id=company_id, staged=staged, kind=kind, meta=meta
     )
-    return _view(session, document)
+    return _emitted(session, company_id, "document/create", _view(session, document))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -272,7 +273,7 @@ def update_document(
     document.signature_status = "pending" if document.request_esignature and signees else None
     document.updated_at = utcnow()
     session.flush()
-    return _view(session, document)
+    return _emitted(session, company_id, "document/update", _view(session, document))
 
 
 def delete_document(session: Session, *, company_id: int, document_id: int) -> dict[str, Any]:
@@ -283,7 +284,7 @@ def delete_document(session: Session, *, company_id: int, document_id: int) -> d
     document = _get(session, company_id, document_id)
     view = _view(session, document)
     repository.delete_documents(session, company_id=company_id, document_ids=[document.id])
-    return view
+    return _emitted(session, company_id, "document/delete", view)
 
 
 def move_to_trash_bin(session: Session, *, company_id: int, ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -295,7 +296,7 @@ def move_to_trash_bin(session: Session, *, company_id: int, ids: Sequence[int]) 
             document.deleted_at = now
             document.updated_at = now
     session.flush()
-    return _views(session, documents)
+    return _emitted_many(session, company_id, "document/move_to_trash_bin", _views(session, documents))
 
 
 def restore_from_trash_bin(session: Session, *, company_id: int, ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -307,7 +308,7 @@ def restore_from_trash_bin(session: Session, *, company_id: int, ids: Sequence[i
             document.deleted_at = None
             document.updated_at = now
     session.flush()
-    return _views(session, documents)
+    return _emitted_many(session, company_id, "document/restore_from_trash_bin", _views(session, documents))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -485,7 +486,7 @@ def create_folder(session: Session, *, company_id: int, body: schemas.FolderCrea
             updated_at=now,
         ),
     )
-    return schemas.folder_out(folder)
+    return _emitted(session, company_id, "folder/create", schemas.folder_out(folder))
 
 
 def update_folder(
@@ -519,7 +520,7 @@ def update_folder(
         folder.active = body.active
     folder.updated_at = utcnow()
     session.flush()
-    return schemas.folder_out(folder)
+    return _emitted(session, company_id, "folder/update", schemas.folder_out(folder))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -700,3 +701,16 @@ def sweep_orphan_files(session: Session, *, store: LocalFileStore, now: datetime
             flush()
     flush()
     return removed
+
+
+def _emitted(session: Session, company_id: int, event: str, view: dict[str, Any]) -> dict[str, Any]:
+    """Queue the ``documents/<event>`` webhook with ``view`` as payload; returns ``view``."""
+    webhooks.emit(session, company_id=company_id, event_type=f"documents/{event}", payload=view)
+    return view
+
+
+def _emitted_many(
+    session: Session, company_id: int, event: str, views: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    webhooks.emit_many(session, company_id=company_id, event_type=f"documents/{event}", payloads=views)
+    return views
