@@ -296,3 +296,25 @@ def test_service_validation(session_factory, tenant: Tenant, other_tenant: Tenan
         assert service.get_project(s, company_id=tenant.company_id, project_id=draft.id).status == "draft"
     with session_factory() as s, pytest.raises(Conflict):
         service.create_project(s, company_id=tenant.company_id, name="Again", code="D")
+
+
+def test_nul_in_text_is_422_and_nothing_stored(api: ApiClient) -> None:
+    before = api.get(PATH).json()["meta"]["total"]
+    r = api.post(PATH, json={"name": "bad\u0000name"})
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "validation_error"
+    assert api.get(PATH).json()["meta"]["total"] == before
+
+
+def test_nul_in_cost_center_and_subscription_is_422(api: ApiClient, tenant: Tenant) -> None:
+    r = api.post("finance/cost_centers", json={"name": "x\u0000", "company_id": str(tenant.company_id)})
+    assert r.status_code == 422, r.text
+    r = api.post(
+        "api_public/webhook_subscriptions",
+        json={
+            "subscription_type": "finance/cost_center/create",
+            "target_url": "https://hooks.example.com/\u0000",
+            "company_id": str(tenant.company_id),
+        },
+    )
+    assert r.status_code == 422, r.text

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from expensehub.finance.rules import cost_center_status
+from expensehub.kit.bodies import WriteBody
 from expensehub.kit.clock import format_date, format_ts
 from expensehub.kit.ids import IdIn
 from expensehub.models import Account, Category, CostCenter, CostCenterMembership, LedgerAccountResource
@@ -39,8 +40,8 @@ class _Filters(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class _Body(WriteBody):
+    pass
 
 
 # --- categories ---------------------------------------------------------------------------------

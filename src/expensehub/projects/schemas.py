@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from expensehub.kit.bodies import WriteBody
 from expensehub.kit.clock import format_date
 from expensehub.kit.ids import IdIn
 from expensehub.kit.money import MAX_MINOR_UNITS
@@ -110,10 +111,8 @@ class ProjectComputed(BaseModel):
     include_costs: bool | None = Field(None, description="Compute labor, spending and total costs (else 0)")
 
 
-class ProjectCreate(BaseModel):
+class ProjectCreate(WriteBody):
     """Body of ``POST project_management/projects``."""
-
-    model_config = ConfigDict(extra="ignore")
 
     name: str = Field(min_length=1, max_length=200, description="Name of the project")
     code: str | None = Field(None, min_length=1, max_length=64, description="Code, unique in the company")

@@ -12,6 +12,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.config import JsonDict
 
+from expensehub.kit.bodies import WriteBody
 from expensehub.kit.clock import format_ts
 from expensehub.kit.ids import IdIn
 from expensehub.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -33,8 +34,8 @@ class _Filters(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class _Body(WriteBody):
+    pass
 
 
 # --- subscriptions ------------------------------------------------------------------------------
