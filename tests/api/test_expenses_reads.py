@@ -190,7 +190,16 @@ def test_mileage_and_per_diem_fields(api: ApiClient, tenant: Tenant, session_fac
     assert m["payment"] == "reimbursable"
     assert m["files"] == []
     p = api.get(f"expenses/per_diems/{seed.p1['id']}").json()
-    assert p["rates"] == []
+    # "Madrid" names no country: a city in the employer's country (gb), priced by the UK benchmark rates
+    # (08:00-24:00 and ongoing at 8 p.m.: £25; 00:00-18:00: £10).
+    assert [(r["total_days"], r["total_amount_cents"]) for r in p["rates"]] == [(1, 2500), (1, 1000)]
+    assert {r["expenses_per_diem_id"] for r in p["rates"]} == {seed.p1["id"]}
+    assert (p["statutory_amount"], p["amount"], p["taxable_amount"], p["tax_free_amount"]) == (
+        3500,
+        5340,
+        1840,
+        3500,
+    )
     assert (p["start_date"], p["end_date"]) == ("2024-03-20", "2024-03-21")
     assert p["effective_on"] == "2024-03-20T00:00:00.000Z"
     assert p["trip_name"] == "Client visit"

@@ -427,7 +427,7 @@ def test_mileage_bad_input(api: ApiClient, tenant: Tenant, session_factory) -> N
     before = counts(session_factory, tenant.company_id)
     for extra in (
         {"mileage": None, "rate": None},
-        {"rate": None},
+        {"mileage": None},
         {"mileage": 1.5},
         {"mileage": -3},
         {"mileage": "12"},
@@ -486,7 +486,7 @@ def test_per_diem_create_and_update(api: ApiClient, tenant: Tenant, session_fact
     for extra in (
         {"end_date": "2024-03-11"},
         {"start_date": None},  # no effective_on either
-        {"amount": None},
+        {"amount": 0},
         {"amount": -100},
         {"start_date": "12-03-2024"},
         {"currency": "ABC"},

@@ -33,7 +33,16 @@ RESOURCES = [
 ]
 
 # Extension fields documented in docs/api.md; anything else unknown to the SDK is a bug.
-EXTENSIONS = {"duplicate_of_id", "is_possible_duplicate"}
+EXTENSIONS = {
+    "duplicate_of_id",
+    "is_possible_duplicate",
+    # per diems: totals of the statutory breakdown
+    "gross_amount",
+    "deductions_amount",
+    "statutory_amount",
+    "tax_free_amount",
+    "taxable_amount",
+}
 
 
 def sdk_filters(resource: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -38,6 +38,7 @@ from expensehub.models import (
     PerDiem,
     Project,
 )
+from expensehub.models.allowances import PerDiemRate, PerDiemRateConfiguration
 
 SMALL = {"employees": 20, "expensables": 600}
 APPROVED_OR_LATER = {"approved", "reversed", "in_payroll", "sent_to_pay", "paid"}
@@ -267,7 +268,11 @@ def test_details_match_the_type(db: Session, seeded: DemoSummary) -> None:
     for i, m in mileages.items():
         assert m.rate is not None
         assert m.distance is not None
-        assert claims[i].amount == round(m.distance * m.rate * 100)
+        # priced by the statutory rules: `rate` is the effective rate (6 decimals) of the one-way distance
+        legs = 2 if m.round_trip else 1
+        assert m.pricing == "statutory"
+        assert abs(claims[i].amount - m.distance * legs * m.rate * 100) <= 1
+        assert m.calculated_mileage == m.distance * legs * 100
     for i, p in per_diems.items():
         assert p.start_date == claims[i].effective_on
         assert p.end_date is not None
@@ -279,6 +284,65 @@ def test_details_match_the_type(db: Session, seeded: DemoSummary) -> None:
         assert c.ledger_account_id is not None
         assert categories[c.category_id].type == c.type
     assert all(e.merchant_name for e in expenses.values())
+
+
+def test_per_diems_and_mileages_follow_the_statutory_rules(db: Session, seeded: DemoSummary) -> None:
+    """ES and GB per diems are the statutory allowance (UK rates cover UK trips only: abroad, the company's
+    own daily rates); trips abroad name their country; the rates link what the breakdown used."""
+    cid = seeded.company_id
+    countries = dict(
+        db.execute(select(LegalEntity.id, LegalEntity.country).where(LegalEntity.company_id == cid))
+        .tuples()
+        .all()
+    )
+    rows = db.execute(
+        select(PerDiem, Expensable.amount, Expensable.legal_entity_id)
+        .join(Expensable, Expensable.id == PerDiem.expensable_id)
+        .where(PerDiem.company_id == cid)
+    ).all()
+    rates: dict[int, list[PerDiemRate]] = defaultdict(list)
+    for r in db.scalars(select(PerDiemRate).where(PerDiemRate.company_id == cid)):
+        rates[r.per_diem_id].append(r)
+    priced = 0
+    for p, amount, entity in rows:
+        abroad = p.destination is not None and ", " in p.destination
+        if abroad:
+            assert len(p.destination.rsplit(", ", 1)[1]) == 2
+        if p.statutory_amount is not None:
+            priced += 1
+            assert p.pricing == "statutory"
+            assert (p.statutory_amount, p.taxable_amount) == (amount, 0)
+            assert sum(r.total_amount for r in rates[p.id]) == amount
+        else:
+            assert (p.pricing, countries[entity], abroad) == ("amount", "gb", True)
+            assert rates[p.id] == []
+    assert priced > len(rows) / 2
+    configurations = db.scalars(
+        select(PerDiemRateConfiguration).where(PerDiemRateConfiguration.company_id == cid)
+    ).all()
+    assert {c.id for c in configurations} == {r.rate_configuration_id for rs in rates.values() for r in rs}
+
+
+def test_payroll_report_agrees_with_the_demo(http, seeded: DemoSummary) -> None:  # type: ignore[no-untyped-def]
+    """The demo pays the statutory amounts: nothing taxable in the payroll report except the UK per diems
+    abroad, which the rules cannot price."""
+    headers = {"x-api-key": seeded.api_key}
+    computed = 0
+    for month in ("2026-06", "2026-07", "2026-08", "2026-09"):
+        r = http.get(
+            "/api/2026-10-01/resources/allowances/payroll_adjustments",
+            params={"month": month},
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+        for employee in r.json()["employees"]:
+            for item in employee["items"]:
+                if item["computed"]:
+                    computed += 1
+                    assert item["taxable_amount"] == 0, item
+                else:
+                    assert "UK" in item["reason"]
+    assert computed > 20
 
 
 def test_cards_and_reimbursement(db: Session, seeded: DemoSummary) -> None:

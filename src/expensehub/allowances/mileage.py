@@ -137,6 +137,33 @@ def haversine_km(a: Point, b: Point) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
+def straight_line(origin: Point, destination: Point, unit: str) -> Decimal:
+    """Great-circle distance in ``unit``, to a thousandth."""
+    km = Decimal(repr(haversine_km(origin, destination)))
+    return convert(km, "km", unit).quantize(Decimal("0.001"), rounding=ROUND_HALF_EVEN)
+
+
+def check_straight_line(
+    distance: Decimal, unit: str, origin: Point, destination: Point, field: str = "distance"
+) -> tuple[Decimal, tuple[str, ...]]:
+    """The straight-line distance and the flags of a claimed one-way ``distance``.
+
+    A distance below the great-circle distance (rounded down to a whole unit) cannot have been driven:
+    422 ``distance_below_straight_line`` (blaming ``field``). Above three times it is flagged.
+    """
+    straight = straight_line(origin, destination, unit)
+    if distance < straight.to_integral_value(rounding=ROUND_FLOOR):
+        raise ValidationFailed(
+            f"claimed distance {distance} {unit} is shorter than the straight line between "
+            f"origin and destination ({straight} {unit})",
+            fields={field: [f"shorter than the straight-line distance ({straight} {unit})"]},
+            code="distance_below_straight_line",
+        )
+    if straight > 0 and distance > 3 * straight:
+        return straight, ("distance_over_3x_straight_line",)
+    return straight, ()
+
+
 def tax_year(table: RateTable, on: date) -> TaxYear:
     """The tax year containing ``on``, from the table's ``tax_year_start`` (``MM-DD``)."""
     month, day = (int(p) for p in str(table.data.get("tax_year_start", "01-01")).split("-"))
@@ -278,9 +305,8 @@ def compute_mileage(claim: MileageClaim, *, tables: tuple[RateTable, ...] | None
     straight: Decimal | None = None
     distance = claim.distance
     if claim.origin is not None and claim.destination is not None:
-        km = Decimal(repr(haversine_km(claim.origin, claim.destination)))
-        straight = convert(km, "km", claim.unit).quantize(Decimal("0.001"), rounding=ROUND_HALF_EVEN)
         if distance is None:
+            straight = straight_line(claim.origin, claim.destination, claim.unit)
             distance = straight.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
             flags.append("distance_from_straight_line")
             if distance <= 0:
@@ -289,15 +315,9 @@ def compute_mileage(claim: MileageClaim, *, tables: tuple[RateTable, ...] | None
                     fields={"distance": ["required: origin and destination coincide"]},
                     code="invalid_mileage",
                 )
-        elif distance < straight.to_integral_value(rounding=ROUND_FLOOR):
-            raise ValidationFailed(
-                f"claimed distance {distance} {claim.unit} is shorter than the straight line between "
-                f"origin and destination ({straight} {claim.unit})",
-                fields={"distance": [f"shorter than the straight-line distance ({straight} {claim.unit})"]},
-                code="distance_below_straight_line",
-            )
-        elif straight > 0 and distance > 3 * straight:
-            flags.append("distance_over_3x_straight_line")
+        else:
+            straight, checked = check_straight_line(distance, claim.unit, claim.origin, claim.destination)
+            flags.extend(checked)
     assert distance is not None  # _validate guarantees a distance or coordinates
 
     # Conversions carry 28 significant digits; the band arithmetic runs at 60 so that sums and differences

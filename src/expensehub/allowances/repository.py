@@ -1,15 +1,19 @@
-"""Read-only SQL of the allowances checks and reports. Every query is scoped by company."""
+"""SQL of the allowances checks and reports, and of per diem rate configurations. Every query is scoped by
+company."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from expensehub.models import Category, Employee, Expensable, Expense, LegalEntity, Mileage, PerDiem
+from expensehub.models.allowances import PerDiemRate, PerDiemRateConfiguration
 
 
 def _categorised_expenses(
@@ -178,7 +182,14 @@ def payable_per_diems(
     """Per diems in ``statuses`` whose ``effective_on`` is in the window, with the employer's country."""
     stmt = (
         _claims_base(company_id, "perdiem", statuses)
-        .add_columns(PerDiem.start_date, PerDiem.end_date, PerDiem.destination)
+        .add_columns(
+            PerDiem.id.label("per_diem_id"),
+            PerDiem.start_date,
+            PerDiem.end_date,
+            PerDiem.destination,
+            PerDiem.trip_inputs,
+            PerDiem.statutory_amount,
+        )
         .join(PerDiem, and_(PerDiem.expensable_id == Expensable.id, PerDiem.company_id == company_id))
         .where(Expensable.effective_on >= date_from, Expensable.effective_on <= date_to)
         .order_by(Expensable.employee_id, Expensable.effective_on, Expensable.id)
@@ -193,9 +204,172 @@ def payable_mileages(
     ``date_from`` to know each employee's year-to-date distance), with the employer's country."""
     stmt = (
         _claims_base(company_id, "mileage", statuses)
-        .add_columns(Mileage.distance, Mileage.units, Mileage.round_trip)
+        .add_columns(
+            Mileage.distance,
+            Mileage.units,
+            Mileage.round_trip,
+            Mileage.vehicle,
+            Mileage.passengers,
+            Mileage.fiscal_horsepower,
+            Mileage.electric,
+        )
         .join(Mileage, and_(Mileage.expensable_id == Expensable.id, Mileage.company_id == company_id))
         .where(Expensable.effective_on >= date_from, Expensable.effective_on <= date_to)
         .order_by(Expensable.employee_id, Expensable.effective_on, Expensable.id)
     )
     return session.execute(stmt).all()
+
+
+# --------------------------------------------------------------------------------------------------
+# Pricing claims through the expenses API
+# --------------------------------------------------------------------------------------------------
+
+
+def employer_country(
+    session: Session, *, company_id: int, legal_entity_id: int | None, employee_id: int | None
+) -> str | None:
+    """Country of the paying legal entity: the claim's, else the employee's (as the payroll report)."""
+    if legal_entity_id is None and employee_id is not None:
+        legal_entity_id = session.scalar(
+            select(Employee.legal_entity_id).where(
+                Employee.company_id == company_id, Employee.id == employee_id
+            )
+        )
+    if legal_entity_id is None:
+        return None
+    return session.scalar(
+        select(LegalEntity.country).where(
+            LegalEntity.company_id == company_id, LegalEntity.id == legal_entity_id
+        )
+    )
+
+
+def mileage_legs(
+    session: Session,
+    *,
+    company_id: int,
+    employee_id: int,
+    date_from: date,
+    date_to: date,
+    ignored_statuses: Sequence[str],
+) -> Sequence[Any]:
+    """The employee's mileages dated in the window and not in ``ignored_statuses``, with the employer's
+    country of each, ordered by date then id."""
+    entity = aliased(LegalEntity)
+    stmt = (
+        select(
+            Expensable.id.label("expensable_id"),
+            Expensable.effective_on,
+            Mileage.distance,
+            Mileage.units,
+            Mileage.round_trip,
+            Mileage.vehicle,
+            entity.country.label("country"),
+        )
+        .join(Mileage, and_(Mileage.expensable_id == Expensable.id, Mileage.company_id == company_id))
+        .join(Employee, and_(Employee.id == Expensable.employee_id, Employee.company_id == company_id))
+        .outerjoin(
+            entity,
+            and_(
+                entity.id == func.coalesce(Expensable.legal_entity_id, Employee.legal_entity_id),
+                entity.company_id == company_id,
+            ),
+        )
+        .where(
+            Expensable.company_id == company_id,
+            Expensable.type == "mileage",
+            Expensable.employee_id == employee_id,
+            Expensable.status.not_in(ignored_statuses),
+            Expensable.effective_on >= date_from,
+            Expensable.effective_on <= date_to,
+        )
+        .order_by(Expensable.effective_on, Expensable.id)
+    )
+    return session.execute(stmt).all()
+
+
+_CONFIG_KEY = ("company_id", "table_id", "destination_key", "day_kind", "amount")
+
+
+def rate_configurations(
+    session: Session, *, company_id: int, rows: Sequence[dict[str, Any]]
+) -> dict[tuple[str, str, str, int], int]:
+    """Ids of the company's configurations for ``rows`` (dicts of the configuration's columns), creating
+    the missing ones; keyed by (table_id, destination_key, day_kind, amount). Safe under concurrency: an
+    insert that loses a race does nothing and the winner's row is read back."""
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    wanted = {(r["table_id"], r["destination_key"], r["day_kind"], r["amount"]): r for r in rows}
+    found = _configuration_ids(session, company_id, wanted)
+    missing = [dict(r, company_id=company_id) for k, r in wanted.items() if k not in found]
+    if missing:
+        stmt = insert_fn(PerDiemRateConfiguration).values(missing)
+        session.execute(stmt.on_conflict_do_nothing(index_elements=list(_CONFIG_KEY)))
+        found = _configuration_ids(session, company_id, wanted)
+    return found
+
+
+def _configuration_ids(
+    session: Session, company_id: int, keys: Iterable[tuple[str, str, str, int]]
+) -> dict[tuple[str, str, str, int], int]:
+    wanted = set(keys)
+    c = PerDiemRateConfiguration
+    stmt = select(c.id, c.table_id, c.destination_key, c.day_kind, c.amount).where(
+        c.company_id == company_id, c.table_id.in_({k[0] for k in wanted})
+    )
+    out: dict[tuple[str, str, str, int], int] = {}
+    for row in session.execute(stmt):
+        key = (row.table_id, row.destination_key, row.day_kind, row.amount)
+        if key in wanted:
+            out[key] = row.id
+    return out
+
+
+def per_diem_rates(session: Session, *, company_id: int, per_diem_id: int) -> list[PerDiemRate]:
+    return list(
+        session.scalars(
+            select(PerDiemRate)
+            .where(PerDiemRate.company_id == company_id, PerDiemRate.per_diem_id == per_diem_id)
+            .order_by(PerDiemRate.id)
+        )
+    )
+
+
+def delete_per_diem_rates(session: Session, *, company_id: int, ids: Iterable[int]) -> None:
+    wanted = set(ids)
+    if wanted:
+        session.execute(
+            delete(PerDiemRate).where(PerDiemRate.company_id == company_id, PerDiemRate.id.in_(wanted))
+        )
+
+
+def add_per_diem_rates(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(PerDiemRate), list(rows))
+
+
+def rate_table_ids(session: Session, *, company_id: int, per_diem_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The rate tables each per diem's stored rates come from, in the order the rates were linked."""
+    wanted = set(per_diem_ids)
+    out: dict[int, list[str]] = {}
+    if not wanted:
+        return out
+    stmt = (
+        select(PerDiemRate.per_diem_id, PerDiemRateConfiguration.table_id)
+        .join(
+            PerDiemRateConfiguration,
+            and_(
+                PerDiemRateConfiguration.id == PerDiemRate.rate_configuration_id,
+                PerDiemRateConfiguration.company_id == company_id,
+            ),
+        )
+        .where(PerDiemRate.company_id == company_id, PerDiemRate.per_diem_id.in_(wanted))
+        .order_by(PerDiemRate.per_diem_id, PerDiemRate.id)
+    )
+    for per_diem_id, table_id in session.execute(stmt):
+        tables = out.setdefault(per_diem_id, [])
+        if table_id not in tables:
+            tables.append(table_id)
+    return out

@@ -1,67 +1,40 @@
-"""Use cases of the allowances extension: simulations (pure, nothing stored), receipt checks and the
-payroll adjustments report (read-only, scoped by company)."""
+"""Use cases of the allowances extension: simulations (pure, nothing stored), pricing the per diems and
+mileages the expenses domain stores (with the per diem rate configurations they used), receipt checks
+and the payroll adjustments report (read-only, scoped by company)."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
 from expensehub.allowances import repository, rules, schemas
-from expensehub.allowances.mileage import MileageClaim, Point, compute_mileage, convert, tax_year
-from expensehub.allowances.perdiem import FixedRate, Policy, Trip, compute_per_diem
+from expensehub.allowances.mileage import (
+    MileageClaim,
+    MileageResult,
+    Point,
+    check_straight_line,
+    compute_mileage,
+    convert,
+    tax_year,
+)
+from expensehub.allowances.perdiem import FixedRate, PerDiemResult, Policy, Trip, compute_per_diem
 from expensehub.allowances.tables import find_table
 from expensehub.errors import ValidationFailed
 from expensehub.kit.clock import format_date
 from expensehub.kit.money import to_decimal
 
 MAX_CHECK_DAYS = 366
-MIN_YEAR, MAX_YEAR = 1901, 2998
 
 # --------------------------------------------------------------------------------------------------
 # Simulations
 # --------------------------------------------------------------------------------------------------
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ValidationFailed(
-            f"unknown timezone {name!r}",
-            fields={"timezone": ["must be an IANA timezone name, e.g. Europe/Berlin"]},
-            code="unknown_timezone",
-        ) from exc
-
-
-def _trip_times(body: schemas.PerDiemSimulationBody) -> tuple[datetime, datetime, str]:
-    start, end = body.start, body.end
-    outside = [n for n, v in (("start", start), ("end", end)) if not MIN_YEAR <= v.year <= MAX_YEAR]
-    if outside:
-        raise ValidationFailed(
-            "dates out of range",
-            fields={n: [f"the year must be between {MIN_YEAR} and {MAX_YEAR}"] for n in outside},
-            code="invalid_trip",
-        )
-    if body.timezone is not None:
-        tz = _zone(body.timezone)
-        start = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
-        end = end.replace(tzinfo=tz) if end.tzinfo is None else end.astimezone(tz)
-        return start, end, body.timezone
-    naive = [name for name, value in (("start", start), ("end", end)) if value.tzinfo is None]
-    if naive:
-        raise ValidationFailed(
-            "start and end need a UTC offset, or a timezone",
-            fields={name: ["needs a UTC offset (e.g. +01:00) or the `timezone` field"] for name in naive},
-            code="invalid_trip",
-        )
-    return start, end, start.tzname() or "UTC"
 
 
 def _policy(body: schemas.PolicyIn | None) -> Policy | None:
@@ -84,7 +57,7 @@ def _policy(body: schemas.PolicyIn | None) -> Policy | None:
 
 def simulate_per_diem(body: schemas.PerDiemSimulationBody) -> dict[str, Any]:
     """Price a trip with the statutory rules and the company policy; nothing is stored."""
-    start, end, tz_name = _trip_times(body)
+    start, end, tz_name = rules.trip_times(body.start, body.end, body.timezone)
     meals: dict[date, set[str]] = defaultdict(set)
     for m in body.meals_provided:
         meals[m.date].update(
@@ -127,6 +100,243 @@ def simulate_mileage(body: schemas.MileageSimulationBody) -> dict[str, Any]:
     result = compute_mileage(claim)
     one_way = result.distance / (2 if body.round_trip else 1)
     return schemas.mileage_out(result, one_way)
+
+
+# --------------------------------------------------------------------------------------------------
+# Pricing stored claims (called by the expenses domain when a per diem or mileage is written)
+# --------------------------------------------------------------------------------------------------
+
+# Engine refusals that mean "these rules cannot price this claim" rather than "this input is wrong".
+_CANNOT_PRICE = frozenset({"unsupported_country", "no_rates_for_date", "unsupported_destination"})
+NO_COUNTRY = "no legal entity on the claim or its employee: the employer's country is unknown"
+
+
+def _renamed(exc: ValidationFailed, names: dict[str, str]) -> ValidationFailed:
+    """The same error with its fields named as the caller's body names them."""
+    fields = {names.get(k, k): v for k, v in exc.fields.items()}
+    return ValidationFailed(exc.message, fields=fields, code=exc.code)
+
+
+def employer_country(
+    session: Session, *, company_id: int, legal_entity_id: int | None, employee_id: int | None
+) -> str | None:
+    """Whose rules apply to a claim: the country of its legal entity, else of its employee's."""
+    country = repository.employer_country(
+        session, company_id=company_id, legal_entity_id=legal_entity_id, employee_id=employee_id
+    )
+    return country.strip().lower() if country else None
+
+
+def trip_inputs(stored: str | None) -> rules.TripInputs:
+    """The trip inputs stored on a per diem (JSON text; NULL: none)."""
+    return rules.TripInputs.from_json(json.loads(stored) if stored else None)
+
+
+@dataclass(frozen=True)
+class PerDiemPricing:
+    """A per diem priced by the statutory rules, or why it could not be (``result`` None, ``reason``)."""
+
+    result: PerDiemResult | None
+    reason: str | None = None
+    uses: tuple[rules.RateUse, ...] = ()
+
+
+def price_per_diem(
+    *,
+    country: str | None,
+    currency: str | None,
+    start_date: date,
+    end_date: date | None,
+    destination: str | None,
+    inputs: rules.TripInputs,
+) -> PerDiemPricing:
+    """The statutory breakdown of a stored per diem's trip: its inputs, and assumptions for what it lacks.
+
+    Bad trip inputs raise 422 with the simulation's codes (``invalid_trip``, ``unknown_timezone``,
+    ``unknown_country``...), naming the per diem's fields (``start_at``, ``end_at``). When the rules cannot
+    price the claim (no rules for the country, a destination or date they do not cover, a claim in another
+    currency than theirs) the result is ``None`` with the reason.
+    """
+    if country is None:
+        return PerDiemPricing(None, NO_COUNTRY)
+    names = {"start": "start_at", "end": "end_at"}
+    try:
+        trip = rules.resolve_trip(
+            country=country, start_date=start_date, end_date=end_date, destination=destination, inputs=inputs
+        )
+        result = compute_per_diem(trip)
+    except ValidationFailed as exc:
+        if exc.code in _CANNOT_PRICE or (exc.code == "unknown_country" and "country" in exc.fields):
+            return PerDiemPricing(None, exc.message)
+        raise _renamed(exc, names) from exc
+    if currency is not None and result.currency != currency:
+        return PerDiemPricing(
+            None, f"the claim is in {currency}, the statutory rates of {country} in {result.currency}"
+        )
+    return PerDiemPricing(result, None, tuple(rules.rate_uses(result)))
+
+
+def set_per_diem_rates(
+    session: Session, *, company_id: int, per_diem_id: int, uses: Sequence[rules.RateUse], now: datetime
+) -> None:
+    """Link the per diem to the rate configurations its breakdown used (created on demand). Links to a
+    configuration still used keep their id; the others are replaced."""
+    ids = rate_configuration_ids(session, company_id=company_id, keys=[u.key for u in uses], now=now)
+    existing = {
+        r.rate_configuration_id: r
+        for r in repository.per_diem_rates(session, company_id=company_id, per_diem_id=per_diem_id)
+    }
+    wanted = {ids[_key(u.key)]: u for u in uses}
+    stale = [r.id for cfg, r in existing.items() if cfg not in wanted]
+    repository.delete_per_diem_rates(session, company_id=company_id, ids=stale)
+    for cfg, use in wanted.items():
+        link = existing.get(cfg)
+        if link is not None:
+            link.total_days, link.total_amount = use.days, use.amount
+    repository.add_per_diem_rates(
+        session,
+        [
+            {
+                "company_id": company_id,
+                "per_diem_id": per_diem_id,
+                "rate_configuration_id": cfg,
+                "total_days": use.days,
+                "total_amount": use.amount,
+            }
+            for cfg, use in wanted.items()
+            if cfg not in existing
+        ],
+    )
+    session.flush()
+
+
+def _key(k: rules.RateKey) -> tuple[str, str, str, int]:
+    return (k.table_id, k.destination_key, k.day_kind, k.amount)
+
+
+def rate_configuration_ids(
+    session: Session, *, company_id: int, keys: Sequence[rules.RateKey], now: datetime
+) -> dict[tuple[str, str, str, int], int]:
+    """Ids of the company's rate configurations for ``keys``, created on demand; keyed by (table id,
+    destination key, day kind, amount)."""
+    rows = [
+        {
+            "country": k.country,
+            "table_id": k.table_id,
+            "valid_from": k.valid_from,
+            "destination_key": k.destination_key,
+            "day_kind": k.day_kind,
+            "amount": k.amount,
+            "currency": k.currency,
+            "created_at": now,
+        }
+        for k in dict.fromkeys(keys)
+    ]
+    return repository.rate_configurations(session, company_id=company_id, rows=rows)
+
+
+def mileage_point(latitude: str | None, longitude: str | None) -> Point | None:
+    """A stored position (decimal strings), or ``None`` when either half is missing or unreadable (a row
+    imported from elsewhere)."""
+    if latitude is None or longitude is None:
+        return None
+    try:
+        return Point(latitude=Decimal(latitude), longitude=Decimal(longitude))
+    except InvalidOperation:
+        return None
+
+
+def check_mileage_distance(distance: int, unit: str, origin: Point, destination: Point) -> None:
+    """422 ``distance_below_straight_line`` when the claimed one-way distance is shorter than the straight
+    line between the claim's coordinates (whatever prices the claim)."""
+    check_straight_line(Decimal(distance), unit, origin, destination, field="mileage")
+
+
+def price_mileage(
+    session: Session,
+    *,
+    company_id: int,
+    country: str | None,
+    currency: str | None,
+    employee_id: int,
+    expensable_id: int | None,
+    on: date,
+    distance: int,
+    unit: str,
+    round_trip: bool,
+    vehicle: str | None,
+    passengers: int | None,
+    fiscal_horsepower: int | None,
+    electric: bool | None,
+    origin: Point | None,
+    destination: Point | None,
+) -> MileageResult:
+    """The statutory amount of a stored mileage, after the employee's earlier mileages of the tax year.
+
+    The year-to-date distance sums the employee's mileages of the same tax year, employer country and
+    vehicle group (``rules.vehicle_group``) that are not rejected or reversed and come before this one
+    (date, then id). 422 ``rate_or_amount_required`` when the rules cannot price it (no rates for the
+    country or the date, a claim in another currency than the rules'); the engine's own codes otherwise.
+    """
+
+    def cannot(reason: str) -> ValidationFailed:
+        return ValidationFailed(
+            f"{reason}: give the company's `rate` or the `amount`",
+            fields={"rate": [f"required: {reason}"]},
+            code="rate_or_amount_required",
+        )
+
+    if country is None:
+        raise cannot(NO_COUNTRY)
+    try:
+        table = find_table(country, "mileage", on)
+    except ValidationFailed as exc:
+        raise cannot(exc.message) from exc
+    if currency is not None and currency != table.currency:
+        raise cannot(f"the claim is in {currency}, the statutory rates of {country} in {table.currency}")
+    year = tax_year(table, on)
+    legs = [
+        rules.DrivenLeg(
+            expensable_id=r.expensable_id,
+            effective_on=r.effective_on,
+            distance=r.distance,
+            units=r.units,
+            round_trip=r.round_trip,
+            vehicle=r.vehicle,
+            country=r.country.lower() if r.country else None,
+        )
+        for r in repository.mileage_legs(
+            session,
+            company_id=company_id,
+            employee_id=employee_id,
+            date_from=year.start,
+            date_to=on,
+            ignored_statuses=rules.IGNORED_STATUSES,
+        )
+    ]
+    if origin is None or destination is None:  # the straight-line check needs both ends
+        origin = destination = None
+    ytd = rules.ytd_distance(
+        legs, country=country, vehicle=vehicle, on=on, expensable_id=expensable_id, unit=unit
+    )
+    claim = MileageClaim(
+        country=country,
+        date=on,
+        distance=Decimal(distance),
+        unit=unit,
+        vehicle=vehicle or rules.DEFAULT_VEHICLE,
+        electric=bool(electric),
+        fiscal_horsepower=fiscal_horsepower,
+        passengers=passengers or 0,
+        round_trip=round_trip,
+        ytd_distance=ytd,
+        origin=origin,
+        destination=destination,
+    )
+    try:
+        return compute_mileage(claim)
+    except ValidationFailed as exc:
+        raise _renamed(exc, {"distance": "mileage", "unit": "units", "date": "effective_on"}) from exc
 
 
 # --------------------------------------------------------------------------------------------------
@@ -285,41 +495,58 @@ def _settle(
     )
 
 
-def _per_diem_item(row: Any) -> dict[str, Any]:
+def _per_diem_item(row: Any, stored_tables: dict[int, list[str]]) -> dict[str, Any]:
+    """A per diem of the report: its stored statutory figures when it has them (priced when it was last
+    written, with its trip inputs), else priced now from its stored trip inputs and the assumptions."""
     item = _item(row, "perdiem")
+    if row.statutory_amount is not None:
+        _settle(
+            item, row.statutory_amount, row.currency, row.currency, stored_tables.get(row.per_diem_id, [])
+        )
+        return item
     if row.country is None:
-        item["reason"] = "no legal entity on the claim or its employee: the employer's country is unknown"
+        item["reason"] = NO_COUNTRY
         return item
     start = row.start_date or row.effective_on
-    end = row.end_date or start
     try:
-        trip = rules.assumed_trip(
-            country=row.country, start_date=start, end_date=end, destination=row.destination
+        trip = rules.resolve_trip(
+            country=row.country.lower(),
+            start_date=start,
+            end_date=row.end_date or start,
+            destination=row.destination,
+            inputs=trip_inputs(row.trip_inputs),
         )
         result = compute_per_diem(trip)
-    except ValidationFailed as exc:
-        item["reason"] = exc.message
+    except (ValidationFailed, ValueError) as exc:
+        item["reason"] = exc.message if isinstance(exc, ValidationFailed) else str(exc)
         return item
     _settle(item, result.totals.statutory, result.currency, row.currency, [t.id for t in result.tables])
     return item
 
 
 def _mileage_items(rows: Sequence[Any], date_from: date) -> list[dict[str, Any]]:
-    """Items for the rows dated from ``date_from``; earlier rows only add to the year-to-date distance."""
-    running_km: dict[tuple[int, str, date], Decimal] = defaultdict(Decimal)
+    """Items for the rows dated from ``date_from``; earlier rows only add to the year-to-date distance
+    (per employee, employer country, tax year and vehicle group; ordered by date, then id)."""
+    running_km: dict[tuple[int, str, date, str], Decimal] = defaultdict(Decimal)
     items: list[dict[str, Any]] = []
     for row in rows:
         unit = row.units if row.units in ("km", "mi") else "km"
         legs = 2 if row.round_trip else 1
         driven = Decimal(row.distance or 0) * legs
-        key: tuple[int, str, date] | None = None
+        country = row.country.lower() if row.country else None
+        key: tuple[int, str, date, str] | None = None
         reason: str | None = None
-        if row.country is None:
-            reason = "no legal entity on the claim or its employee: the employer's country is unknown"
+        if country is None:
+            reason = NO_COUNTRY
         else:
             try:
-                table = find_table(row.country, "mileage", row.effective_on)
-                key = (row.employee_id, row.country, tax_year(table, row.effective_on).start)
+                table = find_table(country, "mileage", row.effective_on)
+                key = (
+                    row.employee_id,
+                    country,
+                    tax_year(table, row.effective_on).start,
+                    rules.vehicle_group(row.vehicle),
+                )
             except ValidationFailed as exc:
                 reason = exc.message
         ytd_km = running_km[key] if key is not None else Decimal(0)
@@ -329,17 +556,21 @@ def _mileage_items(rows: Sequence[Any], date_from: date) -> list[dict[str, Any]]
             continue
         item = _item(row, "mileage")
         items.append(item)
-        if reason is not None:
+        if reason is not None or country is None:
             item["reason"] = reason
             continue
         if not row.distance or row.distance <= 0:
             item["reason"] = "the claim has no distance"
             continue
         claim = MileageClaim(
-            country=row.country,
+            country=country,
             date=row.effective_on,
             distance=Decimal(row.distance),
             unit=unit,
+            vehicle=row.vehicle or rules.DEFAULT_VEHICLE,
+            electric=bool(row.electric),
+            fiscal_horsepower=row.fiscal_horsepower,
+            passengers=row.passengers or 0,
             round_trip=bool(row.round_trip),
             ytd_distance=convert(ytd_km, "km", unit),
         )
@@ -365,8 +596,13 @@ def payroll_adjustments(session: Session, *, company_id: int, month: str) -> dic
         session, company_id=company_id, date_from=ytd_from, date_to=last, statuses=rules.PAYABLE_STATUSES
     )
     names = {r.employee_id: f"{r.first_name} {r.last_name}" for r in [*per_diems, *mileages]}
+    stored_tables = repository.rate_table_ids(
+        session,
+        company_id=company_id,
+        per_diem_ids=[r.per_diem_id for r in per_diems if r.statutory_amount is not None],
+    )
     groups: dict[tuple[int, str], _Group] = {}
-    for item, employee_id in [(_per_diem_item(r), r.employee_id) for r in per_diems] + [
+    for item, employee_id in [(_per_diem_item(r, stored_tables), r.employee_id) for r in per_diems] + [
         (i, r.employee_id)
         for r, i in zip(
             [r for r in mileages if r.effective_on >= first], _mileage_items(mileages, first), strict=True

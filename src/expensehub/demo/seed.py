@@ -6,7 +6,10 @@ The API key (a random secret, created now) is the only exception. Seeding again 
 builds a second, independent company.
 
 Reference data goes through the companies and auth services; the bulk rows (expensables and their
-details, taxes, cost-centre shares, approval flows) are ORM bulk INSERTs in chunks.
+details, taxes, cost-centre shares, approval flows) are ORM bulk INSERTs in chunks. Per diems and
+mileages are priced by the statutory allowances engine (``allowances.service``), as the expenses API
+prices them: per diems on the assumed trip times, mileages after the employee's earlier mileages of the
+tax year; a trip the rules do not cover (UK rates abroad) keeps the company's own daily rates.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
+from expensehub.allowances import rules as allowance_rules
+from expensehub.allowances import service as allowances
+from expensehub.allowances.engine import MileageClaim, compute_mileage, find_table, tax_year
 from expensehub.auth.service import create_api_key
 from expensehub.companies.service import create_company, create_employee, create_legal_entity
 from expensehub.demo import data
@@ -50,6 +56,7 @@ from expensehub.models import (
     PerDiem,
     Project,
 )
+from expensehub.models.allowances import PerDiemRate
 
 TYPES = ("expense", "mileage", "perdiem")
 TYPE_WEIGHTS = (80, 12, 8)
@@ -59,6 +66,20 @@ FLOW_RESOURCE_TYPE = APPROVAL_RESOURCE_TYPE
 _FLOW_ACTION = {"approved": "approve", "rejected": "reject", "changes_requested": "request_changes"}
 # Claims above this (entity currency, major units) need a second approval by finance.
 SECOND_APPROVAL_ABOVE = {"EUR": 500, "GBP": 450}
+# Country of each city a demo trip abroad goes to: the per diem's `to` says it ("Amsterdam, NL"), so the
+# statutory rules know the destination.
+TRIP_COUNTRIES = {
+    "Lisboa": "PT",
+    "Paris": "FR",
+    "London": "GB",
+    "Berlin": "DE",
+    "Milano": "IT",
+    "Amsterdam": "NL",
+    "Dublin": "IE",
+    "Madrid": "ES",
+    "Frankfurt": "DE",
+    "New York": "US",
+}
 
 # Status mix by age of the claim (days before the anchor): recent claims are still in flight.
 _STATUS_BY_AGE: list[tuple[int, dict[str, float]]] = [
@@ -258,6 +279,8 @@ class _Claim:
     merchant_key: str = ""
     le_amount: int = 0
     id: int = 0
+    # per diems: the rate configurations the statutory breakdown used
+    rate_uses: tuple[allowance_rules.RateUse, ...] = ()
 
 
 def _days(n: float) -> timedelta:
@@ -294,6 +317,7 @@ class _Builder:
         self.office_manager: _Emp | None = None
         self.merchant_tins: dict[str, str | None] = {}
         self.claim_list: list[_Claim] = []
+        self.rate_configurations: dict[tuple[str, str, str, int], int] = {}
 
     # ---- reference data ----
 
@@ -635,6 +659,7 @@ class _Builder:
             if claim.duplicate_of is not None:
                 self._timeline(claim)
         plans.sort(key=lambda c: c.row["created_at"])  # ids grow with time, like a real system
+        self._price_mileages(plans)
         self.claim_list = plans
         for start in range(0, len(plans), CHUNK):
             chunk = plans[start : start + CHUNK]
@@ -877,14 +902,12 @@ class _Builder:
         origin = places[0] if rng.random() < 0.8 else rng.choice(places[1:])
         dest = rng.choice([p for p in places if p is not origin])
         km = _haversine_km(origin.lat, origin.lon, dest.lat, dest.lon) * 1.25
-        rate, unit = data.MILEAGE_RATE[key]
+        _, unit = data.MILEAGE_RATE[key]
         one_way = km if unit == "km" else km / 1.609344
         round_trip = rng.random() < 0.65
-        distance = max(1, round(one_way * (2 if round_trip else 1)))
-        amount = from_decimal(Decimal(distance) * rate, emp.spec.currency)
+        distance = max(1, round(one_way))  # one way, as the API stores it; a round trip counts twice
         client = rng.choice(data.CLIENTS)
         claim.row.update(
-            amount=amount,
             description=f"{origin.name} – {dest.name}{' and back' if round_trip else ''}: visit to {client}",
             project_id=self._project(claim, 0.35),
         )
@@ -892,7 +915,7 @@ class _Builder:
             "company_id": self.company_id,
             "distance": distance,
             "units": unit,
-            "rate": rate,
+            "rate": None,
             "rate_measurement_unit": unit,
             "origin": origin.name,
             "destination": dest.name,
@@ -901,9 +924,52 @@ class _Builder:
             "origin_longitude": f"{origin.lon:.4f}",
             "destination_latitude": f"{dest.lat:.4f}",
             "destination_longitude": f"{dest.lon:.4f}",
-            "calculated_mileage": round(one_way * 100),
+            "calculated_mileage": distance * (2 if round_trip else 1) * 100,
+            "pricing": "statutory",
+            "vehicle": None,
+            "passengers": None,
+            "fiscal_horsepower": None,
+            "electric": None,
         }
+        # Priced alone for now (approval thresholds need an amount); ``_price_mileages`` prices it again
+        # after the employee's earlier mileages of the tax year once the claims are in id order.
+        self._price_mileage(claim, Decimal(0))
         return "mileage"
+
+    def _price_mileage(self, claim: _Claim, ytd: Decimal) -> None:
+        d = claim.detail
+        result = compute_mileage(
+            MileageClaim(
+                country=claim.emp.spec.country,
+                date=claim.effective_on,
+                distance=Decimal(d["distance"]),
+                unit=d["units"],
+                round_trip=d["round_trip"],
+                ytd_distance=ytd,
+            )
+        )
+        d.update(rate=result.rate, rate_measurement_unit=result.rate_unit)
+        row = claim.row
+        row["amount"] = result.amount
+        if row["payment"] == "reimbursable":
+            row["reimbursable_amount"] = result.amount
+        claim.le_amount = result.amount
+
+    def _price_mileages(self, plans: list[_Claim]) -> None:
+        """Price every mileage after the employee's earlier ones (date, then id) of the same tax year that
+        are not rejected or reversed, as the expenses API does."""
+        driven: dict[tuple[int, date], Decimal] = {}
+        mileages = [(c.effective_on, i, c) for i, c in enumerate(plans) if c.type == "mileage"]
+        for _, _, claim in sorted(mileages, key=lambda t: (t[0], t[1])):
+            d = claim.detail
+            table = find_table(claim.emp.spec.country, "mileage", claim.effective_on)
+            key = (claim.emp.id, tax_year(table, claim.effective_on).start)
+            ytd = driven.get(key, Decimal(0))
+            if ytd:
+                self._price_mileage(claim, ytd)
+            if claim.status not in allowance_rules.IGNORED_STATUSES:
+                legs = 2 if d["round_trip"] else 1
+                driven[key] = ytd + Decimal(d["distance"] * legs)
 
     def _fill_per_diem(self, claim: _Claim) -> str:
         rng = self.rng
@@ -917,24 +983,53 @@ class _Builder:
             start = max(emp.hired_on, last_day - timedelta(days=days - 1))
             days = (last_day - start).days + 1
             claim.effective_on = start
-        day_rate, night_rate = data.PER_DIEM_RATES[(key, international)]
-        total = day_rate + night_rate * (days - 1)
+        end = start + timedelta(days=days - 1)
         city = rng.choice(data.PER_DIEM_TRIPS[(key, international)])
+        destination = f"{city}, {TRIP_COUNTRIES[city]}" if international else city
         trip = rng.choice(data.TRIP_NAMES).format(city=city, client=rng.choice(data.CLIENTS))
+        priced = allowances.price_per_diem(
+            country=emp.spec.country,
+            currency=emp.spec.currency,
+            start_date=start,
+            end_date=end,
+            destination=destination,
+            inputs=allowance_rules.TripInputs(),
+        )
+        detail: dict[str, Any] = {
+            "company_id": self.company_id,
+            "start_date": start,
+            "end_date": end,
+            "origin": data.HOME_CITY[key],
+            "destination": destination,
+            "trip_name": trip,
+            "trip_inputs": None,
+            "gross_amount": None,
+            "deductions_amount": None,
+            "statutory_amount": None,
+            "taxable_amount": None,
+        }
+        if priced.result is not None:  # the statutory allowance
+            totals = priced.result.totals
+            amount = totals.statutory
+            detail.update(
+                pricing="statutory",
+                gross_amount=totals.gross,
+                deductions_amount=totals.deductions,
+                statutory_amount=totals.statutory,
+                taxable_amount=0,
+            )
+            claim.rate_uses = priced.uses
+        else:  # the rules do not cover the trip (UK rates abroad): the company's own daily rates
+            day_rate, night_rate = data.PER_DIEM_RATES[(key, international)]
+            amount = from_decimal(day_rate + night_rate * (days - 1), emp.spec.currency)
+            detail["pricing"] = "amount"
         claim.row.update(
             effective_on=start,
-            amount=from_decimal(total, emp.spec.currency),
+            amount=amount,
             description=f"Per diem: {trip} ({days} day{'s' if days > 1 else ''})",
             project_id=self._project(claim, 0.3),
         )
-        claim.detail = {
-            "company_id": self.company_id,
-            "start_date": start,
-            "end_date": start + timedelta(days=days - 1),
-            "origin": data.HOME_CITY[key],
-            "destination": city,
-            "trip_name": trip,
-        }
+        claim.detail = detail
         return "per_diem_international" if international else "per_diem_national"
 
     def _project(self, claim: _Claim, probability: float) -> int | None:
@@ -1173,9 +1268,25 @@ class _Builder:
         mileages = [dict(c.detail, expensable_id=c.id) for c in chunk if c.type == "mileage"]
         if mileages:
             s.execute(insert(Mileage), mileages)
-        per_diems = [dict(c.detail, expensable_id=c.id) for c in chunk if c.type == "perdiem"]
+        per_diems = [c for c in chunk if c.type == "perdiem"]
         if per_diems:
-            s.execute(insert(PerDiem), per_diems)
+            per_diem_ids = s.scalars(
+                insert(PerDiem).returning(PerDiem.id, sort_by_parameter_order=True),
+                [dict(c.detail, expensable_id=c.id) for c in per_diems],
+            ).all()
+            rates = [
+                {
+                    "company_id": self.company_id,
+                    "per_diem_id": per_diem_id,
+                    "rate_configuration_id": self._rate_configuration(use.key, c.row["created_at"]),
+                    "total_days": use.days,
+                    "total_amount": use.amount,
+                }
+                for c, per_diem_id in zip(per_diems, per_diem_ids, strict=True)
+                for use in c.rate_uses
+            ]
+            if rates:
+                s.execute(insert(PerDiemRate), rates)
         shares = [
             {"expensable_id": c.id, "cost_center_id": cc, "percentage": share, "position": position}
             for c in chunk
@@ -1197,6 +1308,14 @@ class _Builder:
             if approver_rows:
                 s.execute(insert(ApprovalFlowApprover), approver_rows)
         s.flush()
+
+    def _rate_configuration(self, key: allowance_rules.RateKey, now: datetime) -> int:
+        """The company's configuration for ``key``, created the first time a per diem uses it."""
+        short = (key.table_id, key.destination_key, key.day_kind, key.amount)
+        if short not in self.rate_configurations:
+            ids = allowances.rate_configuration_ids(self.s, company_id=self.company_id, keys=[key], now=now)
+            self.rate_configurations[short] = ids[short]
+        return self.rate_configurations[short]
 
     # ---- summary ----
 

@@ -29,6 +29,7 @@ from expensehub.models import (
     PerDiem,
     Project,
 )
+from expensehub.models.allowances import PerDiemRate
 from expensehub.models.documents import ExpenseFile
 
 # --------------------------------------------------------------------------------------------------
@@ -332,6 +333,38 @@ def taxes_of(session: Session, expense_ids: Iterable[int]) -> dict[int, list[Exp
     return result
 
 
+def per_diem_rates_of(
+    session: Session, *, company_id: int, per_diem_ids: Iterable[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The ``rates`` of each per diem, in link order (one query for a whole page)."""
+    wanted = set(per_diem_ids)
+    result: dict[int, list[dict[str, Any]]] = {}
+    if not wanted:
+        return result
+    stmt = (
+        select(
+            PerDiemRate.id,
+            PerDiemRate.per_diem_id,
+            PerDiemRate.rate_configuration_id,
+            PerDiemRate.total_days,
+            PerDiemRate.total_amount,
+        )
+        .where(PerDiemRate.company_id == company_id, PerDiemRate.per_diem_id.in_(wanted))
+        .order_by(PerDiemRate.per_diem_id, PerDiemRate.id)
+    )
+    for row in session.execute(stmt):
+        result.setdefault(row.per_diem_id, []).append(
+            {
+                "id": row.id,
+                "expenses_per_diem_id": row.per_diem_id,
+                "rate_configuration_id": row.rate_configuration_id,
+                "total_days": row.total_days,
+                "total_amount_cents": row.total_amount,
+            }
+        )
+    return result
+
+
 def categories_by_id(session: Session, *, company_id: int, ids: Iterable[int]) -> dict[int, Category]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
@@ -432,6 +465,12 @@ def delete_expensable(session: Session, *, company_id: int, expensable_id: int) 
     session.execute(
         delete(ExpenseFile).where(
             ExpenseFile.company_id == company_id, ExpenseFile.expense_id.in_(expense_ids)
+        )
+    )
+    per_diem_ids = select(PerDiem.id).where(PerDiem.expensable_id == expensable_id).scalar_subquery()
+    session.execute(
+        delete(PerDiemRate).where(
+            PerDiemRate.company_id == company_id, PerDiemRate.per_diem_id.in_(per_diem_ids)
         )
     )
     for model in (Expense, Mileage, PerDiem):

@@ -358,9 +358,9 @@ def get_mileage(ctx: Ctx, id: ItemId) -> Response:
     status_code=201,
     tags=[EXT],
     summary="Create a mileage claim",
-    description=EXTENSION + "Creates a draft mileage claim. Without `amount`, it is computed as "
-    "round_half_even(mileage converted to `rate_measurement_unit` x rate x 2 if round trip), 1 mi = "
-    "1.609344 km. `currency` defaults to the legal entity's.",
+    description=EXTENSION
+    + "Creates a draft mileage claim. `currency` defaults to the legal entity's. "
+    + schemas.MILEAGE_PRICING,
     responses=doc_write(schemas.MileageOut, 201, "The new mileage claim"),
 )
 def create_mileage(ctx: Ctx, body: schemas.MileageCreate) -> Response:
@@ -372,8 +372,11 @@ def create_mileage(ctx: Ctx, body: schemas.MileageCreate) -> Response:
     f"/{MILEAGES}/{{id}}",
     tags=[EXT],
     summary="Update a mileage claim",
-    description=EXTENSION + "Partial update in `draft` or `changes_requested` (409 otherwise). The amount is "
-    "recomputed when distance, units, rate or round trip change and no `amount` is sent.",
+    description=EXTENSION + "Partial update in `draft` or `changes_requested` (409 otherwise). Without "
+    "`amount`, the claim is priced again when what prices it changes: with its rate when the company gave "
+    "one (distance, units, rate, round trip), else by the statutory rules (also vehicle, passengers, "
+    "coordinates, date, employee, legal entity, currency). `amount: null` re-prices it; `rate: null` hands "
+    "it to the statutory rules. " + schemas.MILEAGE_PRICING,
     responses=doc_write(schemas.MileageOut),
 )
 def update_mileage(ctx: Ctx, id: ItemId, body: schemas.MileageUpdate) -> Response:
@@ -390,8 +393,10 @@ def update_mileage(ctx: Ctx, id: ItemId, body: schemas.MileageUpdate) -> Respons
     f"/{PER_DIEMS}",
     tags=[TAG],
     summary="List per diems",
-    description="Per diem claims, in ascending id order. `rates` is always empty: rate configurations are "
-    "not modelled yet.",
+    description="Per diem claims, in ascending id order. `rates` lists the rate configurations the statutory "
+    "breakdown used (empty when the statutory rules could not price the per diem); `gross_amount`, "
+    "`deductions_amount`, `statutory_amount`, `tax_free_amount` and `taxable_amount` are expensehub "
+    "extensions.",
     responses=doc_list(schemas.PerDiemOut),
 )
 def list_per_diems(ctx: Ctx, paging: Paging, f: Annotated[schemas.PerDiemFilters, Query()]) -> Response:
@@ -403,7 +408,8 @@ def list_per_diems(ctx: Ctx, paging: Paging, f: Annotated[schemas.PerDiemFilters
     f"/{PER_DIEMS}/{{id}}",
     tags=[TAG],
     summary="Get a per diem",
-    description="One per diem claim of the company.",
+    description="One per diem claim of the company, with the `rates` its statutory breakdown used and "
+    "the breakdown's totals (expensehub extensions).",
     responses=doc_one(schemas.PerDiemOut),
 )
 def get_per_diem(ctx: Ctx, id: ItemId) -> Response:
@@ -417,7 +423,7 @@ def get_per_diem(ctx: Ctx, id: ItemId) -> Response:
     tags=[EXT],
     summary="Create a per diem claim",
     description=EXTENSION + "Creates a draft per diem claim. `effective_on` defaults to `start_date` and "
-    "`currency` to the legal entity's; `end_date` must not precede `start_date`.",
+    "`currency` to the legal entity's; `end_date` must not precede `start_date`. " + schemas.PER_DIEM_PRICING,
     responses=doc_write(schemas.PerDiemOut, 201, "The new per diem claim"),
 )
 def create_per_diem(ctx: Ctx, body: schemas.PerDiemCreate) -> Response:
@@ -429,7 +435,10 @@ def create_per_diem(ctx: Ctx, body: schemas.PerDiemCreate) -> Response:
     f"/{PER_DIEMS}/{{id}}",
     tags=[EXT],
     summary="Update a per diem claim",
-    description=EXTENSION + "Partial update in `draft` or `changes_requested` (409 otherwise).",
+    description=EXTENSION + "Partial update in `draft` or `changes_requested` (409 otherwise). The trip is "
+    "priced again: an amount the rules computed follows the trip, an amount the caller gave stays "
+    "(`amount: null` hands it back to the rules); a trip input sent as null returns to its default. "
+    + schemas.PER_DIEM_PRICING,
     responses=doc_write(schemas.PerDiemOut),
 )
 def update_per_diem(ctx: Ctx, id: ItemId, body: schemas.PerDiemUpdate) -> Response:

@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
 )
 
+from expensehub.allowances.schemas import CountryCode, MealsProvidedIn, Vehicle
 from expensehub.expenses.rules import Status
 from expensehub.kit.clock import format_date, format_date_as_ts, format_ts
 from expensehub.kit.ids import IdIn
@@ -56,6 +57,8 @@ class Related:
     categories: dict[int, Category] = field(default_factory=dict)
     # expense id -> its ``files`` (receipts, built by the documents domain)
     files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # per diem id -> its ``rates`` (rate configurations its statutory breakdown used)
+    per_diem_rates: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _decimal_str(value: Decimal | None) -> str | None:
@@ -129,11 +132,24 @@ class CardOut(BaseModel):
 
 
 class PerDiemRateOut(BaseModel):
-    """A per diem rate configuration applied to a per diem (not modelled yet: always an empty list)."""
+    """A rate configuration the per diem's statutory breakdown used: one line of a statutory rate table
+    (table, destination, kind of day, daily amount), as the company's configurations record it."""
 
     expenses_per_diem_id: str = Field(description="Per diem id")
-    rate_configuration_id: str = Field(description="Rate configuration id")
-    id: str | None = Field(None, description="Id of the link")
+    rate_configuration_id: str = Field(
+        description="Rate configuration id: the same id wherever the company's per diems use the same line "
+        "of the same table for the same kind of day (the configurations themselves are not exposed, as on "
+        "Factorial)"
+    )
+    id: str | None = Field(
+        None, description="Id of the link; kept while an update still uses the configuration"
+    )
+    total_days: int | None = Field(None, description="Days of the trip priced with this configuration")
+    total_amount_cents: int | None = Field(
+        None,
+        description="Statutory amount of those days after meal deductions, minor units of the per diem's "
+        "currency (the rates sum to `statutory_amount`)",
+    )
 
 
 DUPLICATE_OF_DESCRIPTION = (
@@ -356,10 +372,15 @@ class MileageOut(BaseModel):
     reimbursable_currency: str | None = Field(None, description="Currency of `reimbursable_amount`")
     mileage: int | None = Field(None, description="Distance travelled, in `units`")
     units: str | None = Field(None, description="Unit of `mileage`: `km` or `mi`")
-    rate: str | None = Field(None, description="Rate per `rate_measurement_unit` in `currency`, e.g. `0.5`")
+    rate: str | None = Field(
+        None,
+        description="Rate per `rate_measurement_unit` in `currency`, e.g. `0.5`: the company's own rate, or, "
+        "for a mileage priced by the statutory rules, the effective rate (amount / distance)",
+    )
     rate_measurement_unit: str | None = Field(
         None,
-        description="Unit the rate is priced in; the distance is converted to it before the rate applies",
+        description="Unit the rate is priced in (the rate table's unit when the statutory rules priced it); "
+        "the distance is converted to it before the rate applies",
     )
     from_: str | None = Field(None, alias="from", description="Origin")
     to: str | None = Field(None, description="Destination")
@@ -373,7 +394,11 @@ class MileageOut(BaseModel):
     origin_latitude: str | None = Field(None, description="Origin latitude (decimal degrees)")
     destination_longitude: str | None = Field(None, description="Destination longitude (decimal degrees)")
     destination_latitude: str | None = Field(None, description="Destination latitude (decimal degrees)")
-    calculated_mileage: int | None = Field(None, description="Route distance in decametres or 10-milers")
+    calculated_mileage: int | None = Field(
+        None,
+        description="Route distance in decametres or 10-milers: as given, else the distance priced (doubled "
+        "for a round trip) x 100 in `units`",
+    )
     budget_id: str | None = Field(None, description="Budget")
     project_id: str | None = Field(None, description="Project")
 
@@ -417,6 +442,25 @@ def mileage_out(m: Mileage, x: Expensable, related: Related) -> dict[str, Any]:
     return _with_nested(obj, category=_category(related, x.category_id))
 
 
+_TOTALS_NOTE = (
+    ", in minor units of `currency`; null when the statutory rules could not price the per diem (no rules "
+    "for the country, destination or date, or a per diem in another currency than the rules')"
+)
+# expensehub extension fields of a per diem: the totals of its statutory breakdown (docs/allowances.md).
+PER_DIEM_TOTAL_DESCRIPTIONS = {
+    "gross_amount": "expensehub extension. Statutory allowance of the trip before meal deductions"
+    + _TOTALS_NOTE,
+    "deductions_amount": "expensehub extension. Statutory deductions for meals provided" + _TOTALS_NOTE,
+    "statutory_amount": "expensehub extension. Statutory tax-free ceiling of the trip (gross minus "
+    "deductions)" + _TOTALS_NOTE,
+    "tax_free_amount": "expensehub extension. Tax-free part of `amount`: min(amount, statutory_amount)"
+    + _TOTALS_NOTE,
+    "taxable_amount": "expensehub extension. Taxable part of `amount` (what payroll adds to taxable pay): "
+    "amount - tax_free_amount" + _TOTALS_NOTE,
+}
+PER_DIEM_EXTENSION_FIELDS = tuple(PER_DIEM_TOTAL_DESCRIPTIONS)
+
+
 class PerDiemOut(BaseModel):
     """A per diem claim (``expenses/per_diems``)."""
 
@@ -430,8 +474,8 @@ class PerDiemOut(BaseModel):
     status: Status = Field(description="Status of the claim (its expensable's)")
     cost_center_ids: list[str] = Field(description="Cost centres the claim is charged to")
     rates: list[PerDiemRateOut] = Field(
-        description="Rate configurations applied. Per diem rate configurations are not modelled yet: "
-        "always []"
+        description="Rate configurations the statutory breakdown used, one per distinct line of a rate table "
+        "and kind of day (empty when the statutory rules could not price the per diem)"
     )
     employee_id: str | None = Field(None, description="Employee who travelled")
     expenses_expensable_id: str | None = Field(None, description="Id of the expensable header")
@@ -452,6 +496,11 @@ class PerDiemOut(BaseModel):
     subcategory: str | None = Field(None, description="Subcategory")
     budget_id: str | None = Field(None, description="Budget")
     project_id: str | None = Field(None, description="Project")
+    gross_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["gross_amount"])
+    deductions_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["deductions_amount"])
+    statutory_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["statutory_amount"])
+    tax_free_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["tax_free_amount"])
+    taxable_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["taxable_amount"])
 
 
 def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> dict[str, Any]:
@@ -463,7 +512,7 @@ def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> dict[str, Any]:
         "files": [],
         "status": x.status,
         "cost_center_ids": related.cost_centers.get(x.id, []),
-        "rates": [],
+        "rates": related.per_diem_rates.get(p.id, []),
         "employee_id": x.employee_id,
         "expenses_expensable_id": x.id,
         "start_date": format_date(p.start_date),
@@ -482,8 +531,23 @@ def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> dict[str, Any]:
         "subcategory": x.subcategory,
         "budget_id": x.budget_id,
         "project_id": x.project_id,
+        **per_diem_totals(p, x.amount),
     }
     return _with_nested(obj, category=_category(related, x.category_id))
+
+
+def per_diem_totals(p: PerDiem, amount: int | None) -> dict[str, int | None]:
+    """The extension fields of a per diem: totals of its statutory breakdown (all null if not priced)."""
+    if p.statutory_amount is None:
+        return dict.fromkeys(PER_DIEM_EXTENSION_FIELDS)
+    taxable = p.taxable_amount or 0
+    return {
+        "gross_amount": p.gross_amount,
+        "deductions_amount": p.deductions_amount,
+        "statutory_amount": p.statutory_amount,
+        "tax_free_amount": None if amount is None else amount - taxable,
+        "taxable_amount": taxable,
+    }
 
 
 class ApproverOut(BaseModel):
@@ -903,15 +967,56 @@ class _MileageFields(_ClaimFields):
     destination_latitude: Coordinate = Field(None, description="Destination latitude (decimal degrees)")
     destination_longitude: Coordinate = Field(None, description="Destination longitude (decimal degrees)")
     calculated_mileage: int | None = Field(
-        None, strict=True, ge=0, le=10**12, description="Route distance in decametres or 10-milers"
+        None,
+        strict=True,
+        ge=0,
+        le=10**12,
+        description="Route distance in decametres or 10-milers; default: the distance priced (doubled for a "
+        "round trip) x 100 in `units`",
     )
+    vehicle: Vehicle | None = Field(
+        None,
+        description="expensehub extension, for the statutory rules: the vehicle kind (default `car`). "
+        "Stored: an update that changes the distance re-prices with it",
+    )
+    passengers: int | None = Field(
+        None,
+        strict=True,
+        ge=0,
+        le=20,
+        description="expensehub extension, for the statutory rules: business passengers carried (default 0; "
+        "UK: 5p per passenger-mile)",
+    )
+    fiscal_horsepower: int | None = Field(
+        None,
+        strict=True,
+        ge=1,
+        le=100,
+        description="expensehub extension, for the statutory rules: fiscal horsepower (CV) of a car or "
+        "motorcycle (France, required there)",
+    )
+    electric: bool | None = Field(
+        None,
+        description="expensehub extension, for the statutory rules: a fully electric vehicle (France: +20 %)",
+    )
+
+
+MILEAGE_PRICING = (
+    "Pricing: with `amount`, that amount. Else with `rate` (the company's own), round_half_even(mileage "
+    "converted to `rate_measurement_unit` x rate x 2 if round trip), 1 mi = 1.609344 km. Else the statutory "
+    "rules of the paying legal entity's country (de, es, fr, gb, us) price it, after the employee's earlier "
+    "mileages of the tax year (`vehicle`, `passengers`, `fiscal_horsepower`, `electric`), and set `rate` to "
+    "the effective rate and `rate_measurement_unit` to the table's unit; the currency must be the rules' "
+    "(422 `rate_or_amount_required` otherwise, or for a country without rates). With both coordinates, a "
+    "`mileage` shorter than the straight line is refused (422 `distance_below_straight_line`)."
+)
 
 
 class MileageCreate(_MileageFields):
     """Body of ``POST expenses/mileages`` (expensehub extension): a draft mileage claim.
 
-    ``amount`` = round_half_even(mileage [converted to the rate's unit] x rate x (2 if round_trip)) when
-    it is not given. ``currency`` defaults to the legal entity's.
+    Without ``amount``: priced with ``rate`` when given, else by the statutory rules (docs/allowances.md).
+    ``currency`` defaults to the legal entity's.
     """
 
     employee_id: IdIn = Field(description="Owner of the claim (who travelled)")
@@ -921,31 +1026,100 @@ class MileageCreate(_MileageFields):
 class MileageUpdate(_MileageFields):
     """Body of ``PUT expenses/mileages/{id}`` (expensehub extension): only the keys sent change.
 
-    When the distance, units, rate or round trip change and ``amount`` is not sent, it is recomputed.
+    When what prices the claim changes and ``amount`` is not sent, it is priced again: with its rate when
+    the company gave one, else by the statutory rules. ``amount: null`` re-prices it; ``rate: null`` hands
+    it to the statutory rules.
     """
 
 
 class _PerDiemFields(_ClaimFields):
-    amount: PositiveMoney | None = Field(None, description="Total allowance in minor units (> 0)")
-    start_date: date | None = Field(None, description="First day of the trip")
-    end_date: date | None = Field(None, description="Last day of the trip (on or after `start_date`)")
+    amount: PositiveMoney | None = Field(
+        None,
+        description="Total allowance in minor units (> 0): the company's amount. Default: the statutory "
+        "allowance of the trip (`statutory_amount`)",
+    )
+    start_date: date | None = Field(
+        None, description="First day of the trip; default: the day of `start_at` when it is given"
+    )
+    end_date: date | None = Field(
+        None,
+        description="Last day of the trip (on or after `start_date`); default: the day of `end_at`, if given",
+    )
     from_: str | None = Field(None, alias="from", max_length=200, description="Where the trip starts")
-    to: str | None = Field(None, max_length=200, description="Destination")
+    to: str | None = Field(
+        None,
+        max_length=200,
+        description="Destination. For the statutory rules, a trailing country code names the country "
+        "(`Paris, FR`, `Lisboa (PT)`, `fr`); any other text is a city in the employer's country",
+    )
     trip_name: str | None = Field(None, max_length=200, description="Name of the trip")
+    start_at: datetime | None = Field(
+        None,
+        description="expensehub extension, for the statutory rules: when the employee left (ISO 8601 with "
+        "offset, or naive with `timezone`); default: 08:00 on `start_date`, local time",
+    )
+    end_at: datetime | None = Field(
+        None,
+        description="expensehub extension, for the statutory rules: when the employee was back (after "
+        "`start_at`); default: 18:00 on `end_date`, local time",
+    )
+    timezone: str | None = Field(
+        None,
+        max_length=64,
+        description="expensehub extension: IANA timezone of the trip's calendar days (e.g. `Europe/Berlin`); "
+        "default: the offset of `start_at`, else the employer country's timezone",
+    )
+    destination_country: CountryCode | None = Field(
+        None, description="expensehub extension: destination country (ISO 3166); default: parsed from `to`"
+    )
+    destination_city: str | None = Field(
+        None,
+        max_length=120,
+        description="expensehub extension: destination city, where the rules have city rates; default: "
+        "parsed from `to`",
+    )
+    meals_provided: list[MealsProvidedIn] | None = Field(
+        None, max_length=400, description="expensehub extension: meals the employer provided, per day"
+    )
+    overnight_stays: list[date] | None = Field(
+        None,
+        max_length=400,
+        description="expensehub extension: nights spent away, each named by the day it begins; default: "
+        "every night of the trip",
+    )
+    locality_mie: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2)] | None = Field(
+        None, description="expensehub extension, US only: the GSA M&IE tier of a non-standard area (e.g. 92)"
+    )
+
+
+PER_DIEM_PRICING = (
+    "The statutory rules of the paying legal entity's country (de, es, gb, us) price the trip: `start_at`/"
+    "`end_at` (default 08:00 on `start_date` to 18:00 on `end_date`, local time), `destination_country`/"
+    "`destination_city` (default: parsed from `to`), `meals_provided`, `overnight_stays` (default: every "
+    "night). Without `amount`, the amount is the statutory allowance (422 `amount_required` when the rules "
+    "cannot price the trip or it earns nothing); with it, the statutory figures still show which part is "
+    "taxable. Bad trip inputs are 422 with the per diem simulation's codes (`invalid_trip`, "
+    "`unknown_timezone`, ...). The per diem shows the totals (`statutory_amount`, `taxable_amount`, ...) and "
+    "`rates`, one per rate configuration used."
+)
 
 
 class PerDiemCreate(_PerDiemFields):
     """Body of ``POST expenses/per_diems`` (expensehub extension): a draft per diem.
 
-    ``effective_on`` defaults to ``start_date``; ``currency`` to the legal entity's.
+    ``effective_on`` defaults to ``start_date``; ``currency`` to the legal entity's; ``amount`` to the
+    statutory allowance of the trip.
     """
 
     employee_id: IdIn = Field(description="Owner of the claim (who travelled)")
-    amount: PositiveMoney = Field(description="Total allowance in minor units (> 0)")
 
 
 class PerDiemUpdate(_PerDiemFields):
-    """Body of ``PUT expenses/per_diems/{id}`` (expensehub extension): only the keys sent change."""
+    """Body of ``PUT expenses/per_diems/{id}`` (expensehub extension): only the keys sent change.
+
+    The trip is priced again on every update. An amount computed by the rules follows the trip; an amount
+    the caller gave stays until changed (``amount: null`` hands it back to the rules).
+    """
 
 
 class IdsBody(_Body):

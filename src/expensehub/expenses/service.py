@@ -8,6 +8,7 @@ nothing even before the request's transaction is rolled back. Views are plain di
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +19,8 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from expensehub.allowances import rules as allowance_rules
+from expensehub.allowances import service as allowances
 from expensehub.documents import service as documents
 from expensehub.documents.context import UrlSigner
 from expensehub.documents.filetypes import FileType
@@ -111,6 +114,9 @@ def _detail_items(
         return [schemas.expense_out(r[0], r[1], related) for r in rows]
     if kind == "mileage":
         return [schemas.mileage_out(r[0], r[1], related) for r in rows]
+    related.per_diem_rates = repository.per_diem_rates_of(
+        session, company_id=company_id, per_diem_ids=[r[0].id for r in rows]
+    )
     return [schemas.per_diem_out(r[0], r[1], related) for r in rows]
 
 
@@ -306,6 +312,11 @@ _DETAIL_COLUMNS: dict[str, dict[str, str]] = {
         "destination_latitude": "destination_latitude",
         "destination_longitude": "destination_longitude",
         "calculated_mileage": "calculated_mileage",
+        "vehicle": "vehicle",
+        "passengers": "passengers",
+        "fiscal_horsepower": "fiscal_horsepower",
+        "electric": "electric",
+        "pricing": "pricing",  # set by the planner, never by the body
     },
     "perdiem": {
         "start_date": "start_date",
@@ -313,6 +324,13 @@ _DETAIL_COLUMNS: dict[str, dict[str, str]] = {
         "from_": "origin",
         "to": "destination",
         "trip_name": "trip_name",
+        # set by the planner, never by the body
+        "pricing": "pricing",
+        "trip_inputs": "trip_inputs",
+        "gross_amount": "gross_amount",
+        "deductions_amount": "deductions_amount",
+        "statutory_amount": "statutory_amount",
+        "taxable_amount": "taxable_amount",
     },
 }
 _NOT_NULL = frozenset(
@@ -334,7 +352,21 @@ _REFERENCE_NAMES = {
     "legal_entity": "legal entity",
     "cost_center": "cost centre",
 }
+# What prices a mileage: with the company's rate, and (all of these) with the statutory rules.
 _MILEAGE_INPUTS = ("mileage", "units", "rate", "rate_measurement_unit", "round_trip")
+_COORDINATES = ("origin_latitude", "origin_longitude", "destination_latitude", "destination_longitude")
+_MILEAGE_STATUTORY_INPUTS = (
+    *_MILEAGE_INPUTS,
+    *_COORDINATES,
+    "vehicle",
+    "passengers",
+    "fiscal_horsepower",
+    "electric",
+    "effective_on",
+    "employee_id",
+    "legal_entity_id",
+    "currency",
+)
 
 
 @dataclass
@@ -345,6 +377,8 @@ class _Plan:
     detail: dict[str, Any]
     cost_centers: list[tuple[int, Decimal]] | None  # None: leave as they are
     taxes: list[dict[str, Any]] | None  # None: leave as they are
+    # per diems: the rate configurations the statutory breakdown used (None: leave as they are)
+    rate_uses: Sequence[allowance_rules.RateUse] | None = None
 
 
 def _changes(body: BaseModel) -> dict[str, Any]:
@@ -406,13 +440,18 @@ def _plan(
     kind: Kind,
     body: BaseModel,
     state: dict[str, Any] | None,
+    expensable_id: int | None = None,
 ) -> _Plan:
-    """Validate ``body`` against the current ``state`` (``None`` when creating) into a plan."""
+    """Validate ``body`` against the current ``state`` (``None`` when creating) into a plan.
+
+    Mileages and per diems are priced here (``allowances.service``): a null ``amount`` asks for it.
+    """
     creating = state is None
     current = state or {}
     changes = _changes(body)
     errors: dict[str, list[str]] = {}
-    for key in sorted(_NOT_NULL & changes.keys()):
+    not_null = _NOT_NULL if kind == "expense" else _NOT_NULL - {"amount"}
+    for key in sorted(not_null & changes.keys()):
         if changes[key] is None:
             errors[key] = ["must not be null"]
     if errors:
@@ -438,14 +477,17 @@ def _plan(
     currency: str | None = merged.get("currency")
 
     # Kind-specific fields.
+    rate_uses: Sequence[allowance_rules.RateUse] | None = None
     if kind == "expense":
         _plan_exchange_rate(merged, changes, creating, currency, le_currency, errors)
         if merged.get("creation_type") is None:
             merged["creation_type"] = "manual"
     elif kind == "mileage":
-        _plan_mileage(merged, changes, creating, currency, errors)
+        _plan_mileage(
+            session, company_id, merged, changes, current, creating, currency, errors, expensable_id
+        )
     else:
-        _plan_per_diem(merged, changes, creating, errors)
+        rate_uses = _plan_per_diem(session, company_id, merged, changes, current, creating, currency, errors)
 
     # Payment and what is owed back.
     if merged.get("payment") is None:
@@ -478,7 +520,7 @@ def _plan(
         card = merged.get("card")
         detail["card_type"] = card["card_type"] if card else None
         detail["card_last4"] = card.get("last4") if card else None
-    return _Plan(header=header, detail=detail, cost_centers=cost_centers, taxes=taxes)
+    return _Plan(header=header, detail=detail, cost_centers=cost_centers, taxes=taxes, rate_uses=rate_uses)
 
 
 def _plan_exchange_rate(
@@ -509,55 +551,211 @@ def _plan_exchange_rate(
     merged["exchange_rate"] = rate
 
 
+def _stored_mileage_pricing(current: dict[str, Any]) -> str | None:
+    """How a stored mileage was priced (rows written before ``pricing`` existed: by their rate, if any)."""
+    if not current:
+        return None
+    return current.get("pricing") or ("rate" if current.get("rate") is not None else "amount")
+
+
 def _plan_mileage(
+    session: Session,
+    company_id: int,
     merged: dict[str, Any],
     changes: dict[str, Any],
+    current: dict[str, Any],
     creating: bool,
     currency: str | None,
     errors: dict[str, list[str]],
+    expensable_id: int | None,
 ) -> None:
+    """Amount, rate and calculated mileage of a mileage (docs/allowances.md).
+
+    ``amount`` given: that. Else the company's ``rate`` (given now, or stored by an earlier write that
+    gave one): mileage x rate. Else the statutory rules of the employer's country. A claim is priced again
+    on update only when what prices it changed (or ``amount: null`` was sent).
+    """
     if merged.get("units") is None:
         merged["units"] = "km"
     if merged.get("rate_measurement_unit") is None:
         merged["rate_measurement_unit"] = merged["units"]
     if merged.get("round_trip") is None:
         merged["round_trip"] = False
+    distance: int | None = merged.get("mileage")
+    distance_changed = creating or any(k in changes for k in ("mileage", "units", "round_trip"))
+    if distance is not None and (distance_changed or any(k in changes for k in _COORDINATES)):
+        origin = allowances.mileage_point(merged.get("origin_latitude"), merged.get("origin_longitude"))
+        dest = allowances.mileage_point(
+            merged.get("destination_latitude"), merged.get("destination_longitude")
+        )
+        if origin is not None and dest is not None:
+            allowances.check_mileage_distance(distance, merged["units"], origin, dest)
+    if distance_changed and "calculated_mileage" not in changes:
+        legs = 2 if merged["round_trip"] else 1
+        merged["calculated_mileage"] = None if distance is None else distance * legs * 100
+
+    stored = _stored_mileage_pricing(current)
     if changes.get("amount") is not None:
+        merged["pricing"] = "amount"
         return
-    if not (creating or "amount" in changes or any(k in changes for k in _MILEAGE_INPUTS)):
+    if "rate" in changes:
+        company_rate = changes["rate"]
+    elif stored == "statutory":
+        company_rate = None
+    else:
+        company_rate = merged.get("rate")
+    pricing = "rate" if company_rate is not None else "statutory"
+    watched = _MILEAGE_INPUTS if pricing == "rate" else _MILEAGE_STATUTORY_INPUTS
+    if not (creating or "amount" in changes or any(k in changes for k in watched)):
         return
-    distance, rate = merged.get("mileage"), merged.get("rate")
-    if distance is None or rate is None:
-        errors["amount"] = ["required unless mileage and rate are given"]
+    if distance is None:
+        errors["mileage"] = ["required unless amount is given"]
         return
-    if currency is None:
+    if errors or currency is None:
         return
-    amount = rules.mileage_amount(
-        distance=distance,
-        units=merged["units"],
-        rate=rate,
-        rate_unit=merged["rate_measurement_unit"],
-        round_trip=bool(merged["round_trip"]),
-        currency=currency,
-    )
+    if company_rate is not None:
+        amount = rules.mileage_amount(
+            distance=distance,
+            units=merged["units"],
+            rate=company_rate,
+            rate_unit=merged["rate_measurement_unit"],
+            round_trip=bool(merged["round_trip"]),
+            currency=currency,
+        )
+    else:
+        result = allowances.price_mileage(
+            session,
+            company_id=company_id,
+            country=allowances.employer_country(
+                session,
+                company_id=company_id,
+                legal_entity_id=merged.get("legal_entity_id"),
+                employee_id=merged.get("employee_id"),
+            ),
+            currency=currency,
+            employee_id=merged["employee_id"],
+            expensable_id=expensable_id,
+            on=merged["effective_on"],
+            distance=distance,
+            unit=merged["units"],
+            round_trip=bool(merged["round_trip"]),
+            vehicle=merged.get("vehicle"),
+            passengers=merged.get("passengers"),
+            fiscal_horsepower=merged.get("fiscal_horsepower"),
+            electric=merged.get("electric"),
+            origin=allowances.mileage_point(merged.get("origin_latitude"), merged.get("origin_longitude")),
+            destination=allowances.mileage_point(
+                merged.get("destination_latitude"), merged.get("destination_longitude")
+            ),
+        )
+        amount = result.amount
+        merged["rate"] = result.rate
+        merged["rate_measurement_unit"] = result.rate_unit
+        if "calculated_mileage" not in changes:
+            merged["calculated_mileage"] = int((result.distance * 100).to_integral_value())
     if amount <= 0 or amount > MAX_MINOR_UNITS:
         errors["amount"] = [f"the computed amount ({amount}) must be between 1 and {MAX_MINOR_UNITS}"]
         return
     merged["amount"] = amount
+    merged["pricing"] = pricing
 
 
 def _plan_per_diem(
-    merged: dict[str, Any], changes: dict[str, Any], creating: bool, errors: dict[str, list[str]]
-) -> None:
+    session: Session,
+    company_id: int,
+    merged: dict[str, Any],
+    changes: dict[str, Any],
+    current: dict[str, Any],
+    creating: bool,
+    currency: str | None,
+    errors: dict[str, list[str]],
+) -> Sequence[allowance_rules.RateUse] | None:
+    """Dates, trip inputs, amount and statutory figures of a per diem (docs/allowances.md).
+
+    The trip is priced on every write. Without ``amount`` (and on update while the amount is the rules'),
+    the amount is the statutory allowance; with it, the statutory figures say which part is taxable.
+    Returns the rate configurations the breakdown used (``None`` when nothing is to change).
+    """
+    raw = json.loads(current["trip_inputs"]) if current.get("trip_inputs") else {}
+    for key in allowance_rules.TRIP_INPUT_KEYS:
+        if key in changes:
+            if changes[key] is None:
+                raw.pop(key, None)
+            else:
+                raw[key] = changes[key]
+    inputs = allowance_rules.TripInputs.from_json(raw)
+    stored_inputs = inputs.to_json()
+    merged["trip_inputs"] = json.dumps(stored_inputs, sort_keys=True) if stored_inputs else None
+    if changes.get("start_at") is not None and "start_date" not in changes and inputs.start_at is not None:
+        merged["start_date"] = allowance_rules.trip_day(inputs.start_at, inputs.timezone)
+    if changes.get("end_at") is not None and "end_date" not in changes and inputs.end_at is not None:
+        merged["end_date"] = allowance_rules.trip_day(inputs.end_at, inputs.timezone, end=True)
+
     start: date | None = merged.get("start_date")
     end: date | None = merged.get("end_date")
     if start is not None and end is not None and end < start:
+        if inputs.start_at is not None and inputs.end_at is not None:  # the days come from the times
+            raise ValidationFailed(
+                "the trip ends before it starts",
+                fields={"end_at": ["must be after start_at"]},
+                code="invalid_trip",
+            )
         errors["end_date"] = ["must be on or after start_date"]
     if merged.get("effective_on") is None:
         if creating and start is not None:
             merged["effective_on"] = start
         else:
             errors["effective_on"] = ["required (or give start_date)"]
+    if errors:
+        return None
+
+    if changes.get("amount") is not None:
+        pricing = "amount"
+    elif creating or "amount" in changes:
+        pricing = "statutory"
+    else:
+        pricing = current.get("pricing") or ("amount" if current.get("amount") is not None else "statutory")
+    priced = allowances.price_per_diem(
+        country=allowances.employer_country(
+            session,
+            company_id=company_id,
+            legal_entity_id=merged.get("legal_entity_id"),
+            employee_id=merged.get("employee_id"),
+        ),
+        currency=currency,
+        start_date=start or merged["effective_on"],
+        end_date=end,
+        destination=merged.get("to"),
+        inputs=inputs,
+    )
+    merged["pricing"] = pricing
+    if priced.result is None:
+        if pricing == "statutory":
+            raise ValidationFailed(
+                f"{priced.reason}: give the `amount`",
+                fields={"amount": [f"required: {priced.reason}"]},
+                code="amount_required",
+            )
+        merged.update(gross_amount=None, deductions_amount=None, statutory_amount=None, taxable_amount=None)
+        return ()
+    totals = priced.result.totals
+    if pricing == "statutory":
+        if totals.statutory <= 0:
+            reason = "the statutory allowance of this trip is 0"
+            raise ValidationFailed(
+                f"{reason}: give the `amount` to pay one anyway",
+                fields={"amount": [f"required: {reason}"]},
+                code="amount_required",
+            )
+        merged["amount"] = totals.statutory
+    amount: int = merged["amount"]
+    merged.update(
+        gross_amount=totals.gross,
+        deductions_amount=totals.deductions,
+        statutory_amount=totals.statutory,
+        taxable_amount=amount - min(amount, totals.statutory),
+    )
+    return priced.uses
 
 
 def _apply(session: Session, plan: _Plan, x: Expensable, detail: Any, now: datetime) -> None:
@@ -567,6 +765,10 @@ def _apply(session: Session, plan: _Plan, x: Expensable, detail: Any, now: datet
     for key, value in plan.detail.items():
         setattr(detail, key, value)
     session.flush()
+    if plan.rate_uses is not None:
+        allowances.set_per_diem_rates(
+            session, company_id=x.company_id, per_diem_id=detail.id, uses=plan.rate_uses, now=now
+        )
     if plan.cost_centers is not None:
         repository.replace_cost_centers(session, expensable_id=x.id, shares=plan.cost_centers)
     if plan.taxes is not None:
@@ -717,7 +919,14 @@ def _update(
         detail.expensable_id
     ]
     rules.transition(x.status, "edit", subject=f"{name} {detail_id}")
-    plan = _plan(session, company_id=company_id, kind=kind, body=body, state=_state(kind, x, detail))
+    plan = _plan(
+        session,
+        company_id=company_id,
+        kind=kind,
+        body=body,
+        state=_state(kind, x, detail),
+        expensable_id=x.id,
+    )
     receipts = _receipt_ids(body) if kind == "expense" else None
     if receipts:
         receipts = documents.check_receipts(session, company_id=company_id, document_ids=receipts)
@@ -759,7 +968,7 @@ def update_expense(
 
 
 def create_mileage(session: Session, *, company_id: int, body: schemas.MileageCreate) -> dict[str, Any]:
-    """A draft mileage claim; the amount is computed from distance and rate when absent."""
+    """A draft mileage claim; without ``amount``, priced with ``rate`` or by the statutory rules."""
     return _create(session, company_id=company_id, kind="mileage", body=body)
 
 
@@ -770,7 +979,7 @@ def update_mileage(
 
 
 def create_per_diem(session: Session, *, company_id: int, body: schemas.PerDiemCreate) -> dict[str, Any]:
-    """A draft per diem claim."""
+    """A draft per diem claim, priced by the statutory rules (its amount, when not given)."""
     return _create(session, company_id=company_id, kind="perdiem", body=body)
 
 

@@ -130,6 +130,14 @@ class Mileage(Base):
     destination_latitude: Mapped[str | None] = mapped_column(String(24))
     destination_longitude: Mapped[str | None] = mapped_column(String(24))
     calculated_mileage: Mapped[int | None] = mapped_column(BigInteger)
+    # expensehub extension: how the amount was set, and the inputs of the statutory rules
+    # (docs/allowances.md). ``pricing``: ``statutory`` (the allowances engine), ``rate`` (mileage x the
+    # company's ``rate``) or ``amount`` (given by the caller); NULL on rows written before it existed.
+    pricing: Mapped[str | None] = mapped_column(String(16))
+    vehicle: Mapped[str | None] = mapped_column(String(16))  # NULL: a car
+    passengers: Mapped[int | None] = mapped_column(Integer)
+    fiscal_horsepower: Mapped[int | None] = mapped_column(Integer)
+    electric: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class PerDiem(Base):
@@ -146,6 +154,18 @@ class PerDiem(Base):
     origin: Mapped[str | None] = mapped_column(String(200))
     destination: Mapped[str | None] = mapped_column(String(200))
     trip_name: Mapped[str | None] = mapped_column(String(200))
+    # expensehub extension (docs/allowances.md). ``pricing``: ``statutory`` (the amount is the statutory
+    # allowance) or ``amount`` (given by the caller: the company's policy amount); NULL on older rows.
+    pricing: Mapped[str | None] = mapped_column(String(16))
+    # The trip inputs the caller gave (start_at, end_at, timezone, destination, meals, nights), as JSON
+    # text; the ones missing are assumed when the trip is priced (``allowances.rules.TripInputs``).
+    trip_inputs: Mapped[str | None] = mapped_column(Text)
+    # Totals of the statutory breakdown, in the claim's currency; NULL when it could not be computed
+    # (no rules for the country or destination, or a claim in another currency than the rules').
+    gross_amount: Mapped[int | None] = mapped_column(BigInteger)
+    deductions_amount: Mapped[int | None] = mapped_column(BigInteger)
+    statutory_amount: Mapped[int | None] = mapped_column(BigInteger)
+    taxable_amount: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ApprovalFlow(Base):

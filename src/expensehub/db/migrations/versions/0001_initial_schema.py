@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 17:18:42.280510
+Create Date: 2026-11-26 18:51:36.263486
 """
 
 from __future__ import annotations
@@ -206,6 +206,33 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("legal_entities", schema=None) as batch_op:
         batch_op.create_index("ix_legal_entities_company_id_id", ["company_id", "id"], unique=False)
+
+    op.create_table(
+        "per_diem_rate_configurations",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("table_id", sa.String(length=64), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("destination_key", sa.String(length=200), nullable=False),
+        sa.Column("day_kind", sa.String(length=16), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("created_at", expensehub.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_per_diem_rate_configurations_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_per_diem_rate_configurations")),
+    )
+    with op.batch_alter_table("per_diem_rate_configurations", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_per_diem_rate_configurations_key",
+            ["company_id", "table_id", "destination_key", "day_kind", "amount"],
+            unique=True,
+        )
 
     op.create_table(
         "reconciliation_runs",
@@ -1011,6 +1038,11 @@ def upgrade() -> None:
         sa.Column("destination_latitude", sa.String(length=24), nullable=True),
         sa.Column("destination_longitude", sa.String(length=24), nullable=True),
         sa.Column("calculated_mileage", sa.BigInteger(), nullable=True),
+        sa.Column("pricing", sa.String(length=16), nullable=True),
+        sa.Column("vehicle", sa.String(length=16), nullable=True),
+        sa.Column("passengers", sa.Integer(), nullable=True),
+        sa.Column("fiscal_horsepower", sa.Integer(), nullable=True),
+        sa.Column("electric", sa.Boolean(), nullable=True),
         sa.ForeignKeyConstraint(
             ["company_id"],
             ["companies.id"],
@@ -1039,6 +1071,12 @@ def upgrade() -> None:
         sa.Column("origin", sa.String(length=200), nullable=True),
         sa.Column("destination", sa.String(length=200), nullable=True),
         sa.Column("trip_name", sa.String(length=200), nullable=True),
+        sa.Column("pricing", sa.String(length=16), nullable=True),
+        sa.Column("trip_inputs", sa.Text(), nullable=True),
+        sa.Column("gross_amount", sa.BigInteger(), nullable=True),
+        sa.Column("deductions_amount", sa.BigInteger(), nullable=True),
+        sa.Column("statutory_amount", sa.BigInteger(), nullable=True),
+        sa.Column("taxable_amount", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["company_id"],
             ["companies.id"],
@@ -1158,6 +1196,40 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("expense_taxes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_expense_taxes_expense_id"), ["expense_id"], unique=False)
+
+    op.create_table(
+        "per_diem_rates",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("per_diem_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "rate_configuration_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("total_days", sa.Integer(), nullable=False),
+        sa.Column("total_amount", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_per_diem_rates_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["per_diem_id"],
+            ["per_diems.id"],
+            name=op.f("fk_per_diem_rates_per_diem_id_per_diems"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["rate_configuration_id"],
+            ["per_diem_rate_configurations.id"],
+            name=op.f("fk_per_diem_rates_rate_configuration_id_per_diem_rate_configurations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_per_diem_rates")),
+    )
+    with op.batch_alter_table("per_diem_rates", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_per_diem_rates_per_diem_configuration", ["per_diem_id", "rate_configuration_id"], unique=True
+        )
 
     op.create_table(
         "bank_transactions",
@@ -1369,6 +1441,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_bank_transactions_card_payment")
 
     op.drop_table("bank_transactions")
+    with op.batch_alter_table("per_diem_rates", schema=None) as batch_op:
+        batch_op.drop_index("uq_per_diem_rates_per_diem_configuration")
+
+    op.drop_table("per_diem_rates")
     with op.batch_alter_table("expense_taxes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_expense_taxes_expense_id"))
 
@@ -1506,6 +1582,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_reconciliation_runs_company_id_id")
 
     op.drop_table("reconciliation_runs")
+    with op.batch_alter_table("per_diem_rate_configurations", schema=None) as batch_op:
+        batch_op.drop_index("uq_per_diem_rate_configurations_key")
+
+    op.drop_table("per_diem_rate_configurations")
     with op.batch_alter_table("legal_entities", schema=None) as batch_op:
         batch_op.drop_index("ix_legal_entities_company_id_id")
 

@@ -1,0 +1,657 @@
+"""Per diems and mileages priced by the statutory allowances engine through the expenses API (create, update,
+rates, versions, bad input) and the payroll report reading what was stored.
+
+The amounts are the worked examples of tests/unit/test_allowances_perdiem.py and ..._mileage.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from expensehub.companies import service as companies
+from expensehub.db.engine import transaction
+from expensehub.models import Expensable, Mileage, PerDiem
+from expensehub.models.allowances import PerDiemRate, PerDiemRateConfiguration
+from tests.api.test_allowances_reports import add_claim
+from tests.api.test_expenses_support import approve, submit
+from tests.factories import ApiClient, Tenant
+
+PER_DIEMS = "expenses/per_diems"
+MILEAGES = "expenses/mileages"
+
+
+def add_employee(factory: sessionmaker[Session], tenant: Tenant, country: str, currency: str) -> str:
+    """An employee of a new legal entity in ``country``; returns the employee id (a string, as sent)."""
+    with transaction(factory) as s:
+        entity = companies.create_legal_entity(
+            s,
+            company_id=tenant.company_id,
+            country=country,
+            legal_name=f"Acme {country.upper()}",
+            currency=currency,
+        )
+        employee = companies.create_employee(
+            s,
+            company_id=tenant.company_id,
+            first_name="Jonas",
+            last_name=f"Weber {country}",
+            email=f"jonas.{country}@example.test",
+            legal_entity_id=entity.id,
+        )
+        return str(employee.id)
+
+
+def stored(factory: sessionmaker[Session], company_id: int) -> tuple[int, ...]:
+    """Rows of the company's claims and of per diem rates, to prove a refused write stored nothing."""
+    with factory() as s:
+        return tuple(
+            int(s.scalar(select(func.count()).select_from(m).where(m.company_id == company_id)) or 0)
+            for m in (Expensable, Mileage, PerDiem, PerDiemRate, PerDiemRateConfiguration)
+        )
+
+
+def post(api: ApiClient, path: str, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
+    r = api.post(path, json=body)
+    assert r.status_code == status, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def put(api: ApiClient, path: str, body: dict[str, Any], status: int = 200) -> dict[str, Any]:
+    r = api.put(path, json=body)
+    assert r.status_code == status, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def de_employee(session_factory: sessionmaker[Session], tenant: Tenant) -> str:
+    return add_employee(session_factory, tenant, "de", "EUR")
+
+
+def de_trip(employee: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "employee_id": employee,
+        "start_date": "2025-03-03",
+        "end_date": "2025-03-05",
+        "from": "Köln",
+        "to": "Berlin",
+        **extra,
+    }
+
+
+# ---- per diems ---------------------------------------------------------------------------------------
+
+
+def test_per_diem_amount_is_the_statutory_allowance(api: ApiClient, de_employee: str) -> None:
+    """§ 9 Abs. 4a EStG, German 3-day domestic trip (assumed 08:00 to 18:00): 14 + 28 + 14 EUR."""
+    p = post(api, PER_DIEMS, de_trip(de_employee))
+    assert (p["amount"], p["currency"], p["reimbursable_amount"]) == (5600, "EUR", 5600)
+    assert (p["gross_amount"], p["deductions_amount"], p["statutory_amount"]) == (5600, 0, 5600)
+    assert (p["tax_free_amount"], p["taxable_amount"]) == (5600, 0)
+    assert [(r["total_days"], r["total_amount_cents"]) for r in p["rates"]] == [(2, 2800), (1, 2800)]
+    assert all(r["expenses_per_diem_id"] == p["id"] for r in p["rates"])
+    assert len({r["rate_configuration_id"] for r in p["rates"]}) == 2
+    assert all(isinstance(r["id"], str) for r in p["rates"])
+    # the same lines of the same table are the same configurations for another per diem of the company
+    other = post(api, PER_DIEMS, de_trip(de_employee, start_date="2025-04-07", end_date="2025-04-08"))
+    assert [r["rate_configuration_id"] for r in other["rates"]] == [p["rates"][0]["rate_configuration_id"]]
+    assert other["amount"] == 2800
+    assert api.get(f"{PER_DIEMS}/{p['id']}").json() == p
+    listed = api.get(PER_DIEMS, params={"ids[]": [p["id"]]}).json()["data"]
+    assert listed == [p]
+
+
+def test_per_diem_trip_inputs_price_like_the_simulation(api: ApiClient, de_employee: str) -> None:
+    trip = {
+        "start_at": "2025-03-03T08:00:00+01:00",
+        "end_at": "2025-03-05T18:00:00+01:00",
+        "destination_country": "fr",
+        "destination_city": "Paris",
+        "meals_provided": [{"date": "2025-03-04", "breakfast": True}],
+        "overnight_stays": ["2025-03-03", "2025-03-04"],
+    }
+    sim = post(
+        api,
+        "allowances/per_diem_simulations",
+        {
+            "country": "de",
+            "start": trip["start_at"],
+            "end": trip["end_at"],
+            **{k: trip[k] for k in list(trip)[2:]},
+        },
+        200,
+    )
+    p = post(api, PER_DIEMS, {"employee_id": de_employee, "to": "Paris", **trip})
+    assert (p["start_date"], p["end_date"]) == ("2025-03-03", "2025-03-05")  # from start_at / end_at
+    assert p["effective_on"] == "2025-03-03T00:00:00.000Z"
+    assert p["amount"] == p["statutory_amount"] == sim["statutory_amount"]
+    assert (p["gross_amount"], p["deductions_amount"]) == (sim["gross_amount"], sim["deductions_amount"])
+    assert p["deductions_amount"] > 0
+    priced_days = [d for d in sim["days"] if d["day_kind"] != "none"]
+    assert sum(r["total_days"] for r in p["rates"]) == len(priced_days)
+    assert sum(r["total_amount_cents"] for r in p["rates"]) == p["statutory_amount"]
+
+
+def test_per_diem_explicit_amount_and_taxable_part(api: ApiClient, de_employee: str) -> None:
+    p = post(api, PER_DIEMS, de_trip(de_employee, amount=8000))
+    assert (p["amount"], p["statutory_amount"], p["tax_free_amount"], p["taxable_amount"]) == (
+        8000,
+        5600,
+        5600,
+        2400,
+    )
+    low = post(api, PER_DIEMS, de_trip(de_employee, amount=5000))
+    assert (low["tax_free_amount"], low["taxable_amount"]) == (5000, 0)
+
+
+def test_per_diem_update_reprices_and_keeps_rates_stable(api: ApiClient, de_employee: str) -> None:
+    p = post(api, PER_DIEMS, de_trip(de_employee))
+    path = f"{PER_DIEMS}/{p['id']}"
+    partial, full = p["rates"]
+    u = put(api, path, {"end_date": "2025-03-06"})  # one more full day: 14 + 28 + 28 + 14
+    assert (u["amount"], u["statutory_amount"], u["reimbursable_amount"]) == (8400, 8400, 8400)
+    assert [(r["id"], r["rate_configuration_id"], r["total_days"]) for r in u["rates"]] == [
+        (partial["id"], partial["rate_configuration_id"], 2),
+        (full["id"], full["rate_configuration_id"], 2),
+    ]
+    assert put(api, path, {"description": "Trade fair"})["rates"] == u["rates"]
+    # the company's own amount stays while the trip changes; the statutory figures follow the trip
+    u = put(api, path, {"amount": 9000})
+    assert (u["amount"], u["statutory_amount"], u["taxable_amount"]) == (9000, 8400, 600)
+    u = put(api, path, {"end_date": "2025-03-05"})
+    assert (u["amount"], u["statutory_amount"], u["taxable_amount"]) == (9000, 5600, 3400)
+    assert [r["total_days"] for r in u["rates"]] == [2, 1]
+    # amount: null hands it back to the rules
+    u = put(api, path, {"amount": None})
+    assert (u["amount"], u["taxable_amount"]) == (5600, 0)
+    # a one-day trip of 8 hours or less earns nothing: the rules cannot set the amount
+    before = api.get(path).json()
+    r = api.put(
+        path,
+        json={
+            "end_date": "2025-03-03",
+            "start_at": "2025-03-03T09:00:00",
+            "timezone": "Europe/Berlin",
+            "end_at": "2025-03-03T17:00:00",
+        },
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "amount_required"
+    assert api.get(path).json() == before
+    u = put(
+        api,
+        path,
+        {
+            "end_date": "2025-03-03",
+            "start_at": "2025-03-03T09:00:00",
+            "end_at": "2025-03-03T17:00:00",
+            "timezone": "Europe/Berlin",
+            "amount": 1400,
+        },
+    )
+    assert (u["statutory_amount"], u["taxable_amount"], u["rates"]) == (0, 1400, [])
+    # trip inputs sent as null return to their defaults (08:00 to 18:00: more than 8 hours)
+    u = put(api, path, {"start_at": None, "end_at": None, "timezone": None, "amount": None})
+    assert (u["amount"], u["statutory_amount"]) == (1400, 1400)
+
+
+def test_per_diem_in_the_older_version(api: ApiClient, api_v0401: ApiClient, de_employee: str) -> None:
+    p = post(api, PER_DIEMS, de_trip(de_employee))
+    old = api_v0401.get(f"{PER_DIEMS}/{int(p['id'])}").json()
+    assert old["effective_on"] == "2025-03-03"
+    assert old["statutory_amount"] == 5600
+    assert [
+        (r["id"], r["expenses_per_diem_id"], r["rate_configuration_id"], r["total_days"])
+        for r in old["rates"]
+    ] == [(int(r["id"]), int(p["id"]), int(r["rate_configuration_id"]), r["total_days"]) for r in p["rates"]]
+    created = post(
+        api_v0401, PER_DIEMS, de_trip(int(de_employee), start_date="2025-05-05", end_date="2025-05-05")
+    )
+    assert isinstance(created["rates"][0]["rate_configuration_id"], int)
+    assert created["amount"] == 1400
+
+
+def test_per_diem_abroad_outside_the_rules_needs_an_amount(
+    api: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    """UK benchmark rates cover UK travel only: a trip to Paris has no statutory amount."""
+    emma = str(tenant.employee_ids[2])
+    body = {"employee_id": emma, "start_date": "2025-06-15", "end_date": "2025-06-16", "to": "Paris, FR"}
+    before = stored(session_factory, tenant.company_id)
+    r = api.post(PER_DIEMS, json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "amount_required"
+    assert "amount" in r.json()["errors"]
+    assert stored(session_factory, tenant.company_id) == before
+    p = post(api, PER_DIEMS, {**body, "amount": 9000})
+    assert (p["amount"], p["currency"], p["statutory_amount"], p["taxable_amount"], p["rates"]) == (
+        9000,
+        "GBP",
+        None,
+        None,
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "field"),
+    [
+        ({"start_at": "2025-03-03T08:00:00"}, "invalid_trip", "start_at"),  # naive, no timezone
+        ({"start_at": "2025-03-03T08:00:00", "timezone": "Mars/Olympus"}, "unknown_timezone", "timezone"),
+        (
+            {
+                "start_at": "2025-03-05T18:00:00+01:00",
+                "end_at": "2025-03-03T08:00:00+01:00",
+                "start_date": ...,
+                "end_date": ...,
+            },
+            "invalid_trip",
+            "end_at",
+        ),
+        (
+            {
+                "start_at": "2025-03-05T18:00:00+01:00",
+                "end_at": "2025-03-05T08:00:00+01:00",
+                "start_date": ...,
+                "end_date": ...,
+            },
+            "invalid_trip",
+            "end_at",
+        ),
+        ({"start_at": "2025-03-04T08:00:00+01:00"}, "invalid_trip", "start_date"),  # not the start_date's day
+        ({"overnight_stays": ["2025-03-09"]}, "invalid_trip", "overnight_stays"),
+        ({"meals_provided": [{"date": "2025-03-09", "lunch": True}]}, "invalid_trip", "meals_provided"),
+        ({"destination_country": "zz"}, "unknown_country", "destination_country"),
+        ({"destination_country": "France"}, "validation_error", "destination_country"),
+        ({"locality_mie": 92}, "invalid_trip", "locality_mie"),  # US only
+        ({"currency": "USD"}, "amount_required", "amount"),
+        ({"destination_country": "bt"}, "amount_required", "amount"),  # not in the bundled German table
+    ],
+)
+def test_per_diem_bad_trip_is_422_and_stores_nothing(
+    api: ApiClient,
+    tenant: Tenant,
+    session_factory: sessionmaker[Session],
+    de_employee: str,
+    extra: dict[str, Any],
+    code: str,
+    field: str,
+) -> None:
+    before = stored(session_factory, tenant.company_id)
+    body = {k: v for k, v in de_trip(de_employee, **extra).items() if v is not ...}
+    r = api.post(PER_DIEMS, json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == code
+    assert any(k == field or k.startswith(field) for k in r.json()["errors"]), r.json()["errors"]
+    assert stored(session_factory, tenant.company_id) == before
+
+
+def test_per_diem_bad_trip_on_update_changes_nothing(api: ApiClient, de_employee: str) -> None:
+    p = post(api, PER_DIEMS, de_trip(de_employee))
+    path = f"{PER_DIEMS}/{p['id']}"
+    for body, code in (
+        ({"start_at": "2025-03-03T08:00:00"}, "invalid_trip"),
+        ({"timezone": "Nowhere/Land"}, "unknown_timezone"),
+        ({"end_at": "2025-03-05T07:00:00+01:00", "start_at": "2025-03-05T08:00:00+01:00"}, "invalid_trip"),
+    ):
+        r = api.put(path, json=body)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["code"] == code
+    assert api.get(path).json() == p
+
+
+def test_per_diem_country_without_rules(
+    api: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    """No per diem rules for France (URSSAF allowances are not modelled): the amount must be given."""
+    fr = add_employee(session_factory, tenant, "fr", "EUR")
+    r = api.post(PER_DIEMS, json={"employee_id": fr, "start_date": "2025-03-03"})
+    assert r.status_code == 422
+    assert r.json()["code"] == "amount_required"
+    p = post(api, PER_DIEMS, {"employee_id": fr, "start_date": "2025-03-03", "amount": 2000})
+    assert (p["statutory_amount"], p["rates"]) == (None, [])
+
+
+def test_per_diem_of_another_companys_employee_is_404(
+    api: ApiClient, tenant: Tenant, other_tenant: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    before = stored(session_factory, tenant.company_id)
+    r = api.post(
+        PER_DIEMS, json={"employee_id": str(other_tenant.employee_ids[1]), "start_date": "2025-03-03"}
+    )
+    assert r.status_code == 404
+    r = api.post(
+        MILEAGES,
+        json={
+            "employee_id": str(other_tenant.employee_ids[2]),
+            "effective_on": "2025-06-10",
+            "mileage": 10,
+            "units": "mi",
+        },
+    )
+    assert r.status_code == 404
+    assert stored(session_factory, tenant.company_id) == before
+
+
+def test_deleting_a_per_diem_deletes_its_rates(
+    api: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session], de_employee: str
+) -> None:
+    before = stored(session_factory, tenant.company_id)
+    p = post(api, PER_DIEMS, de_trip(de_employee))
+    assert api.delete(f"expenses/expensables/{p['expenses_expensable_id']}").status_code == 200
+    after = stored(session_factory, tenant.company_id)
+    assert after[:4] == before[:4]
+    assert after[4] == before[4] + 2  # the configurations stay: they belong to the company
+
+
+# ---- mileages -----------------------------------------------------------------------------------------
+
+
+def uk_mileage(tenant: Tenant, **extra: Any) -> dict[str, Any]:
+    return {"employee_id": str(tenant.employee_ids[2]), "effective_on": "2025-06-10", "units": "mi", **extra}
+
+
+def test_uk_mileage_crosses_10000_miles_after_earlier_claims(api: ApiClient, tenant: Tenant) -> None:
+    """ITEPA 2003 s. 230: with 9,900 business miles already claimed in the tax year, 300 miles are
+    100 x 45p + 200 x 25p = £95.00."""
+    may = post(api, MILEAGES, uk_mileage(tenant, effective_on="2025-05-02", mileage=9900))
+    assert (may["amount"], may["rate"], may["rate_measurement_unit"]) == (445500, "0.45", "mi")
+    assert may["calculated_mileage"] == 990000
+    # claims that do not count: the previous tax year (before 6 April), a rejected one, another employee
+    post(api, MILEAGES, uk_mileage(tenant, effective_on="2025-04-05", mileage=500))
+    rejected = post(api, MILEAGES, uk_mileage(tenant, effective_on="2025-05-03", mileage=700))
+    submit(api, rejected["expenses_expensable_id"])
+    r = api.post(
+        "approvals/materialized_approvals_flows/reject_resource",
+        json={"resource_type": "Expenses::Expensable", "resource_id": rejected["expenses_expensable_id"]},
+    )
+    assert r.status_code == 200, r.text
+    post(
+        api,
+        MILEAGES,
+        uk_mileage(
+            tenant,
+            employee_id=str(tenant.employee_ids[0]),
+            mileage=800,
+            currency="GBP",
+            legal_entity_id=str(tenant.le_gb),
+        ),
+    )
+    june = post(api, MILEAGES, uk_mileage(tenant, mileage=300))
+    assert (june["amount"], june["rate"], june["rate_measurement_unit"]) == (9500, "0.316667", "mi")
+    assert (june["mileage"], june["units"], june["calculated_mileage"]) == (300, "mi", 30000)
+    # re-priced on update with the stored inputs: 400 mi with a passenger, 100 x 45p + 300 x 25p + 400 x 5p
+    path = f"{MILEAGES}/{june['id']}"
+    u = put(api, path, {"mileage": 400, "passengers": 1})
+    assert (u["amount"], u["reimbursable_amount"], u["calculated_mileage"]) == (14000, 14000, 40000)
+    assert put(api, path, {"description": "Leeds and back"})["amount"] == 14000
+    assert put(api, path, {"round_trip": True})["amount"] == 100 * 45 + 700 * 25 + 800 * 5
+    # the earlier claim, updated, does not count itself nor the later one
+    assert put(api, f"{MILEAGES}/{may['id']}", {"mileage": 9800})["amount"] == 441000
+
+
+def test_mileage_company_rate_and_amount_are_honoured(api: ApiClient, tenant: Tenant) -> None:
+    m = post(api, MILEAGES, uk_mileage(tenant, mileage=300, rate="0.40"))
+    assert (m["amount"], m["rate"], m["rate_measurement_unit"], m["calculated_mileage"]) == (
+        12000,
+        "0.4",
+        "mi",
+        30000,
+    )
+    path = f"{MILEAGES}/{m['id']}"
+    assert put(api, path, {"mileage": 100})["amount"] == 4000  # still the company's rate
+    u = put(api, path, {"rate": None})  # handed to the statutory rules
+    assert (u["amount"], u["rate"]) == (4500, "0.45")
+    u = put(api, path, {"mileage": 200})
+    assert u["amount"] == 9000  # statutory again, not 200 x the stored effective rate by accident
+    u = put(api, path, {"amount": 5000})
+    assert (u["amount"], u["calculated_mileage"]) == (5000, 20000)
+    assert put(api, path, {"description": "kept"})["amount"] == 5000
+    assert put(api, path, {"amount": None})["amount"] == 9000
+    explicit = post(api, MILEAGES, uk_mileage(tenant, mileage=10, amount=777))
+    assert (explicit["amount"], explicit["rate"], explicit["calculated_mileage"]) == (777, None, 1000)
+
+
+def test_spanish_mileage_in_km(api: ApiClient, tenant: Tenant) -> None:
+    """Orden HFP/792/2023: 0.26 EUR/km from 17 July 2023; 100 km there and back is 52 EUR."""
+    m = post(
+        api,
+        MILEAGES,
+        {
+            "employee_id": str(tenant.employee_ids[1]),
+            "effective_on": "2024-03-11",
+            "mileage": 100,
+            "round_trip": True,
+        },
+    )
+    assert (m["amount"], m["rate"], m["rate_measurement_unit"], m["calculated_mileage"]) == (
+        5200,
+        "0.26",
+        "km",
+        20000,
+    )
+
+
+def test_french_mileage_needs_fiscal_horsepower(
+    api: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    """BOI-BAREME-000001, 5 CV, 12,000 km: 5,679 EUR, electric +20 %: 6,814.80 EUR."""
+    fr = add_employee(session_factory, tenant, "fr", "EUR")
+    body = {"employee_id": fr, "effective_on": "2025-06-01", "mileage": 12000}
+    r = api.post(MILEAGES, json=body)
+    assert r.status_code == 422
+    assert r.json()["code"] == "missing_fiscal_horsepower"
+    m = post(api, MILEAGES, {**body, "fiscal_horsepower": 5, "electric": True})
+    assert m["amount"] == 681480
+
+
+def test_in_the_older_version_the_rate_is_an_object(api_v0401: ApiClient, tenant: Tenant) -> None:
+    m = post(api_v0401, MILEAGES, {**uk_mileage(tenant, mileage=100), "employee_id": tenant.employee_ids[2]})
+    assert (m["amount"], m["rate"]) == (4500, {"value": "0.45"})
+    assert "rate_measurement_unit" not in m
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "field"),
+    [
+        ({"vehicle": "tractor"}, "validation_error", "vehicle"),
+        ({"passengers": -1}, "validation_error", "passengers"),
+        ({"fiscal_horsepower": 0}, "validation_error", "fiscal_horsepower"),
+        ({"currency": "EUR"}, "rate_or_amount_required", "rate"),
+        ({"effective_on": "1999-06-01"}, "rate_or_amount_required", "rate"),  # before the bundled UK table
+        ({"mileage": None}, "validation_error", "mileage"),
+        (  # London to Birmingham is about 101 miles as the crow flies
+            {
+                "origin_latitude": "51.5072",
+                "origin_longitude": "-0.1276",
+                "destination_latitude": "52.4862",
+                "destination_longitude": "-1.8904",
+            },
+            "distance_below_straight_line",
+            "mileage",
+        ),
+        (
+            {
+                "origin_latitude": "51.5072",
+                "origin_longitude": "-0.1276",
+                "destination_latitude": "52.4862",
+                "destination_longitude": "-1.8904",
+                "rate": "0.5",
+            },
+            "distance_below_straight_line",
+            "mileage",
+        ),
+    ],
+)
+def test_mileage_bad_input_is_422_and_stores_nothing(
+    api: ApiClient,
+    tenant: Tenant,
+    session_factory: sessionmaker[Session],
+    extra: dict[str, Any],
+    code: str,
+    field: str,
+) -> None:
+    before = stored(session_factory, tenant.company_id)
+    body = {k: v for k, v in {**uk_mileage(tenant, mileage=50), **extra}.items() if v is not None}
+    r = api.post(MILEAGES, json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == code
+    assert any(k == field or k.startswith(field) for k in r.json()["errors"]), r.json()["errors"]
+    assert stored(session_factory, tenant.company_id) == before
+
+
+def test_mileage_country_without_tables_needs_a_rate(
+    api: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    it = add_employee(session_factory, tenant, "it", "EUR")
+    before = stored(session_factory, tenant.company_id)
+    body = {"employee_id": it, "effective_on": "2025-06-01", "mileage": 100}
+    r = api.post(MILEAGES, json=body)
+    assert r.status_code == 422
+    assert r.json()["code"] == "rate_or_amount_required"
+    assert stored(session_factory, tenant.company_id) == before
+    assert post(api, MILEAGES, {**body, "rate": "0.3"})["amount"] == 3000
+    de = add_employee(session_factory, tenant, "de", "EUR")
+    r = api.post(MILEAGES, json={**body, "employee_id": de, "vehicle": "bicycle"})
+    assert (r.status_code, r.json()["code"]) == (422, "unsupported_vehicle")
+
+
+def test_mileage_update_with_bad_input_changes_nothing(api: ApiClient, tenant: Tenant) -> None:
+    m = post(api, MILEAGES, uk_mileage(tenant, mileage=100))
+    path = f"{MILEAGES}/{m['id']}"
+    for body, code in (
+        ({"currency": "EUR"}, "rate_or_amount_required"),
+        ({"vehicle": "hovercraft"}, "validation_error"),
+        ({"effective_on": "1990-01-01"}, "rate_or_amount_required"),
+    ):
+        r = api.put(path, json=body)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["code"] == code
+    assert api.get(path).json() == m
+
+
+# ---- payroll adjustments from what was stored ---------------------------------------------------------
+
+
+def test_payroll_report_uses_the_stored_trip_and_vehicle(
+    api: ApiClient, tenant: Tenant, de_employee: str
+) -> None:
+    # 09:00 to 16:00: a 7-hour day trip earns nothing in Germany, so the whole 14 EUR paid is taxable (the
+    # report's old assumption, 08:00 to 18:00, would have called it tax-free).
+    short = post(
+        api,
+        PER_DIEMS,
+        de_trip(
+            de_employee,
+            start_date="2025-06-02",
+            end_date=...,
+            start_at="2025-06-02T09:00:00+02:00",
+            end_at="2025-06-02T16:00:00+02:00",
+            amount=1400,
+        )
+        | {"end_date": "2025-06-02"},
+    )
+    assert (short["statutory_amount"], short["taxable_amount"]) == (0, 1400)
+    trip = post(
+        api, PER_DIEMS, de_trip(de_employee, start_date="2025-06-10", end_date="2025-06-12", amount=6000)
+    )
+    # a van with two passengers: 100 mi x 45p + 2 x 100 x 5p = £55, all tax-free
+    van = post(api, MILEAGES, uk_mileage(tenant, mileage=100, vehicle="van", passengers=2))
+    assert van["amount"] == 5500
+    ids = [c["expenses_expensable_id"] for c in (short, trip, van)]
+    submit(api, *ids)
+    for i in ids:
+        approve(api, i)
+    body = api.get("allowances/payroll_adjustments", params={"month": "2025-06"}).json()
+    items = {i["expensable_id"]: i for e in body["employees"] for i in e["items"]}
+    assert (items[ids[0]]["statutory_amount"], items[ids[0]]["taxable_amount"]) == (0, 1400)
+    assert (items[ids[1]]["statutory_amount"], items[ids[1]]["taxable_amount"]) == (5600, 400)
+    assert items[ids[1]]["rate_table_ids"] == ["de/per_diem/2025-01-01"]
+    assert (items[ids[2]]["statutory_amount"], items[ids[2]]["taxable_amount"]) == (5500, 0)
+    jonas = next(e for e in body["employees"] if e["employee_id"] == de_employee)
+    assert (jonas["per_diem_claimed_amount"], jonas["per_diem_taxable_amount"]) == (7400, 1800)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"start_at": "9999-12-31T23:59:59+00:00"},
+        {"start_at": "0001-01-01T00:00:00+14:00", "start_date": ...},
+        {"end_at": "9999-12-31T23:59:59-12:00", "end_date": ...},
+        {
+            "start_at": "1901-01-01T00:00:00",
+            "timezone": "Pacific/Kiritimati",
+            "start_date": ...,
+            "end_date": ...,
+        },
+        {"start_date": ..., "end_date": ..., "effective_on": "0001-01-01", "timezone": "Pacific/Kiritimati"},
+        {"start_date": "9999-12-30", "end_date": "9999-12-31", "timezone": "Pacific/Pago_Pago"},
+        {"meals_provided": [{"date": "0001-01-01", "dinner": True}], "overnight_stays": ["9999-12-31"]},
+    ],
+)
+def test_per_diem_edge_dates_are_4xx_never_5xx(
+    api: ApiClient, de_employee: str, extra: dict[str, Any]
+) -> None:
+    body = {k: v for k, v in de_trip(de_employee, **extra).items() if v is not ...}
+    r = api.post(PER_DIEMS, json=body)
+    assert r.status_code == 422, r.text
+    assert isinstance(r.json()["code"], str)
+
+
+def test_rows_written_before_keep_working(
+    api: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    """Rows without pricing or trip inputs (written before, imported, mirrored) read as they are; an update
+    prices them the way their stored fields say."""
+    f = session_factory
+    legacy_rate = add_claim(
+        f,
+        tenant,
+        "mileage",
+        effective_on=date(2025, 6, 2),
+        amount=2600,
+        distance=100,
+        units="km",
+        rate=Decimal("0.26"),
+        rate_measurement_unit="km",
+    )
+    legacy_amount = add_claim(
+        f, tenant, "mileage", effective_on=date(2025, 6, 3), amount=999, distance=10, units="km"
+    )
+    legacy_pd = add_claim(
+        f,
+        tenant,
+        "perdiem",
+        effective_on=date(2025, 6, 9),
+        amount=20000,
+        start_date=date(2025, 6, 9),
+        end_date=date(2025, 6, 11),
+        destination="Sevilla",
+        status="draft",
+    )
+    for x in (legacy_rate, legacy_amount):
+        with transaction(f) as s:
+            s.execute(update(Expensable).where(Expensable.id == x).values(status="draft"))
+
+    def detail(kind: str, x: int) -> dict[str, Any]:
+        items = api.get(f"expenses/{kind}", params={"expenses_expensable_ids[]": [str(x)]}).json()["data"]
+        return items[0]  # type: ignore[no-any-return]
+
+    pd = detail("per_diems", legacy_pd)
+    assert (pd["rates"], pd["statutory_amount"], pd["taxable_amount"]) == ([], None, None)
+    pd = put(api, f"{PER_DIEMS}/{pd['id']}", {"description": "Sevilla"})
+    # 53.34 + 53.34 + 26.67 EUR tax-free; the company's 200 EUR stays
+    assert (pd["amount"], pd["statutory_amount"], pd["taxable_amount"]) == (20000, 13335, 6665)
+    assert len(pd["rates"]) == 2
+
+    m = detail("mileages", legacy_rate)
+    assert put(api, f"{MILEAGES}/{m['id']}", {"description": "kept"})["amount"] == 2600
+    assert put(api, f"{MILEAGES}/{m['id']}", {"mileage": 200})["amount"] == 5200  # its own rate
+    m = detail("mileages", legacy_amount)
+    assert put(api, f"{MILEAGES}/{m['id']}", {"description": "kept"})["amount"] == 999
+    assert put(api, f"{MILEAGES}/{m['id']}", {"mileage": 20})["amount"] == 520  # now the statutory rules
