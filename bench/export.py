@@ -339,21 +339,34 @@ def build(backend: str, rows: int) -> tuple[dict[str, int], float]:
 # --- one measurement (run in a subprocess) -------------------------------------------------------
 
 
-def _plan(session: Any, company_id: int, fmt: str) -> Any:
+def _plan(session: Any, company_id: int, case: str) -> Any:
+    """The plan of a case: a format, or ``csv-python`` (CSV shaped row by row in Python, for comparison)."""
     from expensehub.exports import service
 
-    return service.plan_export(session, company_id=company_id, dataset="expenses", fmt=fmt)
+    fmt, render = ("csv", "python") if case == "csv-python" else (case, "database")
+    return service.plan_export(session, company_id=company_id, dataset="expenses", fmt=fmt, render=render)
 
 
 def baseline_sql(backend: str, company_id: int) -> str:
-    """The export's own query (the columns the database computes), as literal SQL."""
-    from expensehub.exports import repository
+    """The database's own query for the export's columns, raw: every column the export writes, with the
+    tax sums and cost-centre codes the export's query aggregates, and no text formatting (literal SQL)."""
+    from expensehub.exports import repository, service
 
     engine = make_engine(url_for(backend))
     with transaction(make_session_factory(engine)) as s:
-        # Every column of the export the database computes itself.
         plan = _plan(s, company_id, "csv")
-        stmt = repository.rows_query("expenses", company_id, plan.filters, plan.source_fields, backend)
+        columns = service.database_text_columns(plan)
+        assert columns is not None, "the default CSV export is rendered by the database"
+        stmt, _ = repository.csv_lines_query(
+            "expenses",
+            company_id,
+            plan.filters,
+            columns,
+            delimiter=",",
+            receipts=False,
+            dialect=backend,
+            raw=True,
+        )
         sql = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     engine.dispose()
     return sql
@@ -459,7 +472,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="expensables of the big company")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--formats", default="csv,jsonl,parquet,xlsx", help="comma-separated formats")
+    parser.add_argument(
+        "--formats",
+        default="csv,csv-python,jsonl,parquet,xlsx",
+        help="comma-separated formats (csv-python: CSV shaped in Python instead of by the database)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds (median reported)")
     parser.add_argument("--reuse", action="store_true", help="reuse databases built by an earlier run")
     parser.add_argument("--measure", nargs=3, metavar=("BACKEND", "COMPANY", "CASE"), help=argparse.SUPPRESS)

@@ -15,9 +15,10 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ from expensehub.exports.cron import CronError, parse_cron
 from expensehub.exports.sqlcheck import SqlRefused, check_read_only_sql
 from expensehub.exports.templates import Template, columns_of, parse_template
 from expensehub.exports.writers import EXTENSIONS, FORMATS, OutputColumn, WriterOptions, write
+from expensehub.exports.writers.base import text_cells
+from expensehub.exports.writers.csv import csv_field, write_csv_lines
 from expensehub.kit.clock import utcnow
 from expensehub.models.exports import ExportCheckpoint, ReportDefinition, ReportRun
 
@@ -70,6 +73,9 @@ class ExportPlan:
     cost_centers: str
     options: WriterOptions
     template_name: str | None = None
+    # "database": CSV lines rendered by the database when every column allows it; "python": always shaped
+    # row by row in Python (the reference path the database path is tested against).
+    render: str = "database"
 
     @property
     def extension(self) -> str:
@@ -112,8 +118,11 @@ def plan_export(
     updated_after: datetime | None = None,
     cost_centers: str | None = None,
     bom: bool | None = None,
+    render: str = "database",
 ) -> ExportPlan:
     """Check every input of an export and decide what to read; raises ``ValidationFailed``."""
+    if render not in ("database", "python"):
+        raise ValueError(f"render is database or python, not {render!r}")
     if not repository.company_exists(session, company_id):
         raise NotFound(f"company {company_id} not found", code="company_not_found")
     if dataset not in DATASETS:
@@ -168,7 +177,8 @@ def plan_export(
         bom=bom if bom is not None else (template.bom if template else False),
         sheet_name=dataset,
     )
-    return _layout(company_id, dataset, chosen_fmt, wanted, filters, mode, options, template)
+    plan = _layout(company_id, dataset, chosen_fmt, wanted, filters, mode, options, template)
+    return replace(plan, render=render)
 
 
 def check_filters(dataset: str, f: repository.Filters) -> None:
@@ -351,11 +361,130 @@ def stream_export(
     batch_size: int = BATCH_ROWS,
 ) -> Iterator[bytes]:
     """The export's bytes, chunk by chunk. ``summary`` is filled in as the chunks are consumed."""
+    summary = summary if summary is not None else ExportSummary()
     dialect = repository.dialect_of(session)
+    text_columns = database_text_columns(plan)
+    if text_columns is not None:
+        lines = _database_lines(
+            session, plan, text_columns, dialect, summary, receipt_url, progress, batch_size
+        )
+        return write_csv_lines(plan.columns, lines, plan.options)
     stmt = repository.rows_query(plan.dataset, plan.company_id, plan.filters, plan.source_fields, dialect)
     rows = repository.stream(session, stmt, batch_size)
-    records = _records(session, plan, rows, summary or ExportSummary(), receipt_url, progress)
+    records = _records(session, plan, rows, summary, receipt_url, progress)
     return write(plan.format, plan.columns, records, plan.options)
+
+
+def database_text_columns(plan: ExportPlan) -> list[repository.TextColumn] | None:
+    """The plan's columns for the database to render as CSV, or ``None`` when Python must shape the rows.
+
+    The database renders CSV exports whose columns it can format exactly: every catalogue column, the
+    tax and cost-centre columns (joined mode), constants, decimal separators and truncation. Python keeps
+    cost-centre splits, custom date or timestamp formats, SQL reports, and the other formats.
+    """
+    if (
+        plan.format != "csv"
+        or plan.cost_centers != "join"
+        or plan.render != "database"
+        or len(plan.columns) < 2
+    ):
+        return None
+    names = {i: name for name, i in plan.index.items()}
+    delimiter = plan.options.delimiter
+    out: list[repository.TextColumn] = []
+    for col in plan.columns:
+        if col.index < 0:
+            value = col.constant
+            if col.max_length is not None and isinstance(value, str):
+                value = value[: col.max_length]
+            out.append(repository.TextColumn(None, "text", constant=csv_field(value, delimiter)))
+            continue
+        name = names[col.index]
+        custom_format = (col.kind == "date" and col.date_format) or (
+            col.kind == "timestamp" and col.timestamp_format
+        )
+        if (
+            col.kind == "auto"
+            or custom_format
+            or (name in plan.derived and name not in repository.DB_DERIVED)
+        ):
+            return None
+        out.append(
+            repository.TextColumn(
+                name,
+                col.kind,
+                currency=names[col.currency_index] if col.currency_index is not None else None,
+                decimal_separator=col.decimal_separator,
+                max_length=col.max_length,
+            )
+        )
+    return out
+
+
+def _database_lines(
+    session: Session,
+    plan: ExportPlan,
+    text_columns: Sequence[repository.TextColumn],
+    dialect: str,
+    summary: ExportSummary,
+    receipt_url: ReceiptUrl | None,
+    progress: Callable[[int], None] | None,
+    batch_size: int,
+) -> Iterator[list[str]]:
+    """Batches of CSV lines rendered by the database; Python fills in FX conversions and receipt URLs."""
+    stmt, layout = repository.csv_lines_query(
+        plan.dataset,
+        plan.company_id,
+        plan.filters,
+        text_columns,
+        delimiter=plan.options.delimiter,
+        receipts=receipt_url is not None,
+        dialect=dialect,
+    )
+    delimiter, company_id = plan.options.delimiter, plan.company_id
+    by_name = {c.name: col for c, col in zip(text_columns, plan.columns, strict=True) if c.name}
+    base_cell = text_cells([by_name["base_amount"]])[0] if layout.fx else None
+    url_cell = text_cells([by_name["receipt_url"]])[0] if layout.receipts else None
+    base_amount, money_text = shaping.base_amount, shaping.money_text
+    rc = 7 if layout.fx else 4  # position of the receipt offset
+
+    def patched(row: Sequence[Any]) -> str:
+        line: str = row[0]
+        edits: list[tuple[int, str]] = []
+        if base_cell is not None and row[4] is not None:
+            value = money_text(base_amount(row[1], row[2], row[5], row[6]), row[6])
+            edits.append((row[4], csv_field(base_cell.post(value) if base_cell.post else value, delimiter)))
+        if url_cell is not None and receipt_url is not None and row[rc] is not None:
+            doc, sha = row[rc + 1].split(":", 1)
+            url = receipt_url(company_id, int(doc), sha)
+            edits.append((row[rc], csv_field(url_cell.post(url) if url_cell.post else url, delimiter)))
+        for at, text in sorted(edits, reverse=True):
+            line = line[:at] + text + line[at:]
+        return line
+
+    needs_patch = layout.fx or layout.receipts
+    totals = summary.totals
+    for batch in repository.stream_lines(session, stmt, layout, batch_size):
+        if not batch:
+            continue
+        if not needs_patch:
+            lines = [row[0] for row in batch]
+        elif layout.fx and layout.receipts:
+            lines = [row[0] if row[4] is None and row[rc] is None else patched(row) for row in batch]
+        else:
+            lines = [row[0] if row[rc if layout.receipts else 4] is None else patched(row) for row in batch]
+        for row in batch:
+            amount = row[1]
+            if amount is not None:
+                totals[row[2]] = totals.get(row[2], 0) + amount
+        newest = max((u for u in map(itemgetter(3), batch) if u is not None), default=None)
+        if newest is not None and (summary.max_updated_at is None or newest > summary.max_updated_at):
+            summary.max_updated_at = newest
+        summary.rows += len(batch)
+        summary.source_rows += len(batch)
+        if progress is not None:
+            progress(len(batch))
+        yield lines
 
 
 def _records(

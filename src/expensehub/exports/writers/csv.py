@@ -26,3 +26,29 @@ def write_csv(
         buf.truncate()
         writer.writerows(map(row, batch))
         yield buf.getvalue().encode("utf-8")
+
+
+def csv_field(value: Any, delimiter: str) -> str:
+    """One field as ``csv.writer`` (QUOTE_MINIMAL) writes it: quoted when it holds the delimiter, a double
+    quote, CR or LF; ``None`` as empty."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if '"' in text or delimiter in text or "\r" in text or "\n" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def write_csv_lines(
+    columns: Sequence[OutputColumn], batches: Iterable[Sequence[str]], options: WriterOptions
+) -> Iterator[bytes]:
+    """CSV from lines already rendered (by the database): the header, then each batch of lines."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=options.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    if options.bom:
+        buf.write("\ufeff")
+    writer.writerow([c.header for c in columns])
+    yield buf.getvalue().encode("utf-8")
+    for lines in batches:
+        if lines:
+            yield ("\r\n".join(lines) + "\r\n").encode("utf-8")
