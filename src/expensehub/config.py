@@ -1,18 +1,36 @@
 """Settings, read from the environment (prefix ``EXPENSEHUB_``).
 
 One ``Settings`` object is built in each entrypoint (API app, CLI command, worker) and passed down.
+``load_settings`` builds it from the environment and turns a bad value into a ``SettingsError`` whose
+message names the variable.
 """
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+import os
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "EXPENSEHUB_"
+DEFAULT_STORAGE_DIR = "./expensehub-files"
+# Values never repeated in an error message (they may hold passwords or keys).
+_SECRET_FIELDS = frozenset({"database_url", "secret_key"})
+
+
+class SettingsError(ValueError):
+    """The environment holds invalid settings; the message names each ``EXPENSEHUB_*`` variable."""
+
+
+def _default_reports_dir(data: dict[str, Any]) -> str:
+    return os.path.join(data.get("storage_dir") or DEFAULT_STORAGE_DIR, "reports")
 
 
 class Settings(BaseSettings):
     """Runtime configuration of an expensehub process."""
 
-    model_config = SettingsConfigDict(env_prefix="EXPENSEHUB_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     database_url: str = Field(
         default="sqlite:///expensehub.db",
@@ -25,7 +43,7 @@ class Settings(BaseSettings):
     )
     sql_echo: bool = Field(default=False, description="Log every SQL statement")
     storage_dir: str = Field(
-        default="./expensehub-files",
+        default=DEFAULT_STORAGE_DIR,
         description="Directory of the file store (documents and receipts, content-addressed) and of "
         "upload staging files",
     )
@@ -47,6 +65,83 @@ class Settings(BaseSettings):
         "the API uses the URL the request came in on, and commands use http://{host}:{port}",
     )
 
+    # --- scheduled reports (`expensehub worker`, `expensehub reports`) ---------------------------
+    reports_dir: str = Field(
+        default_factory=_default_reports_dir,
+        min_length=1,
+        description="Folder scheduled and manual report files are written to (default: "
+        "<storage_dir>/reports); the --reports-dir option overrides it",
+    )
+    report_query_timeout_seconds: float = Field(
+        default=60.0,
+        ge=0.1,
+        allow_inf_nan=False,
+        description="Seconds a SQL report query may run (sql_timeout beyond it); the --query-timeout "
+        "option overrides it",
+    )
+    worker_interval_seconds: float = Field(
+        default=30.0,
+        ge=0.1,
+        allow_inf_nan=False,
+        description="Seconds `expensehub worker` waits between looks for due reports; the --interval "
+        "option overrides it",
+    )
+
+    # --- webhook delivery (docs/webhooks.md) ------------------------------------------------------
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="Allow target URLs on loopback, private and link-local addresses (development, tests)",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="Time limit of one delivery attempt (connect and response)"
+    )
+    webhook_max_response_bytes: int = Field(
+        default=64 * 1024, ge=0, le=1024 * 1024, description="Most bytes of a response body read"
+    )
+    webhook_concurrency: int = Field(
+        default=32, ge=1, le=1000, description="Subscriptions (lanes) one worker delivers to at once"
+    )
+    webhook_batch_size: int = Field(
+        default=50, ge=1, le=1000, description="Deliveries of one lane sent per claim"
+    )
+    webhook_poll_seconds: float = Field(
+        default=0.25,
+        gt=0,
+        le=60,
+        description="Idle wait between looks for work (PostgreSQL also wakes on NOTIFY at commit)",
+    )
+    webhook_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How long a worker owns a lane it claimed; a crashed worker's lanes are free after it",
+    )
+    webhook_retry_scale: float = Field(
+        default=1.0, ge=0, le=100, description="Multiplier of the retry waits (0 in tests: retry at once)"
+    )
+
     def base_url(self) -> str:
         """``public_base_url``, else ``http://{host}:{port}`` (for contexts without a request)."""
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """``Settings`` from the environment (and ``overrides``); ``SettingsError`` naming each bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line per invalid setting: ``EXPENSEHUB_NAME: what is wrong (got 'value')``."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        line = f"{ENV_PREFIX}{field.upper()}: {error['msg']}"
+        if field not in _SECRET_FIELDS and "input" in error and not isinstance(error["input"], dict):
+            line += f" (got {error['input']!r})"
+        lines.append(line)
+    if len(lines) == 1:
+        return f"invalid setting {lines[0]}"
+    return f"{len(lines)} invalid settings:\n  " + "\n  ".join(lines)

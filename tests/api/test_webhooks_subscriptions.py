@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from expensehub.config import Settings
 from tests.factories import ApiClient, Tenant
 
 PATH = "api_public/webhook_subscriptions"
@@ -113,6 +114,22 @@ def test_private_target_has_a_stable_code(api: ApiClient, tenant: Tenant) -> Non
         },
     )
     assert r.json()["code"] == "invalid_target_url"
+
+
+def test_private_targets_are_allowed_by_the_app_settings(settings: Settings, tenant: Tenant) -> None:
+    """EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS is read from the app's one ``Settings``."""
+    from fastapi.testclient import TestClient
+
+    from expensehub.api.app import create_app
+
+    application = create_app(settings.model_copy(update={"webhook_allow_private_targets": True}))
+    try:
+        with TestClient(application) as client:
+            api = ApiClient(client, tenant.api_key)
+            sub = create(api, tenant, target_url="http://127.0.0.1:9/hook")
+            assert sub["target_url"] == "http://127.0.0.1:9/hook"
+    finally:
+        application.state.engine.dispose()
 
 
 def test_missing_company_id_is_422(api: ApiClient) -> None:

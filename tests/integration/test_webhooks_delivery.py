@@ -23,13 +23,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from expensehub.client import verify_webhook
+from expensehub.config import Settings
 from expensehub.db.engine import transaction
 from expensehub.finance import service as finance
 from expensehub.kit.clock import utcnow
 from expensehub.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 from expensehub.webhooks import rules, service
 from expensehub.webhooks.delivery import Sender, SendResult
-from expensehub.webhooks.settings import WebhookSettings
 from expensehub.webhooks.worker import WorkerBusy, WorkerStats, _sqlite_lock, run_delivery_worker
 from tests.factories import ApiClient, Tenant
 
@@ -159,14 +159,14 @@ def receiver() -> Iterator[Receiver]:
     r.stop()
 
 
-def settings(**kw: Any) -> WebhookSettings:
+def settings(**kw: Any) -> Settings:
     base: dict[str, Any] = {
         "webhook_allow_private_targets": True,
         "webhook_retry_scale": 0.0,
         "webhook_timeout_seconds": 10.0,
         "webhook_poll_seconds": 0.05,
     }
-    return WebhookSettings(**{**base, **kw})
+    return Settings(**{**base, **kw})
 
 
 def deliver(factory: sessionmaker[Session], **kw: Any) -> WorkerStats:

@@ -14,7 +14,7 @@ from expensehub.api.middleware import RequestGuardMiddleware, VersionQueryMiddle
 from expensehub.api.responses import json_response
 from expensehub.api.routers import ROUTERS
 from expensehub.api.versioning import SUPPORTED
-from expensehub.config import Settings
+from expensehub.config import Settings, load_settings
 from expensehub.db.engine import make_engine, make_session_factory
 from expensehub.documents.router import files_router
 
@@ -53,7 +53,7 @@ TAGS = [
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API application for ``settings`` (read from the environment when omitted)."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
     app = FastAPI(
         title="expensehub",

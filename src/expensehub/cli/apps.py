@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.orm import Session, sessionmaker
 
-from expensehub.config import Settings
+from expensehub.config import Settings, SettingsError, load_settings
 from expensehub.db.engine import make_engine, make_session_factory
 
 app = typer.Typer(
@@ -27,8 +28,12 @@ err = Console(stderr=True)
 
 
 def settings() -> Settings:
-    """Settings from the environment (EXPENSEHUB_*)."""
-    return Settings()
+    """Settings from the environment (EXPENSEHUB_*); a bad value stops the command (exit 2) naming it."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from exc
 
 
 def session_factory(cfg: Settings | None = None) -> sessionmaker[Session]:

@@ -24,8 +24,14 @@ reports_app = typer.Typer(
 )
 app.add_typer(reports_app, name="reports")
 
-DEFAULT_REPORTS_DIR = Path("reports")
-
+QueryTimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--query-timeout",
+        min=0.1,
+        help="Seconds a query may run (default: EXPENSEHUB_REPORT_QUERY_TIMEOUT_SECONDS, else 60)",
+    ),
+]
 FormatOpt = Annotated[
     str | None,
     typer.Option(
@@ -296,10 +302,15 @@ def reports_create(
     schedule: Annotated[
         str | None, typer.Option("--schedule", help="Cron expression, UTC, e.g. '0 6 * * 1' (Mondays 06:00)")
     ] = None,
-    query_timeout: Annotated[float, typer.Option("--query-timeout", help="Seconds a query may run")] = 60.0,
+    query_timeout: QueryTimeoutOpt = None,
 ) -> None:
-    """Save a report: a template, or a read-only SQL query (see docs/exports.md for the views)."""
-    factory = session_factory()
+    """Save a report: a template, or a read-only SQL query (see docs/exports.md for the views).
+
+    A SQL report's query is tried once (its first row) within the query time limit.
+    """
+    cfg = settings()
+    timeout = query_timeout if query_timeout is not None else cfg.report_query_timeout_seconds
+    factory = session_factory(cfg)
     try:
         if sql_file is not None:
             if sql is not None:
@@ -316,7 +327,7 @@ def reports_create(
                 template=tmpl,
                 sql=sql,
                 schedule=schedule,
-                query_timeout_s=query_timeout,
+                query_timeout_s=timeout,
             )
             console.print(
                 f"report [bold]{report.id}[/bold] {report.name!r} saved ({report.kind}, {report.format}"
@@ -356,17 +367,24 @@ def reports_run(
     report: Annotated[str, typer.Argument(help="Report id or name")],
     company: CompanyOpt = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="File to write (default: in --reports-dir)")
+        Path | None, typer.Option("--out", "-o", help="File to write (default: in the reports folder)")
     ] = None,
     reports_dir: Annotated[
-        Path, typer.Option("--reports-dir", help="Folder of report files")
-    ] = DEFAULT_REPORTS_DIR,
-    query_timeout: Annotated[float, typer.Option("--query-timeout", help="Seconds a query may run")] = 60.0,
+        Path | None,
+        typer.Option(
+            "--reports-dir",
+            help="Folder of report files (default: EXPENSEHUB_REPORTS_DIR, else <storage_dir>/reports)",
+        ),
+    ] = None,
+    query_timeout: QueryTimeoutOpt = None,
 ) -> None:
     """Run a report now and write its file (recorded as a manual run)."""
     from expensehub.worker.reports import run_report
 
-    factory = session_factory()
+    cfg = settings()
+    folder = reports_dir if reports_dir is not None else Path(cfg.reports_dir)
+    timeout = query_timeout if query_timeout is not None else cfg.report_query_timeout_seconds
+    factory = session_factory(cfg)
     try:
         with transaction(factory) as session:
             company_id = service.default_company(session, company)
@@ -377,7 +395,7 @@ def reports_run(
     except AppError as exc:
         raise _fail(exc) from exc
     outcome = run_report(
-        factory, report_id, trigger="manual", reports_dir=reports_dir, out=out, query_timeout_s=query_timeout
+        factory, report_id, trigger="manual", reports_dir=folder, out=out, query_timeout_s=timeout
     )
     if not outcome.ok:
         err.print(f"[red]error:[/red] report {outcome.name!r} failed: {outcome.error}")

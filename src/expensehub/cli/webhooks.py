@@ -35,19 +35,17 @@ def deliver(
     Settings: EXPENSEHUB_DATABASE_URL and EXPENSEHUB_WEBHOOK_* (see docs/webhooks.md). Several
     workers may run on PostgreSQL; one on SQLite. SIGINT/SIGTERM stop it after in-flight requests.
     """
-    from expensehub.webhooks.settings import WebhookSettings
     from expensehub.webhooks.worker import WorkerBusy, run_delivery_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = settings()
     factory = session_factory(cfg)
-    wcfg = WebhookSettings()
     err.print(
         f"delivering webhooks from {factory.kw['bind'].url.render_as_string(hide_password=True)} "
-        f"({wcfg.webhook_concurrency} lanes at once{', once' if once else ''})"
+        f"({cfg.webhook_concurrency} lanes at once{', once' if once else ''})"
     )
     try:
-        stats = run_delivery_worker(factory, wcfg, once=once, handle_signals=True)
+        stats = run_delivery_worker(factory, cfg, once=once, handle_signals=True)
     except WorkerBusy as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

@@ -11,32 +11,56 @@ import typer
 from rich.table import Table
 
 from expensehub.cli.apps import app, console, err, session_factory, settings
+from expensehub.config import Settings
 from expensehub.worker.reports import ReportOutcome
 
 
 @app.command()
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Run what is due now, then exit")] = False,
-    interval: Annotated[float, typer.Option("--interval", min=0.1, help="Seconds between polls")] = 30.0,
+    interval: Annotated[
+        float | None,
+        typer.Option(
+            "--interval",
+            min=0.1,
+            help="Seconds between polls (default: EXPENSEHUB_WORKER_INTERVAL_SECONDS, else 30)",
+        ),
+    ] = None,
     reports_dir: Annotated[
-        Path, typer.Option("--reports-dir", help="Folder scheduled report files are written to")
-    ] = Path("reports"),
+        Path | None,
+        typer.Option(
+            "--reports-dir",
+            help="Folder scheduled report files are written to "
+            "(default: EXPENSEHUB_REPORTS_DIR, else <storage_dir>/reports)",
+        ),
+    ] = None,
     query_timeout: Annotated[
-        float, typer.Option("--query-timeout", min=0.1, help="Seconds a report's SQL query may run")
-    ] = 60.0,
+        float | None,
+        typer.Option(
+            "--query-timeout",
+            min=0.1,
+            help="Seconds a report's SQL query may run "
+            "(default: EXPENSEHUB_REPORT_QUERY_TIMEOUT_SECONDS, else 60)",
+        ),
+    ] = None,
     webhooks: Annotated[
         bool, typer.Option("--webhooks/--no-webhooks", help="Also deliver queued webhooks (in a thread)")
     ] = True,
 ) -> None:
-    """Run scheduled reports when due (cron, UTC): write each file atomically into --reports-dir and
+    """Run scheduled reports when due (cron, UTC): write each file atomically into the reports folder and
     record the run. Several workers may share a PostgreSQL database; run one on SQLite.
     With --webhooks (the default) the same process also delivers queued webhooks
-    (the loop of `expensehub webhooks deliver`) in a second thread.
+    (the loop of `expensehub webhooks deliver`, settings EXPENSEHUB_WEBHOOK_*) in a second thread.
+    Options override the settings EXPENSEHUB_WORKER_INTERVAL_SECONDS, EXPENSEHUB_REPORTS_DIR and
+    EXPENSEHUB_REPORT_QUERY_TIMEOUT_SECONDS.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from expensehub.worker.loop import run_worker
 
     cfg = settings()
+    interval = interval if interval is not None else cfg.worker_interval_seconds
+    reports_dir = reports_dir if reports_dir is not None else Path(cfg.reports_dir)
+    query_timeout = query_timeout if query_timeout is not None else cfg.report_query_timeout_seconds
     factory = session_factory(cfg)
 
     def report(outcome: ReportOutcome) -> None:
@@ -53,7 +77,10 @@ def worker(
     delivery_thread: threading.Thread | None = None
     if webhooks and not once:
         delivery_thread = threading.Thread(
-            target=_deliver, args=(factory, once, stop_deliveries), name="webhook-delivery", daemon=True
+            target=_deliver,
+            args=(factory, cfg, once, stop_deliveries),
+            name="webhook-delivery",
+            daemon=True,
         )
         delivery_thread.start()
     try:
@@ -67,7 +94,7 @@ def worker(
             handle_signals=not once,
         )
         if webhooks and once:
-            _deliver(factory, True, stop_deliveries)
+            _deliver(factory, cfg, True, stop_deliveries)
     finally:
         stop_deliveries.set()
         if delivery_thread is not None:
@@ -83,11 +110,11 @@ def worker(
         raise typer.Exit(1)
 
 
-def _deliver(factory: Any, once: bool, stop: threading.Event) -> None:
+def _deliver(factory: Any, cfg: Settings, once: bool, stop: threading.Event) -> None:
     """The webhook delivery loop, until ``stop`` is set (or, with ``once``, until nothing is due)."""
     from expensehub.webhooks.worker import WorkerBusy, run_delivery_worker
 
     try:
-        run_delivery_worker(factory, once=once, stop_event=stop)
+        run_delivery_worker(factory, cfg, once=once, stop_event=stop)
     except WorkerBusy as exc:
         err.print(f"[yellow]webhooks:[/yellow] not delivering here: {exc}")

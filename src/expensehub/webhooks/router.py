@@ -17,7 +17,6 @@ from expensehub.api.openapi import doc_list, doc_one, doc_write
 from expensehub.api.responses import list_response, object_response
 from expensehub.errors import NotFound, ValidationFailed
 from expensehub.webhooks import schemas, service
-from expensehub.webhooks.settings import WebhookSettings
 
 router = APIRouter()
 
@@ -30,10 +29,8 @@ EXT: list[str | Any] = ["webhooks (extension)"]
 
 
 def _allow_private(request: Request) -> bool:
-    configured = getattr(request.app.state.settings, "webhook_allow_private_targets", None)
-    if configured is not None:
-        return bool(configured)
-    return WebhookSettings().webhook_allow_private_targets
+    """``EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS`` of the app's settings."""
+    return bool(request.app.state.settings.webhook_allow_private_targets)
 
 
 def _author(ctx: Ctx) -> dict[str, Any]:

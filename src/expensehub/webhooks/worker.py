@@ -30,12 +30,12 @@ from typing import IO, Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from expensehub.config import Settings, load_settings
 from expensehub.db.engine import transaction
 from expensehub.kit.clock import utcnow
 from expensehub.webhooks import repository, rules
 from expensehub.webhooks.delivery import Sender, SendResult, build_headers, render_body, signing_keys
 from expensehub.webhooks.repository import LaneItem, LaneSubscription
-from expensehub.webhooks.settings import WebhookConfig, WebhookSettings
 
 log = logging.getLogger("expensehub.webhooks")
 T = TypeVar("T")
@@ -93,7 +93,7 @@ def _sqlite_lock(factory: sessionmaker[Session]) -> Iterator[IO[str] | None]:
 class DeliveryWorker:
     """One worker process's delivery loop (async). Most callers use ``run_delivery_worker``."""
 
-    def __init__(self, factory: sessionmaker[Session], cfg: WebhookConfig) -> None:
+    def __init__(self, factory: sessionmaker[Session], cfg: Settings) -> None:
         self.factory = factory
         self.cfg = cfg
         self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -296,7 +296,7 @@ class DeliveryWorker:
 
 def run_delivery_worker(
     factory: sessionmaker[Session],
-    settings: WebhookConfig | None = None,
+    settings: Settings | None = None,
     *,
     once: bool = False,
     stop_event: threading.Event | None = None,
@@ -304,11 +304,11 @@ def run_delivery_worker(
 ) -> WorkerStats:
     """Run the delivery loop in this thread until ``stop_event`` is set (or, ``once``, nothing is due).
 
-    ``settings`` is anything with the ``webhook_*`` fields (``WebhookSettings`` from the environment
-    when omitted). ``handle_signals`` makes SIGINT/SIGTERM stop the loop gracefully: in-flight
-    requests finish and are recorded. On SQLite raises ``WorkerBusy`` when a worker already runs.
+    ``settings`` supplies the ``webhook_*`` fields (read from the environment when omitted).
+    ``handle_signals`` makes SIGINT/SIGTERM stop the loop gracefully: in-flight requests finish and
+    are recorded. On SQLite raises ``WorkerBusy`` when a worker already runs.
     """
-    cfg = settings if settings is not None else WebhookSettings()
+    cfg = settings if settings is not None else load_settings()
     worker = DeliveryWorker(factory, cfg)
 
     async def main() -> WorkerStats:
@@ -322,7 +322,8 @@ def run_delivery_worker(
 
             def relay() -> None:
                 stop_event.wait()
-                loop.call_soon_threadsafe(stop.set)
+                with contextlib.suppress(RuntimeError):  # the loop already ended (``once``): nothing to stop
+                    loop.call_soon_threadsafe(stop.set)
 
             bridge = threading.Thread(target=relay, daemon=True, name="webhook-stop-relay")
             bridge.start()

@@ -1,1 +1,1 @@
-"""The background process: scheduled reports (and later webhook delivery and purges)."""
+"""The background process: scheduled reports (webhook delivery runs beside it, from webhooks/)."""

@@ -1,7 +1,10 @@
 """The worker process: poll for due work, run it, sleep, repeat (``expensehub worker``).
 
-Today's job is scheduled reports; webhook deliveries have their own worker (``expensehub webhooks
-deliver``). Several workers may run against PostgreSQL (claims skip locked rows); on SQLite run one.
+This loop runs scheduled reports; ``expensehub worker`` runs the webhook delivery loop
+(``webhooks.worker``) beside it in a thread. The command passes the folder, the query time limit and the
+poll interval from the settings (``reports_dir``, ``report_query_timeout_seconds``,
+``worker_interval_seconds``) or its options. Several workers may run against PostgreSQL (claims skip
+locked rows); on SQLite run one.
 """
 
 from __future__ import annotations

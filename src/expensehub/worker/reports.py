@@ -69,13 +69,22 @@ def run_report(
     out: Path | None = None,
     query_timeout_s: float = service.DEFAULT_QUERY_TIMEOUT_S,
 ) -> ReportOutcome:
-    """Run one report now: its file at ``out``, else under ``reports_dir``; the run is recorded."""
+    """Run one report now: its file at ``out``, else under ``reports_dir``; the run is recorded.
+
+    The callers (``expensehub worker``, ``expensehub reports run``) pass the ``reports_dir`` and
+    ``query_timeout_s`` of the settings, or of their command-line options.
+    """
     started = utcnow()
     with transaction(factory) as session:
         report = _report(session, report_id)
         run_id = service.start_run(session, report, trigger=trigger, now=started).id
         company_id, name = report.company_id, report.name
-        path = out or service.report_path(reports_dir or Path("reports"), report, started)
+        if out is not None:
+            path = out
+        elif reports_dir is not None:
+            path = service.report_path(reports_dir, report, started)
+        else:  # nothing is recorded: the transaction rolls back
+            raise ValueError("run_report needs out or reports_dir")
     rows: int | None = None
     error: str | None = None
     try:
