@@ -25,7 +25,6 @@ from sqlalchemy import (
     delete,
     func,
     literal,
-    not_,
     null,
     select,
     text,
@@ -546,7 +545,15 @@ def stream_lines(
     cursor's plan never is). SQLite: the cursor, as :func:`stream`.
     """
     if dialect_of(session) != "postgresql":
-        yield from stream(session, stmt, batch_size)
+        # The DBAPI cursor itself: these rows need no type processing, and SQLAlchemy's row objects
+        # would cost more than the rest of the Python side of the export.
+        result = session.connection().execute(stmt)
+        cursor = result.cursor
+        try:
+            while batch := cursor.fetchmany(batch_size):
+                yield batch
+        finally:
+            result.close()
         return
     conn = session.connection()
     sql = stmt.compile(
@@ -979,32 +986,6 @@ _KIND_ALPHABET: dict[str, str] = {
     "bool": "truefals",
 }
 _CR, _LF = "\r", "\n"
-# Text columns holding codes, enums and identifiers (tested together for characters CSV must quote).
-CODE_LIKE: frozenset[str] = frozenset(
-    {
-        "type",
-        "currency",
-        "base_currency",
-        "reimbursable_currency",
-        "approval_status",
-        "status",
-        "payment",
-        "creation_type",
-        "reimbursement_method",
-        "employee_identifier",
-        "accounting_account_code",
-        "project_code",
-        "cost_center",
-        "card_last4",
-        "mileage_units",
-        "internal_reference",
-        "reference",
-        "document_number",
-        "merchant_tin",
-        "iban",
-        "external_id",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -1129,11 +1110,6 @@ def _csv_quoted(value: Any, delimiter: str, dialect: str) -> ColumnElement[Any]:
     return case((_special_test(value, delimiter, dialect), quoted), else_=value)
 
 
-def _has_special(values: Sequence[Any], delimiter: str, dialect: str) -> ColumnElement[Any]:
-    """True when any of ``values`` holds a character CSV must quote (one test over all of them)."""
-    return _special_test(_joined(values, "\x1f", dialect), delimiter, dialect)
-
-
 def _scoped(column: Any, company_id: int, f: Filters) -> list[ColumnElement[bool]]:
     """Conditions keeping ``column`` (an expensable id) to the expensables the export selects: nothing
     more than the company when the export has no other filter (a plain scan, no id list)."""
@@ -1244,7 +1220,7 @@ def csv_lines_query(
     receipt URL (signed). Those fields are empty in the line and their character offset is given beside it.
 
     SQL does not share common subexpressions, so each value is referred to as few times as possible: one
-    pattern test before quoting, one test over all the code-like columns, printf/concat for the line.
+    pattern test before quoting, one printf/concat call for the line.
 
     ``raw``: the same query with each column's value as the database holds it, one SQL column per export
     column and no text rendering (the baseline of ``bench/export.py``: the database's own dump).
@@ -1319,10 +1295,8 @@ def csv_lines_query(
 
     value = inputs
 
-    # Stage 2: the line. A cell is an expression, or for code-like text a pair (as is, CSV-quoted when
-    # needed): codes seldom hold a special character, so one test over all of them picks the line.
+    # Stage 2: the line, one cell per column.
     cells: list[Any] = []
-    codes: list[Any] = []
     fx_index = rc_index = -1
     for n, col in enumerate(columns):
         if col.name is None:
@@ -1357,22 +1331,11 @@ def csv_lines_query(
             alphabet = "-." + col.decimal_separator
         if alphabet is not None and not set(alphabet) & {delimiter, '"', _CR, _LF}:
             cells.append(text_value)
-        elif col.kind == "text" and col.name in CODE_LIKE:
-            codes.append(text_value)
-            cells.append((text_value, _csv_quoted(text_value, delimiter, dialect)))
         else:
             cells.append(_csv_quoted(text_value, delimiter, dialect))
 
-    codes_clean = not_(_has_special(codes, delimiter, dialect)) if codes else None
-
     def line_of(parts: Sequence[Any]) -> Any:
-        if codes_clean is None:
-            return _joined(parts, delimiter, dialect)
-        plain = [p[0] if isinstance(p, tuple) else p for p in parts]
-        checked = [p[1] if isinstance(p, tuple) else p for p in parts]
-        return case(
-            (codes_clean, _joined(plain, delimiter, dialect)), else_=_joined(checked, delimiter, dialect)
-        )
+        return _joined(parts, delimiter, dialect)
 
     def offset(index: int) -> Any:
         return func.length(line_of([*cells[:index], _str("")])) if index else literal(0)
