@@ -544,17 +544,23 @@ def stream_lines(
     streams without a cursor and lets the server plan the query as a whole, in parallel when it can (a
     cursor's plan never is). SQLite: the cursor, as :func:`stream`.
     """
-    if dialect_of(session) != "postgresql":
-        # The DBAPI cursor itself: these rows need no type processing, and SQLAlchemy's row objects
-        # would cost more than the rest of the Python side of the export.
-        result = session.connection().execute(stmt)
-        cursor = result.cursor
-        try:
-            while batch := cursor.fetchmany(batch_size):
-                yield batch
-        finally:
-            result.close()
+    if dialect_of(session) == "postgresql":
+        yield from _copy_lines(session, stmt, layout, batch_size)
         return
+    # The DBAPI cursor itself: these rows need no type processing, and SQLAlchemy's row objects would
+    # cost more than the rest of the Python side of the export.
+    result = session.connection().execute(stmt)
+    cursor = result.cursor
+    try:
+        while rows := cursor.fetchmany(batch_size):
+            yield rows
+    finally:
+        result.close()
+
+
+def _copy_lines(
+    session: Session, stmt: Select[Any], layout: LineLayout, batch_size: int
+) -> Iterator[list[list[Any]]]:
     conn = session.connection()
     sql = stmt.compile(
         dialect=conn.dialect, compile_kwargs={"literal_binds": True, "render_postcompile": True}
