@@ -64,7 +64,7 @@ def _entity_currency(db: Session, company_id: int) -> dict[int, str]:
     rows = db.execute(
         select(LegalEntity.id, LegalEntity.currency).where(LegalEntity.company_id == company_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def test_every_status_and_type_present(db: Session, seeded: DemoSummary) -> None:
@@ -291,9 +291,7 @@ def test_per_diems_and_mileages_follow_the_statutory_rules(db: Session, seeded: 
     own daily rates); trips abroad name their country; the rates link what the breakdown used."""
     cid = seeded.company_id
     countries = dict(
-        db.execute(select(LegalEntity.id, LegalEntity.country).where(LegalEntity.company_id == cid))
-        .tuples()
-        .all()
+        db.execute(select(LegalEntity.id, LegalEntity.country).where(LegalEntity.company_id == cid)).all()
     )
     rows = db.execute(
         select(PerDiem, Expensable.amount, Expensable.legal_entity_id)
