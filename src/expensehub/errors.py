@@ -52,6 +52,12 @@ class InvalidState(AppError):
     code = "invalid_state"
 
 
+class Unavailable(AppError):
+    """The server cannot do this as it is set up (a missing database role, a disabled feature)."""
+
+    code = "unavailable"
+
+
 class Conflict(AppError):
     """The change collides with existing data (a unique key, a concurrent edit)."""
 

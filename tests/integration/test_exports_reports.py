@@ -103,15 +103,17 @@ def test_writes_through_functions_are_refused_by_the_database(
     assert report_count(session_factory, tenant.company_id) == 0
 
 
-def test_sqlite_reports_read_only_the_views(
+def test_reports_read_only_the_views(
     session_factory: sessionmaker[Session], tenant: Tenant, db_url: str
 ) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("on PostgreSQL report SQL runs with the application's privileges (docs/exports.md)")
-    for sql in ("select * from api_keys", "select * from expensables", "select name from sqlite_master"):
+    # SQLite: an authorizer; PostgreSQL: a role with no privileges of its own, allowed the temporary views.
+    catalogue = "select name from sqlite_master" if db_url.startswith("sqlite") else "select * from pg_authid"
+    for sql in ("select * from api_keys", "select * from expensables", catalogue):
         with pytest.raises(ValidationFailed) as info:
             sql_rows(session_factory, tenant.company_id, sql)
         assert info.value.code == "sql_not_allowed", sql
+    # The views themselves still read the tables behind them.
+    assert sql_rows(session_factory, tenant.company_id, "select count(*) as n from report_expensables")
 
 
 def test_time_limit(session_factory: sessionmaker[Session], tenant: Tenant, db_url: str) -> None:
@@ -184,3 +186,41 @@ def test_report_names_cron_and_lookup(session_factory: sessionmaker[Session], te
     with transaction(session_factory) as s:
         service.delete_report(s, company_id=tenant.company_id, ref="weekly")
     assert report_count(session_factory, tenant.company_id) == 0
+
+
+def test_postgresql_without_the_report_role_refuses_sql_reports(
+    session_factory: sessionmaker[Session], tenant: Tenant, db_url: str
+) -> None:
+    """An application role that may not create the report role gets a clear 503 error, never a query run
+    with its own privileges."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("database roles are PostgreSQL's (SQLite uses an authorizer, tested above)")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from expensehub.errors import Unavailable
+    from expensehub.exports.repository import REPORT_ROLE
+
+    limited = "expensehub_test_limited_app"
+    with transaction(session_factory) as s:
+        admin_engine = s.get_bind()
+    with admin_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+        if admin.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": limited}).scalar():
+            admin.execute(text(f"DROP OWNED BY {limited}"))  # left over by an interrupted run
+        admin.execute(text(f"DROP ROLE IF EXISTS {limited}"))
+        admin.execute(text(f"CREATE ROLE {limited} LOGIN NOCREATEROLE"))
+        admin.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {limited}"))
+        exists = admin.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": REPORT_ROLE}).scalar()
+        if not exists:  # make sure it exists, so the only thing missing is the membership
+            admin.execute(text(f"CREATE ROLE {REPORT_ROLE} NOLOGIN NOINHERIT"))
+    engine = create_engine(make_url(db_url).set(username=limited))
+    try:
+        with pytest.raises(Unavailable) as info:
+            service.stream_sql_report(engine, company_id=tenant.company_id, sql=BY_CURRENCY, fmt="csv")
+        assert info.value.code == "sql_reports_unavailable"
+        assert REPORT_ROLE in info.value.message
+    finally:
+        engine.dispose()
+        with admin_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+            admin.execute(text(f"DROP OWNED BY {limited}"))
+            admin.execute(text(f"DROP ROLE {limited}"))

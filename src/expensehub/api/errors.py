@@ -26,6 +26,7 @@ from expensehub.errors import (
     NotFound,
     PayloadTooLarge,
     Unauthenticated,
+    Unavailable,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -40,6 +41,7 @@ STATUS_BY_ERROR: dict[type[AppError], int] = {
     InvalidState: 409,
     Conflict: 409,
     PayloadTooLarge: 413,
+    Unavailable: 503,
     UnsupportedMediaType: 415,
     ValidationFailed: 422,
 }

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from expensehub.banking.importers import TransactionType
+from expensehub.kit.bodies import no_nul
 from expensehub.kit.clock import format_ts
 from expensehub.kit.ids import IdIn
 from expensehub.kit.money import is_currency
@@ -135,14 +136,8 @@ def _currency(value: str) -> str:
     return code
 
 
-def _no_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
 Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_currency)]
-Text = Annotated[str, AfterValidator(_no_nul)]
+Text = Annotated[str, AfterValidator(no_nul)]
 
 
 class _Body(BaseModel):

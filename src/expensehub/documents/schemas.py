@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from expensehub.expenses.rules import Status
+from expensehub.kit.bodies import no_nul
 from expensehub.kit.clock import as_utc
 from expensehub.kit.ids import IdIn
 from expensehub.models.documents import Document, Folder
@@ -30,12 +31,6 @@ def format_doc_ts(value: datetime | None) -> str | None:
     if value is None:
         return None
     return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _no_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
 
 
 def _form_bool(value: Any) -> Any:
@@ -184,7 +179,7 @@ class FolderFilters(BaseModel):
     ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these folder ids")
     active: bool | None = Field(None, description="Only active (`true`) or inactive (`false`) folders")
     employee_id: IdIn | None = Field(None, description="Only folders holding documents of this employee")
-    name: Annotated[str, AfterValidator(_no_nul)] | None = Field(
+    name: Annotated[str, AfterValidator(no_nul)] | None = Field(
         None, max_length=255, description="Only folders with exactly this name"
     )
 
@@ -215,7 +210,7 @@ class _Body(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _text_is_storable(cls, value: Any) -> Any:
-        return _no_nul(value)
+        return no_nul(value)
 
 
 class DocumentCreateForm(_Body):

@@ -25,6 +25,7 @@ from pydantic import (
 
 from expensehub.allowances.schemas import CountryCode, MealsProvidedIn, Vehicle
 from expensehub.expenses.rules import Status
+from expensehub.kit.bodies import no_nul
 from expensehub.kit.clock import format_date, format_date_as_ts, format_ts
 from expensehub.kit.ids import IdIn
 from expensehub.kit.money import MAX_MINOR_UNITS, is_currency
@@ -649,13 +650,6 @@ def approval_flow_out(
 # --------------------------------------------------------------------------------------------------
 
 
-def _no_nul(value: Any) -> Any:
-    """Text reaches the database as is; NUL is not storable there (PostgreSQL refuses it)."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
 def _parse_bound(value: Any) -> date | datetime:
     """A date (`2024-01-01`) or a timestamp (`2024-01-01T00:00:00Z`; naive means UTC)."""
     if isinstance(value, datetime):
@@ -722,7 +716,7 @@ class ExpensableFilters(BaseModel):
         description="effective_on on or before this date/timestamp (inclusive). Ignored unless `from` "
         "is given",
     )
-    search: Annotated[str, AfterValidator(_no_nul)] | None = Field(
+    search: Annotated[str, AfterValidator(no_nul)] | None = Field(
         None,
         max_length=200,
         description="Case-insensitive text found in the description, merchant (typed or from the receipt) "
@@ -841,7 +835,7 @@ class _Body(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _text_is_storable(cls, value: Any) -> Any:
-        return _no_nul(value)
+        return no_nul(value)
 
 
 class TaxIn(_Body):

@@ -31,6 +31,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 if TYPE_CHECKING:
@@ -794,6 +795,53 @@ class SqlGuard:
     timed_out: list[bool] = field(default_factory=list)
 
 
+# PostgreSQL role report SQL runs as (no login, no privileges; allowed to read the temporary report views).
+REPORT_ROLE = "expensehub_report_reader"
+REPORT_ROLE_SETUP = (
+    f"CREATE ROLE {REPORT_ROLE} NOLOGIN NOINHERIT; GRANT {REPORT_ROLE} TO <the application's role>;"
+)
+
+
+class ReportRoleMissing(RuntimeError):
+    """The report role does not exist and the application's role may not create it."""
+
+
+def _identifier(name: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"not a plain identifier: {name!r}")
+    return name
+
+
+def ensure_report_role(conn: Connection) -> None:
+    """Make sure :data:`REPORT_ROLE` exists and the connection's role may ``SET ROLE`` to it.
+
+    Created once, on a connection of its own (committed at once, whatever the report does), when the
+    application's role may create roles; else the administrator creates it (:data:`REPORT_ROLE_SETUP`).
+    """
+    ready = conn.exec_driver_sql(
+        "SELECT pg_has_role(current_user, r.oid, 'MEMBER') FROM pg_roles r WHERE r.rolname = %(name)s",
+        {"name": REPORT_ROLE},
+    ).scalar()
+    if ready:
+        return
+    try:
+        with conn.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+            exists = admin.exec_driver_sql(
+                "SELECT 1 FROM pg_roles WHERE rolname = %(name)s", {"name": REPORT_ROLE}
+            ).scalar()
+            if not exists:
+                admin.exec_driver_sql(f"CREATE ROLE {REPORT_ROLE} NOLOGIN NOINHERIT")
+            admin.exec_driver_sql(f"GRANT {REPORT_ROLE} TO CURRENT_USER")
+    except DBAPIError as exc:
+        # Another connection may have created it meanwhile; check again before giving up.
+        again = conn.exec_driver_sql(
+            "SELECT pg_has_role(current_user, r.oid, 'MEMBER') FROM pg_roles r WHERE r.rolname = %(name)s",
+            {"name": REPORT_ROLE},
+        ).scalar()
+        if not again:
+            raise ReportRoleMissing(str(exc.orig or exc).strip().splitlines()[0]) from exc
+
+
 def guard_read_only(
     conn: Connection, *, timeout_s: float, allowed: Sequence[str], clock: Callable[[], float]
 ) -> SqlGuard:
@@ -805,7 +853,13 @@ def guard_read_only(
     """
     guard = SqlGuard(deadline=clock() + timeout_s, clock=clock)
     if conn.dialect.name == "postgresql":
+        # The query runs as a role that may read the report views and nothing else: a view reads its
+        # tables with its owner's rights, the role has none of its own on any table.
+        ensure_report_role(conn)
+        for view in allowed:
+            conn.exec_driver_sql(f"GRANT SELECT ON pg_temp.{_identifier(view)} TO {REPORT_ROLE}")
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+        conn.exec_driver_sql(f"SET LOCAL ROLE {REPORT_ROLE}")
         conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(timeout_s * 1000))}")
         return guard
     raw: Any = conn.connection.dbapi_connection

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from expensehub.errors import Conflict, NotFound, ValidationFailed
+from expensehub.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from expensehub.exports import repository, shaping
 from expensehub.exports.columns import DATASET_FILTERS, DATASETS, SPLIT_MONEY_COLUMNS, Column, catalogue
 from expensehub.exports.cron import CronError, parse_cron
@@ -747,6 +747,13 @@ def stream_sql_report(
     except DBAPIError as exc:
         _discard(conn)
         raise _sql_error(exc, guard) from exc
+    except repository.ReportRoleMissing as exc:
+        _discard(conn)
+        raise Unavailable(
+            f"SQL reports need the PostgreSQL role {repository.REPORT_ROLE}, which the application may not "
+            f"create ({exc}). An administrator can create it: {repository.REPORT_ROLE_SETUP}",
+            code="sql_reports_unavailable",
+        ) from exc
     except BaseException:
         _discard(conn)
         raise

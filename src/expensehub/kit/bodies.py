@@ -11,6 +11,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, model_validator
 
 
+def no_nul(value: Any) -> Any:
+    """A field validator: ``value`` unchanged, or ``ValueError`` when a string holds a NUL character."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
