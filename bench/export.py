@@ -10,17 +10,18 @@ categories mapped to ledger accounts; projects. SQLite: bench/out/export.db; Pos
 Every measurement runs in a fresh subprocess (clean peak RSS, ``ru_maxrss``), writing into bench/out:
 
 * ``expensehub`` exports of the default expense columns in CSV, JSON Lines, Parquet, XLSX
-  (``exports.service.plan_export`` + ``stream_export`` + ``write_file_atomically``, as the command does);
-* the baseline: the database's own dump of the same query (the export's SQL with the columns the
-  database computes): ``COPY (...) TO STDOUT WITH CSV HEADER`` through psycopg on PostgreSQL, the
-  ``sqlite3`` command line's ``.mode csv`` on SQLite.
+  (``exports.service.plan_export`` + ``stream_export`` + ``write_file_atomically``, as the command does),
+  and ``csv-python``: the same CSV shaped row by row in Python instead of rendered by the database;
+* the baseline: the database's own dump of the same columns (the export's query with each column's raw
+  value, tax totals and cost-centre codes included, no formatting): ``COPY (...) TO STDOUT WITH CSV
+  HEADER`` through psycopg on PostgreSQL, the ``sqlite3`` command line's ``.mode csv`` on SQLite.
 
 Rounds are interleaved (every case once per round) and the median is reported.
 
 Usage::
 
     .venv/bin/python bench/export.py [--rows 1000000] [--backend sqlite|postgresql|both]
-                                     [--formats csv,jsonl,parquet,xlsx] [--repeat 3] [--reuse]
+                                     [--formats csv,csv-python,jsonl,parquet,xlsx] [--repeat 3] [--reuse]
 """
 
 from __future__ import annotations
