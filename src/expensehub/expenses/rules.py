@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Final, Literal, get_args
+from typing import Final, Literal, cast, get_args
 
 from expensehub.errors import InvalidState
 from expensehub.kit.money import from_decimal, split_largest_remainder
@@ -155,6 +155,28 @@ def mileage_amount(
     legs = 2 if round_trip else 1
     total = convert_distance(Decimal(distance), units, rate_unit) * rate * legs
     return from_decimal(total, currency)
+
+
+# How a mileage's or per diem's amount was set (``pricing``, docs/allowances.md): ``statutory`` (the
+# allowances engine), ``rate`` (mileages only: distance x the company's rate) or ``amount`` (as given).
+MileagePricing = Literal["statutory", "rate", "amount"]
+PerDiemPricing = Literal["statutory", "amount"]
+
+
+def mileage_pricing(stored: str | None, rate: Decimal | None) -> MileagePricing:
+    """How a stored mileage was priced; rows written before ``pricing`` existed count as priced by their
+    ``rate`` when they have one, else as given."""
+    if stored in get_args(MileagePricing):
+        return cast(MileagePricing, stored)
+    return "rate" if rate is not None else "amount"
+
+
+def per_diem_pricing(stored: str | None, amount: int | None) -> PerDiemPricing:
+    """How a stored per diem was priced; rows written before ``pricing`` existed count as given when they
+    have an amount, else as the rules'."""
+    if stored in get_args(PerDiemPricing):
+        return cast(PerDiemPricing, stored)
+    return "amount" if amount is not None else "statutory"
 
 
 def default_reimbursable(amount: int, payment: str) -> int:

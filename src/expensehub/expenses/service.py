@@ -555,7 +555,7 @@ def _stored_mileage_pricing(current: dict[str, Any]) -> str | None:
     """How a stored mileage was priced (rows written before ``pricing`` existed: by their rate, if any)."""
     if not current:
         return None
-    return current.get("pricing") or ("rate" if current.get("rate") is not None else "amount")
+    return rules.mileage_pricing(current.get("pricing"), current.get("rate"))
 
 
 def _plan_mileage(
@@ -714,7 +714,7 @@ def _plan_per_diem(
     elif creating or "amount" in changes:
         pricing = "statutory"
     else:
-        pricing = current.get("pricing") or ("amount" if current.get("amount") is not None else "statutory")
+        pricing = rules.per_diem_pricing(current.get("pricing"), current.get("amount"))
     priced = allowances.price_per_diem(
         country=allowances.employer_country(
             session,
