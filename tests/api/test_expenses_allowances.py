@@ -349,6 +349,245 @@ def test_deleting_a_per_diem_deletes_its_rates(
     assert after[4] == before[4] + 2  # the configurations stay: they belong to the company
 
 
+# ---- the inputs a claim was priced from ------------------------------------------------------------------
+
+TRIP_INPUTS = (
+    "start_at",
+    "end_at",
+    "timezone",
+    "destination_country",
+    "destination_city",
+    "meals_provided",
+    "overnight_stays",
+    "locality_mie",
+)
+NO_TRIP_INPUTS = dict.fromkeys(TRIP_INPUTS) | {"meals_provided": []}
+VEHICLE_INPUTS = ("vehicle", "passengers", "fiscal_horsepower", "electric")
+
+
+def paris_trip() -> dict[str, Any]:
+    """Every trip input but the US-only ``locality_mie``, in the form the API shows them."""
+    return {
+        "start_at": "2025-03-03T08:00:00+01:00",
+        "end_at": "2025-03-05T18:30:00+01:00",
+        "timezone": "Europe/Berlin",
+        "destination_country": "fr",
+        "destination_city": "Paris",
+        "meals_provided": [{"date": "2025-03-04", "breakfast": True, "lunch": False, "dinner": False}],
+        "overnight_stays": ["2025-03-03", "2025-03-04"],
+    }
+
+
+def simulate_de(api: ApiClient, trip: dict[str, Any]) -> dict[str, Any]:
+    """The per diem simulation of ``trip`` (per diem trip inputs) under German rules."""
+    body = {k: v for k, v in trip.items() if k not in ("start_at", "end_at") and v is not None}
+    return post(
+        api,
+        "allowances/per_diem_simulations",
+        {"country": "de", "start": trip["start_at"], "end": trip["end_at"], **body},
+        200,
+    )
+
+
+def by_ids(api: ApiClient, path: str, *ids: str) -> list[dict[str, Any]]:
+    r = api.get(path, params={"ids[]": list(ids)})
+    assert r.status_code == 200, r.text
+    return r.json()["data"]  # type: ignore[no-any-return]
+
+
+def test_per_diem_shows_the_trip_inputs_it_was_priced_from(
+    api: ApiClient, api_v0401: ApiClient, de_employee: str
+) -> None:
+    trip = paris_trip()
+    p = post(api, PER_DIEMS, {"employee_id": de_employee, "to": "Paris", **trip})
+    assert {k: p[k] for k in TRIP_INPUTS} == trip | {"locality_mie": None}
+    assert p["pricing"] == "statutory"
+    assert p["amount"] == simulate_de(api, trip)["statutory_amount"]
+    path = f"{PER_DIEMS}/{p['id']}"
+    assert api.get(path).json() == p
+    assert by_ids(api, PER_DIEMS, p["id"]) == [p]
+    # the older version shows them as they are (only ids and Factorial's timestamps differ)
+    old = api_v0401.get(f"{PER_DIEMS}/{int(p['id'])}").json()
+    assert {k: old[k] for k in (*TRIP_INPUTS, "pricing")} == {k: p[k] for k in (*TRIP_INPUTS, "pricing")}
+    assert old["effective_on"] == "2025-03-03"
+    listed = api_v0401.get(PER_DIEMS, params={"ids[]": [int(p["id"])]}).json()["data"]
+    assert listed == [old]
+    # what a client reads it can send back: nothing changes
+    assert put(api, path, {k: p[k] for k in TRIP_INPUTS}) == p
+    assert api.get(path).json() == p
+
+
+def test_per_diem_update_shows_the_new_input_and_reprices(api: ApiClient, de_employee: str) -> None:
+    trip = paris_trip()
+    p = post(api, PER_DIEMS, {"employee_id": de_employee, "to": "Paris", **trip})
+    path = f"{PER_DIEMS}/{p['id']}"
+    # lunch provided too: another 40 % of the Paris full-day rate is deducted
+    meals = [{"date": "2025-03-04", "breakfast": True, "lunch": True, "dinner": False}]
+    u = put(api, path, {"meals_provided": meals})
+    expected = simulate_de(api, trip | {"meals_provided": meals})
+    assert u["meals_provided"] == meals
+    assert {k: u[k] for k in TRIP_INPUTS if k != "meals_provided"} == {
+        k: p[k] for k in TRIP_INPUTS if k != "meals_provided"
+    }
+    assert (u["amount"], u["deductions_amount"]) == (
+        expected["statutory_amount"],
+        expected["deductions_amount"],
+    )
+    assert u["amount"] < p["amount"]
+    assert api.get(path).json() == u
+    # meals are one entry per day, in date order; a day without a meal provided is left out
+    unordered = [
+        {"date": "2025-03-05", "dinner": True},
+        {"date": "2025-03-04", "lunch": False},
+        {"date": "2025-03-03", "dinner": True},
+    ]
+    u = put(api, path, {"meals_provided": unordered})
+    assert u["meals_provided"] == [
+        {"date": "2025-03-03", "breakfast": False, "lunch": False, "dinner": True},
+        {"date": "2025-03-05", "breakfast": False, "lunch": False, "dinner": True},
+    ]
+    # no overnight stay at all is not the default (every night): [] and null read back as sent
+    u = put(api, path, {"meals_provided": [], "overnight_stays": []})
+    assert (u["meals_provided"], u["overnight_stays"]) == ([], [])
+    no_nights = simulate_de(api, trip | {"meals_provided": [], "overnight_stays": []})
+    assert u["amount"] == no_nights["statutory_amount"]
+    u = put(api, path, {"overnight_stays": None, "timezone": None, "destination_city": None})
+    assert (u["overnight_stays"], u["timezone"], u["destination_city"]) == (None, None, None)
+    assert u["destination_country"] == "fr"
+    # the defaults apply again: every night away, the offset of start_at, the city parsed from `to`
+    defaults = trip | {"meals_provided": [], "overnight_stays": None, "timezone": None}
+    assert u["amount"] == simulate_de(api, defaults)["statutory_amount"]
+    # a refused update changes neither the inputs nor the amount
+    before = api.get(path).json()
+    r = api.put(path, json={"timezone": "Mars/Olympus", "destination_city": "Lyon"})
+    assert (r.status_code, r.json()["code"]) == (422, "unknown_timezone")
+    assert api.get(path).json() == before
+
+
+def test_us_per_diem_shows_its_mie_tier(
+    api: ApiClient, api_v0401: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    """GSA M&IE: first and last day 75 %. $92 tier: 69 + 92 + 69 = $230; $74 tier: 55.50 + 74 + 55.50."""
+    us = add_employee(session_factory, tenant, "us", "USD")
+    body = {"employee_id": us, "start_date": "2025-03-03", "end_date": "2025-03-05", "locality_mie": 92}
+    p = post(api, PER_DIEMS, body)
+    assert (p["locality_mie"], p["amount"]) == ("92", 23000)
+    assert {k: p[k] for k in TRIP_INPUTS if k != "locality_mie"} == {
+        k: v for k, v in NO_TRIP_INPUTS.items() if k != "locality_mie"
+    }
+    u = put(api, f"{PER_DIEMS}/{p['id']}", {"locality_mie": "74.00"})
+    assert (u["locality_mie"], u["amount"], u["statutory_amount"]) == ("74", 18500, 18500)
+    assert put(api, f"{PER_DIEMS}/{p['id']}", {"locality_mie": u["locality_mie"]}) == u
+    old = api_v0401.get(f"{PER_DIEMS}/{int(p['id'])}").json()
+    assert (old["locality_mie"], old["amount"]) == ("74", 18500)
+
+
+def test_claims_written_without_inputs_show_none(
+    api: ApiClient, api_v0401: ApiClient, tenant: Tenant, de_employee: str
+) -> None:
+    p = post(api, PER_DIEMS, de_trip(de_employee))
+    assert {k: p[k] for k in TRIP_INPUTS} == NO_TRIP_INPUTS
+    assert p["pricing"] == "statutory"
+    given = post(api, PER_DIEMS, de_trip(de_employee, amount=8000))
+    assert {k: given[k] for k in TRIP_INPUTS} == NO_TRIP_INPUTS
+    assert given["pricing"] == "amount"
+    assert put(api, f"{PER_DIEMS}/{given['id']}", {"amount": None})["pricing"] == "statutory"
+    assert by_ids(api, PER_DIEMS, p["id"], given["id"])[0] == p
+
+    statutory = post(api, MILEAGES, uk_mileage(tenant, mileage=100))
+    company_rate = post(api, MILEAGES, uk_mileage(tenant, mileage=100, rate="0.40"))
+    given_amount = post(api, MILEAGES, uk_mileage(tenant, mileage=100, amount=1234))
+    for m, pricing in ((statutory, "statutory"), (company_rate, "rate"), (given_amount, "amount")):
+        assert {k: m[k] for k in VEHICLE_INPUTS} == dict.fromkeys(VEHICLE_INPUTS), pricing
+        assert m["pricing"] == pricing
+    assert by_ids(api, MILEAGES, statutory["id"], company_rate["id"], given_amount["id"]) == [
+        statutory,
+        company_rate,
+        given_amount,
+    ]
+    # an input change hands a given amount back to what priced it before: here the statutory rules
+    u = put(api, f"{MILEAGES}/{given_amount['id']}", {"mileage": 200})
+    assert (u["pricing"], u["amount"]) == ("statutory", 9000)
+    u = put(api, f"{MILEAGES}/{statutory['id']}", {"rate": "0.30"})
+    assert (u["pricing"], u["amount"], u["rate"]) == ("rate", 3000, "0.3")
+    # the older version shows the same (with integer ids)
+    old = api_v0401.get(PER_DIEMS, params={"ids[]": [int(p["id"])]}).json()["data"]
+    assert [{k: o[k] for k in (*TRIP_INPUTS, "pricing")} for o in old] == [
+        NO_TRIP_INPUTS | {"pricing": "statutory"}
+    ]
+
+
+def test_mileage_shows_its_vehicle_and_reprices_when_it_changes(
+    api: ApiClient, api_v0401: ApiClient, tenant: Tenant
+) -> None:
+    """AMAP: a van with two passengers, 100 mi: 100 x 45p + 2 x 100 x 5p = £55."""
+    m = post(api, MILEAGES, uk_mileage(tenant, mileage=100, vehicle="van", passengers=2))
+    assert {k: m[k] for k in (*VEHICLE_INPUTS, "pricing", "amount")} == {
+        "vehicle": "van",
+        "passengers": 2,
+        "fiscal_horsepower": None,
+        "electric": None,
+        "pricing": "statutory",
+        "amount": 5500,
+    }
+    path = f"{MILEAGES}/{m['id']}"
+    assert api.get(path).json() == m
+    assert by_ids(api, MILEAGES, m["id"]) == [m]
+    u = put(api, path, {"passengers": 1})
+    assert (u["passengers"], u["amount"]) == (1, 5000)
+    u = put(api, path, {"vehicle": "motorcycle", "passengers": None})  # 24p a mile, no passenger rate
+    assert (u["vehicle"], u["passengers"], u["amount"], u["rate"]) == ("motorcycle", None, 2400, "0.24")
+    assert api.get(path).json() == u
+    assert put(api, path, {k: u[k] for k in VEHICLE_INPUTS}) == u
+    old = api_v0401.get(f"{MILEAGES}/{int(m['id'])}").json()
+    assert {k: old[k] for k in (*VEHICLE_INPUTS, "pricing")} == {
+        k: u[k] for k in (*VEHICLE_INPUTS, "pricing")
+    }
+    assert isinstance(old["id"], int)
+    # inputs sent back unchanged are no change: an amount the caller gave stays
+    given = post(api, MILEAGES, uk_mileage(tenant, mileage=100, vehicle="van", amount=7000))
+    assert (given["vehicle"], given["pricing"], given["amount"]) == ("van", "amount", 7000)
+    same = {k: given[k] for k in (*VEHICLE_INPUTS, "mileage", "units", "round_trip")}
+    assert put(api, f"{MILEAGES}/{given['id']}", same | {"effective_on": "2025-06-10"}) == given
+    u = put(api, f"{MILEAGES}/{given['id']}", {"vehicle": "car"})  # a change: the rules price it
+    assert (u["vehicle"], u["pricing"], u["amount"]) == ("car", "statutory", 4500)
+
+
+def test_french_mileage_shows_horsepower_and_electric(
+    api: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    """BOI-BAREME-000001, 5 CV, 12,000 km: 5,679 EUR; electric +20 %: 6,814.80 EUR."""
+    fr = add_employee(session_factory, tenant, "fr", "EUR")
+    body = {"employee_id": fr, "effective_on": "2025-06-01", "mileage": 12000}
+    m = post(api, MILEAGES, {**body, "fiscal_horsepower": 5, "electric": True})
+    assert (m["fiscal_horsepower"], m["electric"], m["vehicle"], m["amount"]) == (5, True, None, 681480)
+    u = put(api, f"{MILEAGES}/{m['id']}", {"electric": False})
+    assert (u["electric"], u["amount"]) == (False, 567900)
+    assert api.get(f"{MILEAGES}/{m['id']}").json() == u
+
+
+def test_both_factorial_clients_parse_claims_with_inputs(
+    api: ApiClient, api_v0401: ApiClient, tenant: Tenant, de_employee: str
+) -> None:
+    """The compat tests parse the demo company, whose claims carry no inputs: these do, and these don't."""
+    import factorialhr
+    from factorial_api_client.generated.models.expenses_mileage import ExpensesMileage
+    from factorial_api_client.generated.models.expenses_per_diem import ExpensesPerDiem
+
+    with_inputs = post(api, PER_DIEMS, {"employee_id": de_employee, "to": "Paris", **paris_trip()})
+    without = post(api, PER_DIEMS, de_trip(de_employee))
+    van = post(api, MILEAGES, uk_mileage(tenant, mileage=100, vehicle="van", passengers=2))
+    plain = post(api, MILEAGES, uk_mileage(tenant, mileage=100))
+    for sent in (with_inputs, without):
+        assert ExpensesPerDiem.from_dict(sent).to_dict() == sent
+        old = api_v0401.get(f"{PER_DIEMS}/{int(sent['id'])}").json()
+        assert factorialhr.PerDiem.model_validate(old).id == old["id"]
+    for sent in (van, plain):
+        assert ExpensesMileage.from_dict(sent).to_dict() == sent
+        old = api_v0401.get(f"{MILEAGES}/{int(sent['id'])}").json()
+        assert factorialhr.Mileage.model_validate(old).id == old["id"]
+
+
 # ---- mileages -----------------------------------------------------------------------------------------
 
 
@@ -644,12 +883,16 @@ def test_rows_written_before_keep_working(
 
     pd = detail("per_diems", legacy_pd)
     assert (pd["rates"], pd["statutory_amount"], pd["taxable_amount"]) == ([], None, None)
+    assert {k: pd[k] for k in TRIP_INPUTS} == NO_TRIP_INPUTS
+    assert pd["pricing"] == "amount"  # what an update keeps: the amount as given
     pd = put(api, f"{PER_DIEMS}/{pd['id']}", {"description": "Sevilla"})
     # 53.34 + 53.34 + 26.67 EUR tax-free; the company's 200 EUR stays
     assert (pd["amount"], pd["statutory_amount"], pd["taxable_amount"]) == (20000, 13335, 6665)
     assert len(pd["rates"]) == 2
 
     m = detail("mileages", legacy_rate)
+    assert (m["pricing"], m["vehicle"], m["passengers"]) == ("rate", None, None)
+    assert detail("mileages", legacy_amount)["pricing"] == "amount"
     assert put(api, f"{MILEAGES}/{m['id']}", {"description": "kept"})["amount"] == 2600
     assert put(api, f"{MILEAGES}/{m['id']}", {"mileage": 200})["amount"] == 5200  # its own rate
     m = detail("mileages", legacy_amount)

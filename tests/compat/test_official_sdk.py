@@ -42,6 +42,22 @@ EXTENSIONS = {
     "statutory_amount",
     "tax_free_amount",
     "taxable_amount",
+    # per diems: the trip inputs stored with them
+    "start_at",
+    "end_at",
+    "timezone",
+    "destination_country",
+    "destination_city",
+    "meals_provided",
+    "overnight_stays",
+    "locality_mie",
+    # mileages: the inputs of the statutory rules
+    "vehicle",
+    "passengers",
+    "fiscal_horsepower",
+    "electric",
+    # per diems and mileages: what set the amount (statutory rules, company rate, given amount)
+    "pricing",
 }
 
 

@@ -333,7 +333,8 @@ def update_expense(ctx: Ctx, id: ItemId, signer: Signer, body: schemas.ExpenseUp
     tags=[TAG],
     summary="List mileages",
     description="Mileage claims, in ascending id order. Same filters as expenses: `from` inclusive, `to` "
-    "exclusive, both needed. Card, card payment, authorisation and dispute filters never match a mileage.",
+    "exclusive, both needed. Card, card payment, authorisation and dispute filters never match a mileage. "
+    "`vehicle`, `passengers`, `fiscal_horsepower`, `electric` and `pricing` are expensehub extensions.",
     responses=doc_list(schemas.MileageOut),
 )
 def list_mileages(ctx: Ctx, paging: Paging, f: Annotated[schemas.ExpenseFilters, Query()]) -> Response:
@@ -345,7 +346,8 @@ def list_mileages(ctx: Ctx, paging: Paging, f: Annotated[schemas.ExpenseFilters,
     f"/{MILEAGES}/{{id}}",
     tags=[TAG],
     summary="Get a mileage",
-    description="One mileage claim of the company.",
+    description="One mileage claim of the company, with the inputs of the statutory rules and `pricing` "
+    "(expensehub extensions).",
     responses=doc_one(schemas.MileageOut),
 )
 def get_mileage(ctx: Ctx, id: ItemId) -> Response:
@@ -396,7 +398,8 @@ def update_mileage(ctx: Ctx, id: ItemId, body: schemas.MileageUpdate) -> Respons
     description="Per diem claims, in ascending id order. `rates` lists the rate configurations the statutory "
     "breakdown used (empty when the statutory rules could not price the per diem); `gross_amount`, "
     "`deductions_amount`, `statutory_amount`, `tax_free_amount` and `taxable_amount` are expensehub "
-    "extensions.",
+    "extensions, as are the trip inputs the per diem was priced from (`start_at` ... `locality_mie`) and "
+    "`pricing`.",
     responses=doc_list(schemas.PerDiemOut),
 )
 def list_per_diems(ctx: Ctx, paging: Paging, f: Annotated[schemas.PerDiemFilters, Query()]) -> Response:
@@ -408,8 +411,8 @@ def list_per_diems(ctx: Ctx, paging: Paging, f: Annotated[schemas.PerDiemFilters
     f"/{PER_DIEMS}/{{id}}",
     tags=[TAG],
     summary="Get a per diem",
-    description="One per diem claim of the company, with the `rates` its statutory breakdown used and "
-    "the breakdown's totals (expensehub extensions).",
+    description="One per diem claim of the company, with the `rates` its statutory breakdown used, and "
+    "the breakdown's totals, the trip inputs it was priced from and `pricing` (expensehub extensions).",
     responses=doc_one(schemas.PerDiemOut),
 )
 def get_per_diem(ctx: Ctx, id: ItemId) -> Response:

@@ -7,6 +7,7 @@ value (``category``, ``card``) are omitted, never ``null``: the official SDK can
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -24,7 +25,13 @@ from pydantic import (
 )
 
 from expensehub.allowances.schemas import CountryCode, MealsProvidedIn, Vehicle
-from expensehub.expenses.rules import Status
+from expensehub.expenses.rules import (
+    MileagePricing,
+    PerDiemPricing,
+    Status,
+    mileage_pricing,
+    per_diem_pricing,
+)
 from expensehub.kit.bodies import no_nul
 from expensehub.kit.clock import format_date, format_date_as_ts, format_ts
 from expensehub.kit.ids import IdIn
@@ -351,6 +358,28 @@ def expense_out(e: Expense, x: Expensable, related: Related) -> dict[str, Any]:
     return _with_nested(obj, category=_category(related, x.category_id), card=card)
 
 
+_AS_GIVEN = (
+    "expensehub extension: an input of the statutory rules, as the last POST or PUT that sent it gave it "
+    "(sending it back unchanged prices the claim the same); "
+)
+# expensehub extension fields of a mileage: the inputs of the statutory rules (docs/allowances.md).
+MILEAGE_INPUT_DESCRIPTIONS = {
+    "vehicle": _AS_GIVEN + "the vehicle kind (`car`, `van`, `motorcycle`, `moped`, `bicycle`, "
+    "`other_motor`); null when not given (the rules count the claim as a car)",
+    "passengers": _AS_GIVEN + "business passengers carried; null when not given (none)",
+    "fiscal_horsepower": _AS_GIVEN + "fiscal horsepower (CV) of a car or motorcycle, which France's "
+    "rules need; null when not given",
+    "electric": _AS_GIVEN + "a fully electric vehicle (France: +20 %); null when not given (not electric)",
+}
+MILEAGE_PRICING_DESCRIPTION = (
+    "expensehub extension: what set `amount`. `statutory`: the statutory rules of the employer's country "
+    "(`rate` is then the effective rate); `rate`: the distance x the company's own `rate`; `amount`: given "
+    "by the caller. A PUT without `amount` prices the claim again when an input of its pricing changes: "
+    "with the company's rate when it has one, else by the rules. Mileages stored before expensehub "
+    "recorded it count as `rate` when they have a rate, else `amount`"
+)
+
+
 class MileageOut(BaseModel):
     """A mileage claim (``expenses/mileages``)."""
 
@@ -402,6 +431,11 @@ class MileageOut(BaseModel):
     )
     budget_id: str | None = Field(None, description="Budget")
     project_id: str | None = Field(None, description="Project")
+    vehicle: Vehicle | None = Field(None, description=MILEAGE_INPUT_DESCRIPTIONS["vehicle"])
+    passengers: int | None = Field(None, description=MILEAGE_INPUT_DESCRIPTIONS["passengers"])
+    fiscal_horsepower: int | None = Field(None, description=MILEAGE_INPUT_DESCRIPTIONS["fiscal_horsepower"])
+    electric: bool | None = Field(None, description=MILEAGE_INPUT_DESCRIPTIONS["electric"])
+    pricing: MileagePricing = Field(description=MILEAGE_PRICING_DESCRIPTION)
 
 
 def mileage_out(m: Mileage, x: Expensable, related: Related) -> dict[str, Any]:
@@ -439,6 +473,11 @@ def mileage_out(m: Mileage, x: Expensable, related: Related) -> dict[str, Any]:
         "calculated_mileage": m.calculated_mileage,
         "budget_id": x.budget_id,
         "project_id": x.project_id,
+        "vehicle": m.vehicle,
+        "passengers": m.passengers,
+        "fiscal_horsepower": m.fiscal_horsepower,
+        "electric": m.electric,
+        "pricing": mileage_pricing(m.pricing, m.rate),
     }
     return _with_nested(obj, category=_category(related, x.category_id))
 
@@ -460,6 +499,42 @@ PER_DIEM_TOTAL_DESCRIPTIONS = {
     "amount - tax_free_amount" + _TOTALS_NOTE,
 }
 PER_DIEM_EXTENSION_FIELDS = tuple(PER_DIEM_TOTAL_DESCRIPTIONS)
+# expensehub extension fields of a per diem: the trip inputs stored with it (``per_diems.trip_inputs``),
+# named as the write bodies name them.
+PER_DIEM_INPUT_DESCRIPTIONS = {
+    "start_at": _AS_GIVEN + "when the employee left, ISO 8601 with the offset sent, or naive (a local time "
+    "of `timezone`); null when not given (the rules assume 08:00 on `start_date`, local time)",
+    "end_at": _AS_GIVEN + "when the employee was back, ISO 8601 with the offset sent, or naive (a local "
+    "time of `timezone`); null when not given (the rules assume 18:00 on `end_date`, local time)",
+    "timezone": _AS_GIVEN + "IANA timezone of the trip's calendar days; null when not given (the offset "
+    "of `start_at`, else the employer country's timezone)",
+    "destination_country": _AS_GIVEN + "destination country (ISO 3166, lowercase); null when not given "
+    "(parsed from `to`)",
+    "destination_city": _AS_GIVEN + "destination city, where the rules have city rates; null when not "
+    "given (parsed from `to`)",
+    "meals_provided": _AS_GIVEN + "meals the employer provided, one entry per day with a meal provided, in "
+    "date order; empty when none were given (no meals provided)",
+    "overnight_stays": _AS_GIVEN + "nights spent away, each named by the day it begins, in date order; "
+    "null when not given (every night of the trip is spent away), `[]` when the caller said none was",
+    "locality_mie": _AS_GIVEN + "US only: the GSA M&IE tier of a non-standard area, a decimal string "
+    "(e.g. `92`); null when not given (the standard rate)",
+}
+PER_DIEM_PRICING_DESCRIPTION = (
+    "expensehub extension: what set `amount`. `statutory`: the statutory allowance of the trip, which the "
+    "amount follows on every update; `amount`: given by the caller (the company's policy amount), kept "
+    "until changed (`amount: null` hands it back to the rules) while the statutory figures still say "
+    "which part is taxable. Per diems stored before expensehub recorded it count as `amount` when they "
+    "have an amount"
+)
+
+
+class MealsProvidedOut(BaseModel):
+    """Meals the employer provided on one day of a per diem's trip."""
+
+    date: str = Field(description="Day of the trip (`YYYY-MM-DD`, in the trip's timezone)")
+    breakfast: bool = Field(description="Breakfast was provided")
+    lunch: bool = Field(description="Lunch was provided")
+    dinner: bool = Field(description="Dinner was provided")
 
 
 class PerDiemOut(BaseModel):
@@ -502,6 +577,19 @@ class PerDiemOut(BaseModel):
     statutory_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["statutory_amount"])
     tax_free_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["tax_free_amount"])
     taxable_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["taxable_amount"])
+    start_at: str | None = Field(None, description=PER_DIEM_INPUT_DESCRIPTIONS["start_at"])
+    end_at: str | None = Field(None, description=PER_DIEM_INPUT_DESCRIPTIONS["end_at"])
+    timezone: str | None = Field(None, description=PER_DIEM_INPUT_DESCRIPTIONS["timezone"])
+    destination_country: str | None = Field(
+        None, description=PER_DIEM_INPUT_DESCRIPTIONS["destination_country"]
+    )
+    destination_city: str | None = Field(None, description=PER_DIEM_INPUT_DESCRIPTIONS["destination_city"])
+    meals_provided: list[MealsProvidedOut] = Field(description=PER_DIEM_INPUT_DESCRIPTIONS["meals_provided"])
+    overnight_stays: list[str] | None = Field(
+        None, description=PER_DIEM_INPUT_DESCRIPTIONS["overnight_stays"]
+    )
+    locality_mie: str | None = Field(None, description=PER_DIEM_INPUT_DESCRIPTIONS["locality_mie"])
+    pricing: PerDiemPricing = Field(description=PER_DIEM_PRICING_DESCRIPTION)
 
 
 def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> dict[str, Any]:
@@ -533,8 +621,35 @@ def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> dict[str, Any]:
         "budget_id": x.budget_id,
         "project_id": x.project_id,
         **per_diem_totals(p, x.amount),
+        **per_diem_inputs(p.trip_inputs),
+        "pricing": per_diem_pricing(p.pricing, x.amount),
     }
     return _with_nested(obj, category=_category(related, x.category_id))
+
+
+def per_diem_inputs(stored: str | None) -> dict[str, Any]:
+    """The trip inputs stored with a per diem (JSON written by ``allowances.rules.TripInputs.to_json``),
+    as extension fields named like the body's: null when not given, ``meals_provided`` always a list."""
+    raw: dict[str, Any] = json.loads(stored) if stored else {}
+    mie = raw.get("locality_mie")
+    return {
+        "start_at": raw.get("start_at"),
+        "end_at": raw.get("end_at"),
+        "timezone": raw.get("timezone"),
+        "destination_country": raw.get("destination_country"),
+        "destination_city": raw.get("destination_city"),
+        "meals_provided": [
+            {
+                "date": m["date"],
+                "breakfast": bool(m.get("breakfast")),
+                "lunch": bool(m.get("lunch")),
+                "dinner": bool(m.get("dinner")),
+            }
+            for m in raw.get("meals_provided") or []
+        ],
+        "overnight_stays": raw.get("overnight_stays"),
+        "locality_mie": None if mie is None else _decimal_str(Decimal(mie)),
+    }
 
 
 def per_diem_totals(p: PerDiem, amount: int | None) -> dict[str, int | None]:

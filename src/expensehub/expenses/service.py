@@ -558,6 +558,12 @@ def _stored_mileage_pricing(current: dict[str, Any]) -> str | None:
     return rules.mileage_pricing(current.get("pricing"), current.get("rate"))
 
 
+def _changed(changes: dict[str, Any], current: dict[str, Any], keys: Iterable[str]) -> bool:
+    """Whether the body changes one of ``keys``: a key sent again with its stored value is no change, so
+    a client may send back the inputs it read without re-pricing the claim."""
+    return any(key in changes and changes[key] != current.get(key) for key in keys)
+
+
 def _plan_mileage(
     session: Session,
     company_id: int,
@@ -582,8 +588,8 @@ def _plan_mileage(
     if merged.get("round_trip") is None:
         merged["round_trip"] = False
     distance: int | None = merged.get("mileage")
-    distance_changed = creating or any(k in changes for k in ("mileage", "units", "round_trip"))
-    if distance is not None and (distance_changed or any(k in changes for k in _COORDINATES)):
+    distance_changed = creating or _changed(changes, current, ("mileage", "units", "round_trip"))
+    if distance is not None and (distance_changed or _changed(changes, current, _COORDINATES)):
         origin = allowances.mileage_point(merged.get("origin_latitude"), merged.get("origin_longitude"))
         dest = allowances.mileage_point(
             merged.get("destination_latitude"), merged.get("destination_longitude")
@@ -606,7 +612,7 @@ def _plan_mileage(
         company_rate = merged.get("rate")
     pricing = "rate" if company_rate is not None else "statutory"
     watched = _MILEAGE_INPUTS if pricing == "rate" else _MILEAGE_STATUTORY_INPUTS
-    if not (creating or "amount" in changes or any(k in changes for k in watched)):
+    if not (creating or "amount" in changes or _changed(changes, current, watched)):
         return
     if distance is None:
         errors["mileage"] = ["required unless amount is given"]
