@@ -206,3 +206,21 @@ def test_receipt_urls_are_signed_in_python(
         db, py, _, _ = both(session_factory, tenant.company_id, receipt_url=url, columns=columns)
         assert db == py
         assert b"https://files.example/" in db
+
+
+def test_stopping_early_leaves_the_connection_usable(
+    session_factory: sessionmaker[Session], data: Data
+) -> None:
+    """A client that goes away mid-download closes the stream: the COPY (PostgreSQL) or cursor (SQLite) ends
+    and the same session keeps working."""
+    from sqlalchemy import text
+
+    with transaction(session_factory) as s:
+        plan = service.plan_export(s, company_id=data.company_id, dataset="expenses")
+        chunks = service.stream_export(s, plan, batch_size=1)
+        assert next(chunks).startswith(b"expensable_id,")
+        assert next(chunks)  # the first row
+        chunks.close()  # type: ignore[attr-defined]
+        assert s.execute(text("SELECT 1")).scalar() == 1
+        again = b"".join(service.stream_export(s, plan))
+    assert again.count(b"\r\n") > 3
