@@ -143,6 +143,16 @@ def test_the_same_receipt_filed_twice_matches_the_first_and_leaves_the_copy() ->
     assert result.unmatched_expenses == [11]
 
 
+def test_a_copy_dated_on_the_settlement_day_does_not_beat_the_original() -> None:
+    # Found by bench/reconcile.py at 1M payments: the receipt filed on the purchase day (id 10), then
+    # again dated on the day the payment settled (id 11). The copy looks like a perfect same-day pair;
+    # it must not be paired up front and leave the original unmatched.
+    result = reconcile([pay(1, 2390, days=1)], [exp(10, 2390), exp(11, 2390, days=1)])
+    proposed = [p for p in result.proposals if p.kind in (MATCHED, AMBIGUOUS)]
+    assert proposed, result.proposals
+    assert not any(p.kind == MATCHED and p.expense_ids == (11,) for p in proposed), result.proposals
+
+
 def test_two_different_candidates_too_close_to_call_are_ambiguous() -> None:
     # Same amount, same day, merchants equally unknown: nothing tells them apart but the id.
     result = reconcile(

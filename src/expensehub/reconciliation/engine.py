@@ -683,15 +683,27 @@ def _is_perfect(edge: _Edge) -> bool:
     return len(edge.es) == 1 and edge.rule == AMOUNT_EXACT and edge.lag == 0 and edge.m >= 1.0
 
 
+def _full_evidence(edge: _Edge) -> bool:
+    """Exact amount and the same merchant, whatever the days between: perfect but for the date."""
+    return len(edge.es) == 1 and edge.rule == AMOUNT_EXACT and edge.m >= 1.0
+
+
 def _perfect_pairs(comp: list[_Edge]) -> list[_Edge]:
-    """Perfect edges whose payment and expense have no other perfect edge (mutual and unique)."""
-    perfect = [e for e in comp if _is_perfect(e)]
+    """Perfect edges whose payment and expense have no other candidate as good but for the date.
+
+    A receipt filed twice (once on the purchase day, once on the settlement day) gives the payment two
+    such candidates; the copy dated on the settlement day looks perfect. Those are left to the
+    assignment, which prefers the first filed or asks for review, instead of being paired up front.
+    """
+    strong = [e for e in comp if _full_evidence(e)]
     per_p: dict[int, int] = {}
     per_e: dict[int, int] = {}
-    for e in perfect:
+    for e in strong:
         per_p[e.p] = per_p.get(e.p, 0) + 1
         per_e[e.es[0]] = per_e.get(e.es[0], 0) + 1
-    return sorted((e for e in perfect if per_p[e.p] == 1 and per_e[e.es[0]] == 1), key=_edge_order)
+    return sorted(
+        (e for e in strong if _is_perfect(e) and per_p[e.p] == 1 and per_e[e.es[0]] == 1), key=_edge_order
+    )
 
 
 def _first_filed(
