@@ -676,6 +676,52 @@ def test_spanish_mileage_in_km(api: ApiClient, tenant: Tenant) -> None:
     )
 
 
+MADRID = {"origin_latitude": "40.4168", "origin_longitude": "-3.7038"}
+BARCELONA = {"destination_latitude": "41.3874", "destination_longitude": "2.1686"}
+
+
+def test_mileage_from_coordinates_only_takes_the_straight_line(
+    api: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    """No distance, two points: the distance is the great circle (Madrid-Barcelona is about 505 km),
+    rounded to the whole km, and priced like any other (0.26 EUR/km in Spain)."""
+    m = post(
+        api,
+        MILEAGES,
+        {"employee_id": str(tenant.employee_ids[1]), "effective_on": "2024-03-11", **MADRID, **BARCELONA},
+    )
+    assert 500 <= m["mileage"] <= 510
+    assert m["units"] == "km"
+    assert m["amount"] == m["mileage"] * 26
+    assert abs(m["calculated_mileage"] - m["mileage"] * 100) <= 50  # the same distance, to the decametre
+    # A distance given with the same points is the caller's; shorter than the straight line is refused.
+    given = post(
+        api,
+        MILEAGES,
+        {"employee_id": str(tenant.employee_ids[1]), "effective_on": "2024-03-12", "mileage": 620,
+         **MADRID, **BARCELONA},
+    )  # fmt: skip
+    assert given["mileage"] == 620
+    before = stored(session_factory, tenant.company_id)
+    refused = post(
+        api,
+        MILEAGES,
+        {"employee_id": str(tenant.employee_ids[1]), "effective_on": "2024-03-13", "mileage": 300,
+         **MADRID, **BARCELONA},
+        status=422,
+    )  # fmt: skip
+    assert refused["code"] == "distance_below_straight_line"
+    same_point = post(
+        api,
+        MILEAGES,
+        {"employee_id": str(tenant.employee_ids[1]), "effective_on": "2024-03-13", **MADRID,
+         "destination_latitude": "40.4168", "destination_longitude": "-3.7038"},
+        status=422,
+    )  # fmt: skip
+    assert same_point["code"] == "invalid_mileage"
+    assert stored(session_factory, tenant.company_id) == before
+
+
 def test_french_mileage_needs_fiscal_horsepower(
     api: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session]
 ) -> None:

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from expensehub.allowances.mileage import (
     check_straight_line,
     compute_mileage,
     convert,
+    straight_line,
     tax_year,
 )
 from expensehub.allowances.perdiem import FixedRate, PerDiemResult, Policy, Trip, compute_per_diem
@@ -244,6 +245,20 @@ def mileage_point(latitude: str | None, longitude: str | None) -> Point | None:
         return Point(latitude=Decimal(latitude), longitude=Decimal(longitude))
     except InvalidOperation:
         return None
+
+
+def straight_line_mileage(unit: str, origin: Point, destination: Point) -> tuple[int, int]:
+    """A mileage claimed by its coordinates only: (one-way distance in whole ``unit``s, rounded half-even;
+    the same distance in hundredths, as ``calculated_mileage`` carries it). 422 when the points coincide."""
+    straight = straight_line(origin, destination, unit)
+    whole = int(straight.to_integral_value(rounding=ROUND_HALF_EVEN))
+    if whole < 1:
+        raise ValidationFailed(
+            "origin and destination are less than one unit apart",
+            fields={"mileage": [f"required: the straight line is only {straight} {unit}"]},
+            code="invalid_mileage",
+        )
+    return whole, int((straight * 100).to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
 def check_mileage_distance(distance: int, unit: str, origin: Point, destination: Point) -> None:

@@ -589,6 +589,17 @@ def _plan_mileage(
         merged["round_trip"] = False
     distance: int | None = merged.get("mileage")
     distance_changed = creating or _changed(changes, current, ("mileage", "units", "round_trip"))
+    from_points: int | None = None  # calculated_mileage of a distance taken from the coordinates
+    if distance is None and (creating or _changed(changes, current, _COORDINATES)):
+        origin = allowances.mileage_point(merged.get("origin_latitude"), merged.get("origin_longitude"))
+        dest = allowances.mileage_point(
+            merged.get("destination_latitude"), merged.get("destination_longitude")
+        )
+        if origin is not None and dest is not None:
+            # Coordinates without a distance: the straight line, to the whole unit.
+            distance, from_points = allowances.straight_line_mileage(merged["units"], origin, dest)
+            merged["mileage"] = distance
+            distance_changed = True
     if distance is not None and (distance_changed or _changed(changes, current, _COORDINATES)):
         origin = allowances.mileage_point(merged.get("origin_latitude"), merged.get("origin_longitude"))
         dest = allowances.mileage_point(
@@ -598,7 +609,8 @@ def _plan_mileage(
             allowances.check_mileage_distance(distance, merged["units"], origin, dest)
     if distance_changed and "calculated_mileage" not in changes:
         legs = 2 if merged["round_trip"] else 1
-        merged["calculated_mileage"] = None if distance is None else distance * legs * 100
+        one_way = from_points if from_points is not None else None if distance is None else distance * 100
+        merged["calculated_mileage"] = None if one_way is None else one_way * legs
 
     stored = _stored_mileage_pricing(current)
     if changes.get("amount") is not None:
