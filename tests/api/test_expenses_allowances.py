@@ -944,3 +944,20 @@ def test_rows_written_before_keep_working(
     m = detail("mileages", legacy_amount)
     assert put(api, f"{MILEAGES}/{m['id']}", {"description": "kept"})["amount"] == 999
     assert put(api, f"{MILEAGES}/{m['id']}", {"mileage": 20})["amount"] == 520  # now the statutory rules
+
+
+def test_sending_back_the_object_read_does_not_pin_a_computed_amount(
+    api: ApiClient, de_employee: str
+) -> None:
+    """Read-modify-write: a PUT of the per diem as read (amount included) keeps it priced by the rules, so
+    a later change of the trip re-prices it; a different amount pins it."""
+    created = post(api, PER_DIEMS, de_trip(de_employee))
+    assert created["pricing"] == "statutory"
+    path = f"{PER_DIEMS}/{created['id']}"
+    echoed = put(api, path, {"amount": created["amount"], "trip_name": "Same trip"})
+    assert (echoed["pricing"], echoed["amount"]) == ("statutory", created["amount"])
+    longer = put(api, path, {"amount": created["amount"], "end_date": "2025-03-06"})
+    assert longer["pricing"] == "statutory"
+    assert longer["amount"] > created["amount"]  # re-priced for the extra day, not pinned by the echo
+    pinned = put(api, path, {"amount": 12345})
+    assert (pinned["pricing"], pinned["amount"]) == ("amount", 12345)

@@ -477,6 +477,9 @@ def _plan(
     currency: str | None = merged.get("currency")
 
     # Kind-specific fields.
+    if not creating and kind != "expense" and _echoes_a_computed_amount(kind, changes, current):
+        # A client sending back the object it read (amount included) does not pin the computed amount.
+        del changes["amount"]
     rate_uses: Sequence[allowance_rules.RateUse] | None = None
     if kind == "expense":
         _plan_exchange_rate(merged, changes, creating, currency, le_currency, errors)
@@ -562,6 +565,16 @@ def _changed(changes: dict[str, Any], current: dict[str, Any], keys: Iterable[st
     """Whether the body changes one of ``keys``: a key sent again with its stored value is no change, so
     a client may send back the inputs it read without re-pricing the claim."""
     return any(key in changes and changes[key] != current.get(key) for key in keys)
+
+
+def _echoes_a_computed_amount(kind: Kind, changes: dict[str, Any], current: dict[str, Any]) -> bool:
+    """The body repeats the stored amount of a claim whose amount the rules or the company rate set."""
+    sent = changes.get("amount")
+    if sent is None or sent != current.get("amount"):
+        return False
+    if kind == "mileage":
+        return _stored_mileage_pricing(current) != "amount"
+    return rules.per_diem_pricing(current.get("pricing"), current.get("amount")) != "amount"
 
 
 def _plan_mileage(
