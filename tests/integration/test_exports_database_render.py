@@ -152,6 +152,27 @@ def test_template_formats(session_factory: sessionmaker[Session], data: Data) ->
     assert body.startswith("\ufeff".encode())
 
 
+def test_odd_delimiters_and_truncated_numbers(session_factory: sessionmaker[Session], data: Data) -> None:
+    # A "-" delimiter turns dates, negative numbers and ids' text into fields that need quoting; a
+    # truncated id is text.
+    for delimiter in ("-", "|", "\t", " "):
+        template = parse_template(
+            {
+                "delimiter": delimiter,
+                "columns": [
+                    {"column": "expensable_id", "max_length": 2},
+                    {"column": "effective_on"},
+                    {"column": "updated_at"},
+                    {"column": "document_amount"},
+                    {"column": "exchange_rate"},
+                    {"column": "cost_center"},
+                    {"column": "description"},
+                ],
+            }
+        )
+        assert_same(session_factory, data.company_id, template=template)
+
+
 def test_delimiter_inside_numbers_is_quoted(session_factory: sessionmaker[Session], data: Data) -> None:
     template = parse_template(
         {

@@ -1376,7 +1376,8 @@ def csv_lines_query(
             currency = value[col.currency] if col.currency else null()
             text_value = money_text(value[col.name], currency, dialect)
         elif col.kind in ("id", "int"):
-            text_value = value[col.name]  # printf and concat write integers as text
+            # printf and concat write integers as text; PostgreSQL's text functions need the cast.
+            text_value = value[col.name].cast(String()) if dialect == "postgresql" else value[col.name]
         elif col.kind == "bool":
             flag = value[col.name]
             text_value = case((flag.is_(None), null()), (flag, _str("true")), else_=_str("false"))
