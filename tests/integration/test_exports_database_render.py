@@ -155,7 +155,7 @@ def test_template_formats(session_factory: sessionmaker[Session], data: Data) ->
 def test_odd_delimiters_and_truncated_numbers(session_factory: sessionmaker[Session], data: Data) -> None:
     # A "-" delimiter turns dates, negative numbers and ids' text into fields that need quoting; a
     # truncated id is text.
-    for delimiter in ("-", "|", "\t", " "):
+    for delimiter in ("-", "|", "\t", " ", "%", "]", "^", "\\", "[", "*", "?", ";"):
         template = parse_template(
             {
                 "delimiter": delimiter,
@@ -167,6 +167,7 @@ def test_odd_delimiters_and_truncated_numbers(session_factory: sessionmaker[Sess
                     {"column": "exchange_rate"},
                     {"column": "cost_center"},
                     {"column": "description"},
+                    {"header": "VAT", "value": "21% (a constant with %%, %s and \\)"},
                 ],
             }
         )

@@ -572,7 +572,10 @@ def _copy_lines(
     batch: list[list[Any]] = []
     # Text format with NULL as the empty string: a line is never empty, the other columns are numbers,
     # codes or NULL; only a backslash, tab, CR or LF inside a value is escaped (rare: decoded below).
-    with pg.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT text, NULL '')") as copy:
+    # The compiled text doubles every "%" for psycopg's placeholder syntax, which COPY without parameters
+    # does not use: undo it (with literal values there is no placeholder left to confuse).
+    statement = f"COPY ({str(sql).replace('%%', '%')}) TO STDOUT WITH (FORMAT text, NULL '')"
+    with pg.cursor() as cur, cur.copy(statement) as copy:
         for data in copy:
             text_row = bytes(data).decode("utf-8")
             row: list[Any] = text_row[:-1].split("\t")
