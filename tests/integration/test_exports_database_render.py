@@ -84,6 +84,19 @@ def data(session_factory: sessionmaker[Session]) -> Data:
                 {"cost_center_id": odd.id, "percentage": "0.25"},
             ],
         )
+        # A converted row (Python fills base_amount in at an offset) after text of every width: the
+        # offset is in characters, which SQLite, PostgreSQL and Python must count alike.
+        d.ids["fx_wide"] = _expense(
+            s,
+            cid,
+            employee_id=e1,
+            effective_on="2026-03-15",
+            amount=98765,
+            currency="USD",
+            exchange_rate="0.9213",
+            merchant_name='😀 Ünïcødé, "wide" 漢字',
+            description="line one\r\nline two\ttab\\",
+        )
         d.ids["bhd"] = _expense(
             s, cid, employee_id=e1, effective_on="2026-03-16", amount=5, currency="BHD", exchange_rate="2.5"
         )
