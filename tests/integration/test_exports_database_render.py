@@ -167,13 +167,14 @@ def test_template_formats(session_factory: sessionmaker[Session], data: Data) ->
 
 def test_odd_delimiters_and_truncated_numbers(session_factory: sessionmaker[Session], data: Data) -> None:
     # A "-" delimiter turns dates, negative numbers and ids' text into fields that need quoting; a
-    # truncated id is text.
+    # length limit cuts text (money included) but not a number.
     for delimiter in ("-", "|", "\t", " ", "%", "]", "^", "\\", "[", "*", "?", ";"):
         template = parse_template(
             {
                 "delimiter": delimiter,
                 "columns": [
-                    {"column": "expensable_id", "max_length": 2},
+                    {"column": "expensable_id", "max_length": 1},  # ids from 10 up: never cut
+                    {"column": "reimbursable_amount", "max_length": 3},  # money text is cut
                     {"column": "effective_on"},
                     {"column": "updated_at"},
                     {"column": "document_amount"},

@@ -1388,7 +1388,7 @@ def csv_lines_query(
             text_value = type_coerce(value[col.name], String())
         if col.kind in ("money", "rate") and col.decimal_separator != ".":
             text_value = func.replace(text_value, _str("."), _str(col.decimal_separator))
-        if col.max_length is not None:
+        if col.max_length is not None and col.kind not in ("id", "int"):  # as Python: numbers stay whole
             text_value = func.substr(type_coerce(text_value, String()), 1, col.max_length)
         alphabet = _KIND_ALPHABET.get(col.kind)
         if col.kind in ("money", "rate"):
