@@ -35,7 +35,9 @@ def trips(draw: st.DrawFn) -> Trip:
     day = draw(st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 9, 10)))
     start = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(minutes=draw(st.integers(0, 1439)))
     end = start + timedelta(minutes=draw(st.integers(1, 12 * 24 * 60)))
-    trip_days = [start.date() + timedelta(days=i) for i in range((end.date() - start.date()).days + 1)]
+    # A trip ending at midnight spends no time on its last date: that date is not a day of the trip.
+    last = end.date() if end.time() != datetime.min.time() else end.date() - timedelta(days=1)
+    trip_days = [start.date() + timedelta(days=i) for i in range((last - start.date()).days + 1)]
     meals = draw(
         st.dictionaries(
             st.sampled_from(trip_days),
@@ -43,7 +45,7 @@ def trips(draw: st.DrawFn) -> Trip:
             max_size=len(trip_days),
         )
     )
-    nights = trip_days[:-1] if end.time() != datetime.min.time() else trip_days[:-2]
+    nights = trip_days[:-1]
     overnight = draw(
         st.one_of(st.none(), st.frozensets(st.sampled_from(nights)) if nights else st.just(frozenset()))
     )
