@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +21,11 @@ from expensehub.config import Settings
 from expensehub.db.engine import make_engine, make_session_factory, transaction
 from expensehub.db.migrate import upgrade
 from tests.factories import ApiClient, Tenant, make_tenant
+
+# Property tests explore new random examples on every local run (that is how they find bugs); CI
+# (.ci/run sets HYPOTHESIS_PROFILE=ci) replays a fixed sequence, so a landing never fails by chance.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PG_ADMIN_URL = os.environ.get("EXPENSEHUB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
