@@ -566,8 +566,7 @@ def _copy_lines(
     sql = stmt.compile(
         dialect=conn.dialect, compile_kwargs={"literal_binds": True, "render_postcompile": True}
     )
-    ints = layout.integer_columns
-    texts = (2, 3, *(((8 if layout.fx else 5),) if layout.receipts else ()))  # currency, updated_at, receipt
+    ints, texts = layout.integer_columns, layout.nullable_text_columns
     pg = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
     batch: list[list[Any]] = []
     # Text format with NULL as the empty string: a line is never empty, the other columns are numbers,
@@ -1069,15 +1068,33 @@ class TextColumn:
 
 @dataclass(frozen=True)
 class LineLayout:
-    """The columns of a :func:`csv_lines_query` row, by position."""
+    """The columns of a :func:`csv_lines_query` row, by position.
 
-    fx: bool  # columns 4-6: (offset, rate, base currency) of a base_amount Python converts, else NULLs
-    receipts: bool  # the last two columns: (offset, "document id:sha256") of a receipt URL Python signs
+    Always ``(line, amount, currency, updated_at)``; then, with ``fx``, ``(fx offset, rate, base
+    currency)`` of a base_amount Python converts (NULLs on other rows); then, with ``receipts``,
+    ``(receipt offset, "document id:sha256")`` of a receipt URL Python signs.
+    """
+
+    fx: bool
+    receipts: bool
+
+    LINE, AMOUNT, CURRENCY, UPDATED_AT, FX_AT, FX_RATE, FX_BASE = range(7)
+
+    @property
+    def receipt_at(self) -> int:
+        """Position of the receipt's offset (the receipt itself follows it)."""
+        return 7 if self.fx else 4
 
     @property
     def integer_columns(self) -> tuple[int, ...]:
         """Positions holding integers: the amount and the offsets."""
-        return (1, *((4,) if self.fx else ()), *((7 if self.fx else 4,) if self.receipts else ()))
+        fx = (self.FX_AT,) if self.fx else ()
+        return (self.AMOUNT, *fx, *((self.receipt_at,) if self.receipts else ()))
+
+    @property
+    def nullable_text_columns(self) -> tuple[int, ...]:
+        """Positions of text that may be NULL and is read by Python: currency, updated_at, the receipt."""
+        return (self.CURRENCY, self.UPDATED_AT, *((self.receipt_at + 1,) if self.receipts else ()))
 
 
 def _str(value: str) -> ColumnElement[Any]:

@@ -446,38 +446,46 @@ def _database_lines(
     base_cell = text_cells([by_name["base_amount"]])[0] if layout.fx else None
     url_cell = text_cells([by_name["receipt_url"]])[0] if layout.receipts else None
     base_amount, money_text = shaping.base_amount, shaping.money_text
-    rc = 7 if layout.fx else 4  # position of the receipt offset
+    L = repository.LineLayout
+    rc = layout.receipt_at
+
+    def field(cell: shaping.Cell, value: Any) -> str:
+        """The CSV text of a value Python computed, through the column's formats (separator, length)."""
+        return csv_field(cell.post(value) if cell.post else value, delimiter)
 
     def patched(row: Sequence[Any]) -> str:
-        line: str = row[0]
+        line: str = row[L.LINE]
         edits: list[tuple[int, str]] = []
-        if base_cell is not None and row[4] is not None:
-            value = money_text(base_amount(row[1], row[2], row[5], row[6]), row[6])
-            edits.append((row[4], csv_field(base_cell.post(value) if base_cell.post else value, delimiter)))
+        if base_cell is not None and row[L.FX_AT] is not None:
+            minor = base_amount(row[L.AMOUNT], row[L.CURRENCY], row[L.FX_RATE], row[L.FX_BASE])
+            edits.append((row[L.FX_AT], field(base_cell, money_text(minor, row[L.FX_BASE]))))
         if url_cell is not None and receipt_url is not None and row[rc] is not None:
             doc, sha = row[rc + 1].split(":", 1)
-            url = receipt_url(company_id, int(doc), sha)
-            edits.append((row[rc], csv_field(url_cell.post(url) if url_cell.post else url, delimiter)))
+            edits.append((row[rc], field(url_cell, receipt_url(company_id, int(doc), sha))))
         for at, text in sorted(edits, reverse=True):
             line = line[:at] + text + line[at:]
         return line
 
-    needs_patch = layout.fx or layout.receipts
+    # Rows that need Python: a converted amount, a receipt to sign.
+    flags = (*((L.FX_AT,) if layout.fx else ()), *((rc,) if layout.receipts else ()))
     totals = summary.totals
     for batch in repository.stream_lines(session, stmt, layout, batch_size):
         if not batch:
             continue
-        if not needs_patch:
-            lines = [row[0] for row in batch]
-        elif layout.fx and layout.receipts:
-            lines = [row[0] if row[4] is None and row[rc] is None else patched(row) for row in batch]
+        if not flags:
+            lines = [row[L.LINE] for row in batch]
+        elif len(flags) == 1:
+            (flag,) = flags
+            lines = [row[L.LINE] if row[flag] is None else patched(row) for row in batch]
         else:
-            lines = [row[0] if row[rc if layout.receipts else 4] is None else patched(row) for row in batch]
+            lines = [
+                row[L.LINE] if row[L.FX_AT] is None and row[rc] is None else patched(row) for row in batch
+            ]
         for row in batch:
-            amount = row[1]
+            amount = row[L.AMOUNT]
             if amount is not None:
-                totals[row[2]] = totals.get(row[2], 0) + amount
-        newest = max((u for u in map(itemgetter(3), batch) if u is not None), default=None)
+                totals[row[L.CURRENCY]] = totals.get(row[L.CURRENCY], 0) + amount
+        newest = max((u for u in map(itemgetter(L.UPDATED_AT), batch) if u is not None), default=None)
         if newest is not None and (summary.max_updated_at is None or newest > summary.max_updated_at):
             summary.max_updated_at = newest
         summary.rows += len(batch)
