@@ -814,17 +814,23 @@ def _identifier(name: str) -> str:
     return name
 
 
+def _may_be_report_role(conn: Connection) -> bool:
+    """The report role exists and the connection's role is a member (so it may ``SET ROLE`` to it)."""
+    return bool(
+        conn.exec_driver_sql(
+            "SELECT pg_has_role(current_user, r.oid, 'MEMBER') FROM pg_roles r WHERE r.rolname = %(name)s",
+            {"name": REPORT_ROLE},
+        ).scalar()
+    )
+
+
 def ensure_report_role(conn: Connection) -> None:
     """Make sure :data:`REPORT_ROLE` exists and the connection's role may ``SET ROLE`` to it.
 
     Created once, on a connection of its own (committed at once, whatever the report does), when the
     application's role may create roles; else the administrator creates it (:data:`REPORT_ROLE_SETUP`).
     """
-    ready = conn.exec_driver_sql(
-        "SELECT pg_has_role(current_user, r.oid, 'MEMBER') FROM pg_roles r WHERE r.rolname = %(name)s",
-        {"name": REPORT_ROLE},
-    ).scalar()
-    if ready:
+    if _may_be_report_role(conn):
         return
     try:
         with conn.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
@@ -836,11 +842,7 @@ def ensure_report_role(conn: Connection) -> None:
             admin.exec_driver_sql(f"GRANT {REPORT_ROLE} TO CURRENT_USER")
     except DBAPIError as exc:
         # Another connection may have created it meanwhile; check again before giving up.
-        again = conn.exec_driver_sql(
-            "SELECT pg_has_role(current_user, r.oid, 'MEMBER') FROM pg_roles r WHERE r.rolname = %(name)s",
-            {"name": REPORT_ROLE},
-        ).scalar()
-        if not again:
+        if not _may_be_report_role(conn):
             raise ReportRoleMissing(str(exc.orig or exc).strip().splitlines()[0]) from exc
 
 
