@@ -22,6 +22,7 @@ Usage::
 
     .venv/bin/python bench/export.py [--rows 1000000] [--backend sqlite|postgresql|both]
                                      [--formats csv,csv-python,jsonl,parquet,xlsx] [--repeat 3] [--reuse]
+    .venv/bin/python bench/export.py --profile sqlite|postgresql   # where a CSV export's time goes
 """
 
 from __future__ import annotations
@@ -437,6 +438,39 @@ def measure_one(backend: str, company_id: int, case: str) -> dict[str, Any]:
     }
 
 
+def profile_csv(backend: str) -> None:
+    """Where the CSV export's time goes: the database driver's calls (the query, run by the database)
+    against the rest (Python), with the top functions by own time."""
+    import cProfile
+    import pstats
+
+    from expensehub.exports import service
+
+    company_id = _companies(url_for(backend))[BIG][0]
+    engine = make_engine(url_for(backend))
+    profiler = cProfile.Profile()
+    with transaction(make_session_factory(engine)) as s:
+        plan = _plan(s, company_id, "csv")
+        profiler.enable()
+        size = sum(len(chunk) for chunk in service.stream_export(s, plan))
+        profiler.disable()
+    engine.dispose()
+    stats = pstats.Stats(profiler)
+    total = sum(row[2] for row in stats.stats.values())  # type: ignore[attr-defined]
+    driver = sum(
+        row[2]
+        for (filename, _, name), row in stats.stats.items()  # type: ignore[attr-defined]
+        if name
+        in (
+            "<method 'fetchmany' of 'sqlite3.Cursor' objects>",
+            "<method 'execute' of 'sqlite3.Cursor' objects>",
+        )
+        or "psycopg" in filename
+    )
+    print(f"[{backend}] {size:,} bytes; {total:.1f} s profiled, {driver:.1f} s in the database driver")
+    stats.sort_stats("tottime").print_stats(12)
+
+
 def run_case(backend: str, company_id: int, case: str) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, __file__, "--measure", backend, str(company_id), case],
@@ -481,7 +515,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds (median reported)")
     parser.add_argument("--reuse", action="store_true", help="reuse databases built by an earlier run")
     parser.add_argument("--measure", nargs=3, metavar=("BACKEND", "COMPANY", "CASE"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profile",
+        metavar="BACKEND",
+        choices=["sqlite", "postgresql"],
+        help="profile the CSV export of the big company on an existing dataset (cProfile, by own time)",
+    )
     args = parser.parse_args()
+    if args.profile:
+        profile_csv(args.profile)
+        return
     if args.measure:
         backend, company, case = args.measure
         print(json.dumps(measure_one(backend, int(company), case)))
