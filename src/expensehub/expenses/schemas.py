@@ -1061,7 +1061,13 @@ class _MileageFields(_ClaimFields):
         None, description="Amount in minor units; computed from mileage x rate when absent"
     )
     mileage: int | None = Field(
-        None, strict=True, gt=0, le=10**9, description="Distance travelled in `units`"
+        None,
+        strict=True,
+        gt=0,
+        le=10**9,
+        description="One-way distance travelled in `units`. Absent with both origin and destination "
+        "coordinates: the straight line between them, rounded to the whole unit. Never below the straight "
+        "line when the coordinates are given (422 `distance_below_straight_line`)",
     )
     units: DistanceUnit | None = Field(None, description="Unit of `mileage`: `km` (default) or `mi`")
     rate: Rate | None = Field(None, description="Rate per `rate_measurement_unit`, as a string or number")
