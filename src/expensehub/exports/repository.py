@@ -646,15 +646,8 @@ def side_query(kind: str, company_id: int, f: Filters, dialect: str) -> Select[A
             .join(
                 ExpenseFile, and_(ExpenseFile.expense_id == Expense.id, ExpenseFile.company_id == company_id)
             )
-            .join(
-                Document,
-                and_(
-                    Document.id == ExpenseFile.document_id,
-                    Document.company_id == company_id,
-                    Document.deleted_at.is_(None),
-                ),
-            )
-            .order_by(x.id, ExpenseFile.position, Document.id)
+            .join(Document, _live_receipt(ExpenseFile, Document, company_id))
+            .order_by(x.id, *_receipt_order(ExpenseFile, Document))
         )
     return stmt.where(*cond)
 
@@ -1259,15 +1252,26 @@ def _cost_center_table(company_id: int, f: Filters, dialect: str) -> Any:
     )
 
 
+def _live_receipt(ef: Any, d: Any, company_id: int) -> ColumnElement[bool]:
+    """An expense file's document, of the company and not in the trash."""
+    return and_(d.id == ef.document_id, d.company_id == company_id, d.deleted_at.is_(None))
+
+
+def _receipt_order(ef: Any, d: Any) -> tuple[Any, Any]:
+    """Receipts in the expense's order; the first is the one ``receipt_url`` links."""
+    return ef.position, d.id
+
+
 def _first_receipt(company_id: int, dialect: str) -> Any:
+    """``"document id:sha256"`` of the row's first receipt (a correlated subquery), else NULL."""
     ef = aliased(ExpenseFile, name="ef")
     d = aliased(Document, name="d")
     return (
         select(_cat(d.id.cast(String()), _str(":"), d.blob_sha256))
         .select_from(ef)
-        .join(d, and_(d.id == ef.document_id, d.company_id == company_id, d.deleted_at.is_(None)))
+        .join(d, _live_receipt(ef, d, company_id))
         .where(ef.expense_id == ex.id, ef.company_id == company_id)
-        .order_by(ef.position, d.id)
+        .order_by(*_receipt_order(ef, d))
         .limit(1)
         .correlate(ex)
         .scalar_subquery()
