@@ -44,6 +44,40 @@ def test_revoked_key_is_401(http, tenant: Tenant, session_factory) -> None:
     assert r.status_code == 401
 
 
+def test_key_of_a_company_that_no_longer_exists_is_401(http, session_factory) -> None:
+    """A key whose company row is gone (deleted behind the foreign key's back) authenticates nobody."""
+    from sqlalchemy import text
+
+    from expensehub.auth import service
+    from expensehub.companies import service as companies
+    from expensehub.db.engine import transaction
+
+    with transaction(session_factory) as s:
+        company = companies.create_company(s, name="Gone Co", legal_name="Gone Co Legal")
+        _, plaintext = service.create_api_key(s, company_id=company.id, name="orphan")
+        company_id = company.id
+    url = "/api/2026-10-01/resources/employees/employees"
+    assert http.get(url, headers={"x-api-key": plaintext}).status_code == 200
+
+    engine = session_factory.kw["bind"]
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        else:
+            conn.exec_driver_sql("SET session_replication_role = replica")
+        conn.execute(text("DELETE FROM companies WHERE id = :id"), {"id": company_id})
+        conn.commit()
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        else:
+            conn.exec_driver_sql("SET session_replication_role = DEFAULT")
+        assert conn.execute(text("SELECT count(*) FROM api_keys WHERE company_id = :id"), {"id": company_id}).scalar()
+
+    r = http.get(url, headers={"x-api-key": plaintext})
+    assert r.status_code == 401, r.text
+    assert r.json()["code"] == "invalid_credentials"
+
+
 def test_only_hash_is_stored(tenant: Tenant, session_factory) -> None:
     from sqlalchemy import select
 

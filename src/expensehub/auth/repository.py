@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from expensehub.models import ApiKey
+from expensehub.models import ApiKey, Company
 
 
 def add_api_key(session: Session, key: ApiKey) -> ApiKey:
@@ -15,7 +15,10 @@ def add_api_key(session: Session, key: ApiKey) -> ApiKey:
 
 
 def find_api_key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
-    return session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).first()
+    """The key with this hash, only while its company exists (a key never outlives its company)."""
+    return session.scalars(
+        select(ApiKey).join(Company, Company.id == ApiKey.company_id).where(ApiKey.key_hash == key_hash)
+    ).first()
 
 
 def get_api_key(session: Session, *, company_id: int, key_id: int) -> ApiKey | None:
