@@ -71,7 +71,9 @@ def test_key_of_a_company_that_no_longer_exists_is_401(http, session_factory) ->
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
         else:
             conn.exec_driver_sql("SET session_replication_role = DEFAULT")
-        assert conn.execute(text("SELECT count(*) FROM api_keys WHERE company_id = :id"), {"id": company_id}).scalar()
+        assert conn.execute(
+            text("SELECT count(*) FROM api_keys WHERE company_id = :id"), {"id": company_id}
+        ).scalar()
 
     r = http.get(url, headers={"x-api-key": plaintext})
     assert r.status_code == 401, r.text

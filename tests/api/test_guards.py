@@ -62,3 +62,55 @@ def test_docs_page_served(http) -> None:
     r = http.get("/docs")
     assert r.status_code == 200
     assert "swagger" in r.text.lower()
+
+
+def _count_expensables(api: ApiClient) -> int:
+    return int(api.get("expenses/expensables").json()["meta"]["total"])
+
+
+def test_nul_in_a_query_parameter_is_400_on_every_backend(api: ApiClient) -> None:
+    # Regression: the fuzz run found a 500 on PostgreSQL ("text fields cannot contain NUL").
+    r = api.http.get(api.url("webhooks/deliveries") + "?type[]=%00", headers=api.headers)
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "control_character"
+    assert "type[]" in r.json()["message"]
+
+
+def test_control_characters_in_query_path_and_headers_are_400(api: ApiClient) -> None:
+    cases = [
+        api.url("expenses/expensables") + "?status[]=appro%01ved",
+        api.url("expenses/expensables") + "?sta%00tus=1",
+        api.url("expenses/expensables") + "?search=a%0Ab",
+        api.url("expenses/expensables") + "?search=%7F",
+        api.url("expenses/expensables") + "?search=%C2%85",  # U+0085 (NEL), a C1 control
+        api.url("expenses/expensables/1%00"),
+        api.url("expenses/expensables/%1F2"),
+    ]
+    for url in cases:
+        r = api.http.get(url, headers=api.headers)
+        assert r.status_code == 400, (url, r.text)
+        assert r.json()["code"] == "control_character", url
+    r = api.http.get(api.url("expenses/expensables"), headers={**api.headers, "x-trace": "a\x01b"})
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "control_character"
+    # A tab is legal whitespace in a header value; non-ASCII text in a query is not a control character.
+    ok = api.http.get(
+        api.url("expenses/expensables") + "?search=Caf%C3%A9", headers={**api.headers, "x-t": "a\tb"}
+    )
+    assert ok.status_code == 200, ok.text
+
+
+def test_a_write_with_a_control_character_outside_the_body_changes_nothing(api: ApiClient, tenant) -> None:
+    before = _count_expensables(api)
+    r = api.http.post(
+        api.url("expenses/expenses") + "?x=%00",
+        json={
+            "employee_id": str(tenant.employee_ids[0]),
+            "amount": 100,
+            "currency": "EUR",
+            "effective_on": "2026-11-20",
+        },
+        headers=api.headers,
+    )
+    assert r.status_code == 400, r.text
+    assert _count_expensables(api) == before

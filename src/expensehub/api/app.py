@@ -10,7 +10,11 @@ from starlette.responses import Response
 
 from expensehub import __version__
 from expensehub.api import errors
-from expensehub.api.middleware import RequestGuardMiddleware, VersionQueryMiddleware
+from expensehub.api.middleware import (
+    ControlCharacterGuardMiddleware,
+    RequestGuardMiddleware,
+    VersionQueryMiddleware,
+)
 from expensehub.api.responses import json_response
 from expensehub.api.routers import ROUTERS
 from expensehub.api.versioning import SUPPORTED
@@ -72,6 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_upload_bytes=settings.max_upload_bytes,
         upload_routes=UPLOAD_ROUTES,
     )
+    # Added last, so it runs first: nothing with a control character in its path, query or headers
+    # reaches another middleware or a route.
+    app.add_middleware(ControlCharacterGuardMiddleware)
 
     @app.get(
         "/healthz",

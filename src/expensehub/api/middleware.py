@@ -1,11 +1,11 @@
-"""ASGI middleware: body size limit, request content types, and version-specific query names."""
+"""ASGI middleware: control characters, body size limit, request content types, version query names."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +29,62 @@ async def _send_error(send: Send, status: int, code: str, message: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _control_character(text: str) -> str | None:
+    """The first control character (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) in ``text``."""
+    for ch in text:
+        code = ord(ch)
+        if code < 0x20 or 0x7F <= code <= 0x9F:
+            return f"U+{code:04X}"
+    return None
+
+
+# Header values may hold a tab (RFC 9110 field-value whitespace); nothing else below 0x20, nor DEL.
+# Bytes 0x80–0x9F are not checked in headers: they occur inside UTF-8 encoded characters.
+_HEADER_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class ControlCharacterGuardMiddleware:
+    """Refuse, before routing, a request whose path, query or header values hold a control character.
+
+    The one guard for everything outside the body: PostgreSQL cannot store NUL in text (a NUL reaching
+    a query is a 500 there and silently different on SQLite), and no identifier, filter value or header
+    of this API has a use for control characters. The answer is ``400 control_character`` naming where
+    the character was found; nothing runs. Bodies are checked by their schemas (``kit.bodies``).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            problem = self._problem(scope)
+            if problem is not None:
+                await _send_error(send, 400, "control_character", problem)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _problem(scope: Scope) -> str | None:
+        found = _control_character(scope["path"])
+        if found is None:
+            raw_path = scope.get("raw_path")
+            if raw_path:
+                found = _control_character(unquote(raw_path.decode("latin-1"), errors="replace"))
+        if found is not None:
+            return f"the path contains a control character ({found})"
+        query = scope.get("query_string") or b""
+        if query:
+            pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, errors="replace")
+            for key, value in pairs:
+                found = _control_character(key) or _control_character(value)
+                if found is not None:
+                    return f"query parameter {key[:60]!r} contains a control character ({found})"
+        for name, value in scope.get("headers", ()):
+            if _HEADER_CONTROL.search(value):
+                return f"header {name.decode('latin-1')[:60]!r} contains a control character"
+        return None
 
 
 class RequestGuardMiddleware:

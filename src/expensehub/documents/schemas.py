@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from expensehub.expenses.rules import Status
 from expensehub.kit.bodies import no_nul
@@ -179,9 +179,7 @@ class FolderFilters(BaseModel):
     ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these folder ids")
     active: bool | None = Field(None, description="Only active (`true`) or inactive (`false`) folders")
     employee_id: IdIn | None = Field(None, description="Only folders holding documents of this employee")
-    name: Annotated[str, AfterValidator(no_nul)] | None = Field(
-        None, max_length=255, description="Only folders with exactly this name"
-    )
+    name: str | None = Field(None, max_length=255, description="Only folders with exactly this name")
 
 
 class ReceiptBundleFilters(BaseModel):

@@ -831,7 +831,7 @@ class ExpensableFilters(BaseModel):
         description="effective_on on or before this date/timestamp (inclusive). Ignored unless `from` "
         "is given",
     )
-    search: Annotated[str, AfterValidator(no_nul)] | None = Field(
+    search: str | None = Field(
         None,
         max_length=200,
         description="Case-insensitive text found in the description, merchant (typed or from the receipt) "
