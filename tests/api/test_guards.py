@@ -114,3 +114,39 @@ def test_a_write_with_a_control_character_outside_the_body_changes_nothing(api: 
     )
     assert r.status_code == 400, r.text
     assert _count_expensables(api) == before
+
+
+def test_openapi_declares_how_to_authenticate(http) -> None:
+    spec = http.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["ApiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+        "description": "An API key, sent as is (no prefix)",
+    }
+    assert schemes["Bearer"]["type"] == "http"
+    assert schemes["Bearer"]["scheme"] == "bearer"
+    secured = 0
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            if path.startswith("/api/"):
+                # Either scheme authenticates (security requirements are alternatives).
+                assert sorted(op.get("security", []), key=str) == [{"ApiKey": []}, {"Bearer": []}], (
+                    method,
+                    path,
+                )
+                assert "401" in op["responses"], (method, path)
+                secured += 1
+            else:
+                assert "security" not in op, (method, path)
+            assert "400" in op["responses"], (method, path)
+    assert secured > 50
+
+
+def test_the_security_scheme_is_what_the_server_accepts(http, tenant) -> None:
+    url = "/api/2026-10-01/resources/employees/employees"
+    assert http.get(url, headers={"x-api-key": tenant.api_key}).status_code == 200
+    assert http.get(url, headers={"Authorization": f"bearer {tenant.api_key}"}).status_code == 200
+    assert http.get(url, headers={"Authorization": f"Basic {tenant.api_key}"}).status_code == 401
+    assert http.get(url, headers={"Authorization": tenant.api_key}).status_code == 401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -15,6 +16,7 @@ from expensehub.api.middleware import (
     RequestGuardMiddleware,
     VersionQueryMiddleware,
 )
+from expensehub.api.openapi import complete_statuses
 from expensehub.api.responses import json_response
 from expensehub.api.routers import ROUTERS
 from expensehub.api.versioning import SUPPORTED
@@ -97,4 +99,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix="/api/{version}/resources")
     app.include_router(files_router)
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete_statuses(build_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from expensehub.api.versioning import SUPPORTED, ApiVersion, get_version
@@ -47,19 +48,29 @@ def db_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
+# The two ways to authenticate, declared as OpenAPI security schemes (either one suffices).
+API_KEY_HEADER = APIKeyHeader(
+    name="x-api-key",
+    scheme_name="ApiKey",
+    description="An API key, sent as is (no prefix)",
+    auto_error=False,
+)
+BEARER = HTTPBearer(
+    scheme_name="Bearer",
+    description="`Authorization: Bearer <token>`: an API key or an OAuth access token",
+    auto_error=False,
+)
+
+
 def principal(
     session: Annotated[Session, Depends(db_session, scope="function")],
-    x_api_key: Annotated[str | None, Header(description="API key (no prefix)")] = None,
-    authorization: Annotated[
-        str | None, Header(description="`Bearer <token>`: an API key or an OAuth access token")
-    ] = None,
+    x_api_key: Annotated[str | None, Depends(API_KEY_HEADER)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
 ) -> Principal:
     """The caller, from ``x-api-key`` or ``Authorization: Bearer``; 401 otherwise."""
     token = (x_api_key or "").strip()
-    if not token and authorization:
-        scheme, _, value = authorization.strip().partition(" ")
-        if scheme.lower() == "bearer":
-            token = value.strip()
+    if not token and bearer is not None:
+        token = bearer.credentials.strip()
     return auth_service.authenticate(session, token)
 
 

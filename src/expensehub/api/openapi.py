@@ -77,3 +77,44 @@ def doc_write(
         415: {"model": ErrorBody, "description": "Body is not JSON"},
         **ERRORS,
     }
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+
+
+def complete_statuses(spec: dict[str, Any]) -> dict[str, Any]:
+    """Add to every operation of ``spec`` the statuses the shared request machinery can answer.
+
+    Each route documents its own outcomes; these come from the layers every request passes through,
+    so they are added here, once, rather than on each route: the control-character guard (400, any
+    path), the version in the path (404), credentials (401 where a security scheme applies),
+    parameter and body validation (422), and for operations with a body malformed JSON (400), the
+    size limit (413) and the content type (415). Statuses a route already documents are kept as they are.
+    """
+    for path, operations in spec.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses: dict[str, Any] = operation["responses"]
+            params = [p for p in operation.get("parameters", []) if p.get("name") != "version"]
+            has_body = "requestBody" in operation
+            extra: dict[str, str] = {
+                "400": "A control character in the path, a query parameter or a header value"
+                + (", or a malformed body" if has_body else "")
+            }
+            if "{version}" in path:
+                extra["404"] = "Unknown API version, or not found (or belongs to another company)"
+            if operation.get("security"):
+                extra["401"] = "Missing, invalid or revoked credentials"
+            if params or has_body:
+                extra["422"] = "Invalid parameters or body"
+            if has_body:
+                extra["413"] = "Body too large"
+                extra["415"] = "Body of a content type the operation does not read"
+            for status, description in extra.items():
+                responses.setdefault(status, _error(description))
+    return spec
