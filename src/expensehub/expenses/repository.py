@@ -30,6 +30,7 @@ from expensehub.models import (
     Project,
 )
 from expensehub.models.allowances import PerDiemRate
+from expensehub.models.banking import Card, CardPayment
 from expensehub.models.documents import ExpenseFile
 
 # --------------------------------------------------------------------------------------------------
@@ -43,6 +44,8 @@ _REFERENCED: dict[str, Any] = {
     "ledger_account": Account,
     "legal_entity": LegalEntity,
     "cost_center": CostCenter,
+    "card_payment": CardPayment,
+    "card": Card,
 }
 
 

@@ -1023,10 +1023,19 @@ class _ExpenseFields(_ClaimFields):
         None, description="`manual` (default) or `automatic` (raised from a card payment)"
     )
     card: CardIn | None = Field(None, description="Card it was paid with")
-    card_payment_id: IdIn | None = Field(None, description="Card payment it was raised from")
-    expenses_card_id: IdIn | None = Field(None, description="Company card it was paid with")
-    external_authorization_id: IdIn | None = Field(None, description="External card authorisation")
-    dispute_id: IdIn | None = Field(None, description="Payment dispute")
+    card_payment_id: IdIn | None = Field(
+        None,
+        description="Card payment it was raised from (banking/card_payments; 404 when not the company's)",
+    )
+    expenses_card_id: IdIn | None = Field(
+        None, description="Company card it was paid with (banking/cards; 404 when not the company's)"
+    )
+    external_authorization_id: IdIn | None = Field(
+        None, description="External card authorisation: the card issuer's id, stored as given"
+    )
+    dispute_id: IdIn | None = Field(
+        None, description="Payment dispute: an id in the card issuer's or Factorial's system, stored as given"
+    )
     document_number: str | None = Field(None, max_length=120, description="Financial document number")
     document_type: str | None = Field(None, max_length=24, description="Document kind, e.g. `invoice`")
     payment_method: str | None = Field(None, max_length=40, description="How it was paid, e.g. `cash`")

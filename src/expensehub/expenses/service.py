@@ -343,6 +343,8 @@ _REFERENCES = (
     ("project_id", "project"),
     ("ledger_account_id", "ledger_account"),
     ("legal_entity_id", "legal_entity"),
+    ("card_payment_id", "card_payment"),
+    ("expenses_card_id", "card"),
 )
 _REFERENCE_NAMES = {
     "employee": "employee",
@@ -351,6 +353,8 @@ _REFERENCE_NAMES = {
     "ledger_account": "ledger account",
     "legal_entity": "legal entity",
     "cost_center": "cost centre",
+    "card_payment": "card payment",
+    "card": "card",
 }
 # What prices a mileage: with the company's rate, and (all of these) with the statutory rules.
 _MILEAGE_INPUTS = ("mileage", "units", "rate", "rate_measurement_unit", "round_trip")
