@@ -981,7 +981,9 @@ class CardIn(_Body):
 class _ClaimFields(_Body):
     """Fields every kind of claim shares; all optional (PUT is a partial update)."""
 
-    id: IdIn | None = Field(None, description="Repeats the path id on PUT (Factorial style); must match it")
+    id: IdIn | None = Field(
+        None, description="Repeats the path id on PUT (Factorial style); must match it. Refused on create"
+    )
     employee_id: IdIn | None = Field(None, description="Owner of the claim (the spender)")
     reporter_id: IdIn | None = Field(None, description="Employee reporting on the owner's behalf")
     legal_entity_id: IdIn | None = Field(None, description="Paying legal entity; default: the owner's")

@@ -876,6 +876,9 @@ def _create(
     uploads: Uploads | None = None,
     signer: UrlSigner | None = None,
 ) -> dict[str, Any]:
+    if getattr(body, "id", None) is not None:
+        # The server assigns ids; an id in a create body names nothing the caller may choose.
+        raise ValidationFailed("id on create", fields={"id": ["is assigned by the server"]})
     plan = _plan(session, company_id=company_id, kind=kind, body=body, state=None)
     receipts = _receipt_ids(body) if kind == "expense" else None
     if receipts:

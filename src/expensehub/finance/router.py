@@ -151,11 +151,14 @@ def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
     f"/{CC}/edit",
     tags=TAGS,
     summary="Edit a cost centre",
-    description="Changes only the keys sent. `company_id` is accepted and ignored (deprecated by "
-    "Factorial). `deactivation_date` is an expensehub extension; null reactivates the centre.",
+    description="Changes only the keys sent. `company_id` (deprecated by Factorial) may be left out; when "
+    "sent it must be your company (404 otherwise). `deactivation_date` is an expensehub extension; null "
+    "reactivates the centre.",
     responses=doc_write(schemas.CostCenterOut),
 )
 def edit_cost_center(ctx: Ctx, body: schemas.CostCenterEdit) -> Response:
+    if body.company_id is not None:
+        _own_company(ctx, body.company_id)
     changes = _given(body, ("name", "code", "description", "deactivation_date"), not_null=("name",))
     center = service.edit_cost_center(
         ctx.session, company_id=ctx.company_id, cost_center_id=body.id, **changes

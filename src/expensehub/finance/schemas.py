@@ -183,7 +183,9 @@ class CostCenterEdit(_Body):
     deactivation_date: date | None = Field(
         None, description="expensehub extension: new deactivation date; null reactivates the centre"
     )
-    company_id: IdIn | None = Field(None, description="Deprecated by Factorial; accepted and ignored")
+    company_id: IdIn | None = Field(
+        None, description="Deprecated by Factorial; when sent, must be your company (404 otherwise)"
+    )
 
 
 # --- cost centre memberships --------------------------------------------------------------------
