@@ -33,7 +33,8 @@ ENDPOINTS = [
 def test_lists_all_pages_and_validates(live_server: LiveServer, name: str, has_get: bool) -> None:
     async def run() -> None:
         auth = factorialhr.ApiKeyAuth(live_server.api_key)
-        async with factorialhr.ApiClient(live_server.base_url, auth=auth) as api:
+        # A generous timeout: the suite runs on loaded 2-core machines, and speed is not under test here.
+        async with factorialhr.ApiClient(live_server.base_url, auth=auth, timeout=60) as api:
             endpoint = getattr(factorialhr, name)(api)
             listed = await endpoint.all()
             items = list(listed.data())

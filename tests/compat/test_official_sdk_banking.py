@@ -28,7 +28,7 @@ FEEDS = Path(__file__).resolve().parent.parent / "data" / "feeds"
 def raw_all(server: LiveServer, path: str, query: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     params: dict[str, Any] = {**(query or {}), "limit": 100}
-    with httpx.Client(base_url=server.base_url, headers={"x-api-key": server.api_key}) as http:
+    with httpx.Client(base_url=server.base_url, headers={"x-api-key": server.api_key}, timeout=60) as http:
         while True:
             body = http.get(f"/api/2026-10-01/resources/{path}", params=params).json()
             items.extend(body["data"])

@@ -78,7 +78,9 @@ def client(live_server: LiveServer, tenant: Tenant) -> FactorialClient:
 @pytest.fixture(scope="module")
 def raw(live_server: LiveServer, tenant: Tenant) -> Iterator[httpx.Client]:
     with httpx.Client(
-        base_url=f"{live_server.base_url}/api/2026-10-01/resources", headers={"x-api-key": tenant.api_key}
+        base_url=f"{live_server.base_url}/api/2026-10-01/resources",
+        headers={"x-api-key": tenant.api_key},
+        timeout=60,  # the suite runs on loaded 2-core machines; speed is not under test here
     ) as http:
         yield http
 
