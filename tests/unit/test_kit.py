@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expensehub.api.versioning import VERSIONS, is_id_key
 from expensehub.kit import money
 from expensehub.kit.clock import format_date_as_ts, format_ts
 from expensehub.kit.cursors import decode_cursor, encode_cursor
 from expensehub.kit.ids import parse_id, parse_path_id
+from expensehub.versions import VERSIONS, is_id_key
 
 
 @given(st.integers(min_value=1, max_value=2**63 - 1))

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expensehub.api.versioning import VERSIONS
 from expensehub.client import WebhookVerificationError, check_challenge, verify_webhook
+from expensehub.versions import VERSIONS
 from expensehub.webhooks import rules, signing
 from expensehub.webhooks.delivery import BlockedTarget, SafeResolver
 

@@ -19,10 +19,10 @@ from expensehub.api.middleware import (
 from expensehub.api.openapi import complete_statuses
 from expensehub.api.responses import json_response
 from expensehub.api.routers import ROUTERS
-from expensehub.api.versioning import SUPPORTED
 from expensehub.config import Settings, load_settings
 from expensehub.db.engine import make_engine, make_session_factory
 from expensehub.documents.router import files_router
+from expensehub.versions import SUPPORTED
 
 DESCRIPTION = f"""
 A self-hostable expense platform whose REST API is wire-compatible with Factorial's expense, finance,

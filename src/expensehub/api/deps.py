@@ -10,13 +10,13 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from expensehub.api.versioning import SUPPORTED, ApiVersion, get_version
 from expensehub.auth import service as auth_service
 from expensehub.auth.principal import Principal
 from expensehub.errors import NotFound, ValidationFailed
 from expensehub.kit.cursors import decode_cursor
 from expensehub.kit.ids import parse_path_id
 from expensehub.kit.pagination import MAX_LIMIT, PageRequest
+from expensehub.versions import SUPPORTED, ApiVersion, get_version
 
 
 def api_version(

@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl, unquote, urlencode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from expensehub.api.errors import error_body
-from expensehub.api.versioning import get_version
 from expensehub.errors import PayloadTooLarge
+from expensehub.versions import get_version
 
 _RESOURCE_PATH = re.compile(r"^/api/(?P<version>[^/]+)/resources/(?P<ns>[^/]+)/(?P<res>[^/]+)")
 _BODY_TYPES = ("application/json", "multipart/form-data", "application/x-www-form-urlencoded")

@@ -11,9 +11,9 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from expensehub.api.versioning import ApiVersion
 from expensehub.kit.cursors import encode_cursor
 from expensehub.kit.pagination import Page
+from expensehub.versions import ApiVersion
 
 
 def json_response(content: Any, status_code: int = 200) -> Response:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from expensehub.auth import repository
 from expensehub.auth.principal import Principal
-from expensehub.companies import repository as companies
+from expensehub.companies import service as companies
 from expensehub.errors import NotFound, Unauthenticated, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.models import ApiKey
@@ -28,8 +28,7 @@ def hash_key(plaintext: str) -> str:
 
 def create_api_key(session: Session, *, company_id: int, name: str) -> tuple[ApiKey, str]:
     """Create a key for the company; returns the row and the plaintext, which is never stored."""
-    if companies.get_company(session, company_id) is None:
-        raise NotFound(f"company {company_id} does not exist")
+    companies.get_company(session, company_id)  # NotFound when it does not exist
     name = name.strip()
     if not name or len(name) > 120:
         raise ValidationFailed("invalid key name", fields={"name": ["must be 1 to 120 characters"]})

@@ -72,7 +72,7 @@ def category_out(c: Category) -> dict[str, Any]:
         "enabled": c.status == "enabled",
         "parent_category_id": c.parent_category_id,
         "position": c.position,
-        # Private: only the 2026-04-01 shape shows them (see api/versioning.py).
+        # Private: only the 2026-04-01 shape shows them (see versions.py).
         "_company_id": c.company_id,
         "_created_at": format_ts(c.created_at),
         "_updated_at": format_ts(c.updated_at),

@@ -22,7 +22,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 from expensehub import __version__
-from expensehub.api.versioning import VERSIONS  # pure module: no FastAPI (see docs/webhooks.md)
+from expensehub.versions import VERSIONS  # pure module: no FastAPI (see docs/webhooks.md)
 from expensehub.webhooks import rules, signing
 from expensehub.webhooks.repository import LaneItem, LaneSubscription
 
