@@ -8,7 +8,7 @@ message names the variable.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -85,6 +85,14 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
         description="Seconds `expensehub worker` waits between looks for due reports; the --interval "
         "option overrides it",
+    )
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Least severe log level written (stderr)"
+    )
+    log_format: Literal["json", "console"] = Field(
+        default="json",
+        description="`json`: one JSON object per line (for log collectors); `console`: key=value lines",
     )
 
     # --- webhook delivery (docs/webhooks.md) ------------------------------------------------------

@@ -13,6 +13,7 @@ from expensehub import __version__
 from expensehub.api import errors
 from expensehub.api.middleware import (
     ControlCharacterGuardMiddleware,
+    RequestContextMiddleware,
     RequestGuardMiddleware,
     VersionQueryMiddleware,
 )
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so it runs first: nothing with a control character in its path, query or headers
     # reaches another middleware or a route.
     app.add_middleware(ControlCharacterGuardMiddleware)
+    # Outermost: request ids, the per-request log line and the last-resort 500 cover everything above.
+    app.add_middleware(RequestContextMiddleware, templates=lambda: list(app.openapi()["paths"]))
 
     @app.get(
         "/healthz",

@@ -63,6 +63,7 @@ BEARER = HTTPBearer(
 
 
 def principal(
+    request: Request,
     session: Annotated[Session, Depends(db_session, scope="function")],
     x_api_key: Annotated[str | None, Depends(API_KEY_HEADER)] = None,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
@@ -71,7 +72,9 @@ def principal(
     token = (x_api_key or "").strip()
     if not token and bearer is not None:
         token = bearer.credentials.strip()
-    return auth_service.authenticate(session, token)
+    caller = auth_service.authenticate(session, token)
+    request.state.company_id = caller.company_id  # for the request's log line
+    return caller
 
 
 def page_request(

@@ -8,7 +8,6 @@ Bodies follow Factorial's known shapes and always carry a stable ``code`` and a 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import orjson
@@ -17,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from expensehub import logs
 from expensehub.errors import (
     AppError,
     BadRequest,
@@ -30,8 +30,6 @@ from expensehub.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-
-log = logging.getLogger("expensehub.api")
 
 STATUS_BY_ERROR: dict[type[AppError], int] = {
     BadRequest: 400,
@@ -65,6 +63,9 @@ def error_body(status: int, code: str, message: str, fields: dict[str, list[str]
         body["errors"] = fields or {}
     else:
         body["errors"] = [{"code": code, "error": message, "message": message}]
+    request_id = logs.current("request_id")
+    if request_id is not None:
+        body["request_id"] = request_id
     return orjson.dumps(body)
 
 
@@ -123,7 +124,5 @@ def install(app: FastAPI) -> None:
             message = "no such resource or route"
         return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unhandled(_request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal_error", "internal server error")
+    # An exception nothing above handles is answered (500 internal_error) and logged with its request
+    # id by the outermost middleware, api.middleware.RequestContextMiddleware.

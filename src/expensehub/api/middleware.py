@@ -1,14 +1,18 @@
-"""ASGI middleware: control characters, body size limit, request content types, version query names."""
+"""ASGI middleware: request ids and logs, control characters, body size, content types, query names."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import time
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from expensehub import logs
 from expensehub.api.errors import error_body
 from expensehub.errors import PayloadTooLarge
 from expensehub.versions import get_version
@@ -29,6 +33,77 @@ async def _send_error(send: Send, status: int, code: str, message: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+access_log = logs.get_logger("expensehub.access")
+
+
+class RequestContextMiddleware:
+    """Give every request an id, return it, and write one log line per request.
+
+    The id is the client's ``X-Request-Id`` when it is 1–128 characters of ``A-Za-z0-9._:-``, else a new
+    UUID. It is bound to the logging context (so every line logged while serving the request carries it),
+    returned in the ``X-Request-Id`` header of every response and in every error body (``request_id``).
+    After the response: one ``request`` line with the method, the route's path template (``templates``
+    gives the app's templates, read once, at the first request), the status,
+    the duration and the caller's company (set by the credentials dependency in ``request.state``).
+
+    It is also the last resort for an exception nothing else handled: the traceback is logged with the
+    request id and the client gets a JSON ``500 internal_error`` carrying the same id.
+    """
+
+    def __init__(self, app: ASGIApp, templates: Callable[[], Sequence[str]] = tuple) -> None:
+        self.app = app
+        self._templates = templates
+        self._compiled: list[tuple[re.Pattern[str], str]] | None = None
+
+    def template_of(self, path: str) -> str:
+        """The route template ``path`` matches (``/api/{version}/resources/expenses/expensables/{id}``),
+        else the path itself. Templates without parameters are tried first, as the router does."""
+        if self._compiled is None:
+            ordered = sorted(self._templates(), key=lambda t: (t.count("{"), t))
+            self._compiled = [(compile_path(t)[0], t) for t in ordered]
+        return next((template for regex, template in self._compiled if regex.match(path)), path)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode("latin-1")
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        status = 500
+        started = False
+        tokens = logs.bind(request_id=request_id)
+        begun = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                message = {**message, "headers": [*headers, (b"x-request-id", request_id.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            access_log.exception("unhandled error", method=scope["method"], path=scope["path"])
+            if not started:
+                await _send_error(send_with_id, 500, "internal_error", "internal server error")
+        finally:
+            company_id = state.get("company_id")
+            access_log.info(
+                "request",
+                method=scope["method"],
+                path=self.template_of(scope["path"]),
+                status=status,
+                duration_ms=round((time.perf_counter() - begun) * 1000, 2),
+                **({"company_id": company_id} if company_id is not None else {}),
+            )
+            logs.unbind(tokens)
 
 
 def _control_character(text: str) -> str | None:

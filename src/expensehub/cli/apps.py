@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.orm import Session, sessionmaker
 
+from expensehub import logs
 from expensehub.config import Settings, SettingsError, load_settings
 from expensehub.db.engine import make_engine, make_session_factory
 
@@ -28,12 +29,16 @@ err = Console(stderr=True)
 
 
 def settings() -> Settings:
-    """Settings from the environment (EXPENSEHUB_*); a bad value stops the command (exit 2) naming it."""
+    """Settings from the environment (EXPENSEHUB_*); a bad value stops the command (exit 2) naming it.
+
+    Logging is configured here, once, as the settings say (every command builds its settings first)."""
     try:
-        return load_settings()
+        cfg = load_settings()
     except SettingsError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from exc
+    logs.configure(cfg.log_level, cfg.log_format)
+    return cfg
 
 
 def session_factory(cfg: Settings | None = None) -> sessionmaker[Session]:

@@ -36,7 +36,9 @@ def serve(
         host=bind_host,
         port=bind_port,
         workers=workers,
-        log_level="info",
+        log_level=cfg.log_level.lower(),
+        log_config=None,  # expensehub.logs configures logging (JSON lines); uvicorn must not replace it
+        access_log=False,  # one structured line per request comes from the app (request id, company)
         factory=False,
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import shlex
 import sqlite3
@@ -37,7 +36,6 @@ def deliver(
     """
     from expensehub.webhooks.worker import WorkerBusy, run_delivery_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = settings()
     factory = session_factory(cfg)
     err.print(

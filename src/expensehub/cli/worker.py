@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 from typing import Annotated, Any
@@ -54,7 +53,6 @@ def worker(
     Options override the settings EXPENSEHUB_WORKER_INTERVAL_SECONDS, EXPENSEHUB_REPORTS_DIR and
     EXPENSEHUB_REPORT_QUERY_TIMEOUT_SECONDS.
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from expensehub.worker.loop import run_worker
 
     cfg = settings()

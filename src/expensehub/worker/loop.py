@@ -9,7 +9,6 @@ locked rows); on SQLite run one.
 
 from __future__ import annotations
 
-import logging
 import signal
 import time
 from collections.abc import Callable
@@ -19,10 +18,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from expensehub import logs
 from expensehub.exports import service
 from expensehub.worker.reports import ReportOutcome, run_due_reports
 
-log = logging.getLogger("expensehub.worker")
+log = logs.get_logger("expensehub.worker")
 
 
 @dataclass
@@ -54,6 +54,7 @@ def run_worker(
     """Poll every ``interval_s`` seconds until stopped (SIGINT/SIGTERM), or once with ``once``."""
     stats = WorkerStats()
     stopping = {"flag": False}
+    log.info("worker started", interval_s=interval_s, once=once, reports_dir=str(reports_dir))
     if handle_signals:
 
         def stop(_signum: int, _frame: Any) -> None:
@@ -70,12 +71,22 @@ def run_worker(
             outcomes = []
         for outcome in outcomes:
             stats.runs.append(outcome)
+            log.info(
+                "report run",
+                report_id=outcome.report_id,
+                name=outcome.name,
+                ok=outcome.ok,
+                rows=outcome.rows,
+                error=outcome.error,
+            )
             if on_run is not None:
                 on_run(outcome)
         if once or stopping["flag"]:
-            return stats
+            break
         deadline = time.monotonic() + interval_s
         while time.monotonic() < deadline and not stopping["flag"]:
             time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
         if stopping["flag"]:
-            return stats
+            break
+    log.info("worker stopped", polls=stats.polls, succeeded=stats.succeeded, failed=stats.failed)
+    return stats
