@@ -14,6 +14,8 @@ from factorial_api_client.generated.models.expenses_expense import ExpensesExpen
 from factorial_api_client.generated.models.expenses_mileage import ExpensesMileage
 from factorial_api_client.generated.models.expenses_per_diem import ExpensesPerDiem
 
+from tests.api.test_banking_accounts import new_account
+from tests.api.test_banking_feeds import imported
 from tests.api.test_expenses_support import (
     add_category,
     add_cost_center,
@@ -38,6 +40,8 @@ class Seed:
     e3: dict[str, Any]  # employee 1, 2024-03-10, manual, approved, "Hotel_Arts"
     m1: dict[str, Any]  # mileage, employee 1, 2024-03-05, draft
     p1: dict[str, Any]  # per diem, employee 2, 2024-03-20, pending
+    card_payment_id: str  # the company's card payment e2 was raised from
+    card_id: str  # the company card e2 was paid with (never equal to card_payment_id)
 
     @property
     def x(self) -> dict[str, str]:
@@ -45,9 +49,21 @@ class Seed:
         return {k: getattr(self, k)["expenses_expensable_id"] for k in ("e1", "e2", "e3", "m1", "p1")}
 
 
+def _card_and_payment(api: ApiClient, tenant: Tenant) -> tuple[str, str]:
+    """A company card and one of the company's card payments (from the sample statement), ids distinct."""
+    account = new_account(api, tenant)
+    imported(api, account["id"], "camt053_statement.xml")
+    r = api.post("banking/cards", json={"bank_account_id": account["id"], "last4": "4242"})
+    assert r.status_code == 201, r.text
+    card = str(r.json()["id"])
+    payment = next(str(p["id"]) for p in api.list_all("banking/card_payments") if str(p["id"]) != card)
+    return card, payment
+
+
 @pytest.fixture
 def seed(api: ApiClient, tenant: Tenant) -> Seed:
     boss, _emp1, emp2 = (str(i) for i in tenant.employee_ids)
+    card, payment = _card_and_payment(api, tenant)
     e1 = create_expense(
         api,
         tenant,
@@ -69,8 +85,8 @@ def seed(api: ApiClient, tenant: Tenant) -> Seed:
         user_merchant="Pret A Manger",
         creation_type="automatic",
         card={"card_type": "virtual", "last4": "4242"},
-        card_payment_id="7001",
-        expenses_card_id="8001",
+        card_payment_id=payment,
+        expenses_card_id=card,
         external_authorization_id="9001",
         dispute_id="6001",
     )
@@ -86,7 +102,7 @@ def seed(api: ApiClient, tenant: Tenant) -> Seed:
     p1 = create_per_diem(api, tenant, employee_id=emp2, start_date="2024-03-20", end_date="2024-03-21")
     submit(api, e2["expenses_expensable_id"], e3["expenses_expensable_id"], p1["expenses_expensable_id"])
     approve(api, e3["expenses_expensable_id"])
-    return Seed(e1=e1, e2=e2, e3=e3, m1=m1, p1=p1)
+    return Seed(e1=e1, e2=e2, e3=e3, m1=m1, p1=p1, card_payment_id=payment, card_id=card)
 
 
 def listed(api: ApiClient, path: str, **params: Any) -> list[str]:
@@ -147,8 +163,8 @@ def test_expense_fields_and_nested_objects(
     assert e2["creation_type"] == "automatic"
     assert e2["effective_on"] == "2024-03-05"
     assert e2["card"] == {"card_type": "virtual", "last4": "4242"}
-    assert e2["card_payment_id"] == "7001"
-    assert e2["expenses_card_id"] == "8001"
+    assert e2["card_payment_id"] == seed.card_payment_id
+    assert e2["expenses_card_id"] == seed.card_id
     assert e2["files"] == []
     assert e2["exchange_rate"] == 1.0
     assert isinstance(e2["exchange_rate"], float)
@@ -217,7 +233,7 @@ def test_versions_ids_are_strings_then_ints(api: ApiClient, api_v0401: ApiClient
     assert old["expense_id"] == int(new["expense_id"])
     assert old["reporter_id"] == int(new["reporter_id"])
     old_expense = api_v0401.get("expenses/expenses", params={"ids[]": [int(seed.e2["id"])]}).json()["data"][0]
-    assert old_expense["card_payment_id"] == 7001
+    assert old_expense["card_payment_id"] == int(seed.card_payment_id)
     assert old_expense["expenses_expensable_id"] == int(seed.x["e2"])
     old_mileage = api_v0401.get(f"expenses/mileages/{seed.m1['id']}").json()
     assert old_mileage["id"] == int(seed.m1["id"])
@@ -378,9 +394,10 @@ def test_expenses_id_filters(api: ApiClient, tenant: Tenant, seed: Seed) -> None
     assert listed(api, EXPS, **{"employee_ids[]": [str(tenant.employee_ids[1])]}) == [e1, e3]
     assert listed(api, EXPS, **{"external_authorization_ids[]": ["9001"]}) == [e2]
     assert listed(api, EXPS, **{"external_authorization_ids[]": ["9002"]}) == []
-    assert listed(api, EXPS, **{"card_ids[]": ["8001"]}) == [e2]
-    assert listed(api, EXPS, **{"card_ids[]": ["7001"]}) == []  # card_ids match expenses_card_id
-    assert listed(api, EXPS, **{"card_payment_ids[]": ["7001"]}) == [e2]
+    assert listed(api, EXPS, **{"card_ids[]": [seed.card_id]}) == [e2]
+    # card_ids match expenses_card_id, not the card payment
+    assert listed(api, EXPS, **{"card_ids[]": [seed.card_payment_id]}) == []
+    assert listed(api, EXPS, **{"card_payment_ids[]": [seed.card_payment_id]}) == [e2]
     assert listed(api, EXPS, **{"dispute_ids[]": ["6001"]}) == [e2]
     assert listed(api, EXPS, **{"dispute_ids[]": ["6002"]}) == []
     assert len(listed(api, EXPS, include_attachments="true")) == 3

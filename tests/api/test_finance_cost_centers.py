@@ -171,8 +171,14 @@ def test_same_code_in_two_companies(
 
 def test_edit_changes_only_sent_keys(api: ApiClient, tenant: Tenant, other_tenant: Tenant) -> None:
     cc = create(api, tenant, code="A", description="desc")
+    # company_id is deprecated by Factorial; sent, it must be the caller's (another company's is a 404)
     r = api.post(
         f"{PATH}/edit", json={"id": cc["id"], "name": "Renamed", "company_id": str(other_tenant.company_id)}
+    )
+    assert r.status_code == 404, r.text
+    assert api.get(f"{PATH}/{cc['id']}").json()["name"] == cc["name"]
+    r = api.post(
+        f"{PATH}/edit", json={"id": cc["id"], "name": "Renamed", "company_id": str(tenant.company_id)}
     )
     assert r.status_code == 200, r.text
     edited = r.json()
