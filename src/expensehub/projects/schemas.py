@@ -98,7 +98,10 @@ class ProjectFilters(BaseModel):
     )
     no_clients: bool | None = Field(None, description="`true`: only projects without a client")
     total_currency: str | None = Field(
-        None, description="Only projects whose costs are in this ISO 4217 currency (their legal entity's)"
+        None,
+        min_length=3,
+        max_length=3,
+        description="Only projects whose costs are in this ISO 4217 currency (their legal entity's)",
     )
 
 
