@@ -12,7 +12,8 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from expensehub.config import Settings
 from expensehub.db.engine import make_engine, make_session_factory, transaction
 from expensehub.db.migrate import upgrade
+from expensehub.models import ApprovalFlow
 from expensehub.models.webhooks import WebhookEvent
 from expensehub.webhooks import rules as webhook_rules
 from expensehub.webhooks import service as webhooks
@@ -149,9 +151,199 @@ def send_at_once(env: Env, call: Call, n: int = N) -> list[httpx.Response]:
 # ---- preparing a resource in the state each action starts from -------------------------------------
 
 
+def _draft(env: Env) -> str:
+    return str(create_expense(env.api, env.tenant)["expenses_expensable_id"])
+
+
 def _ok(r: httpx.Response) -> Any:
     assert r.status_code in (200, 201), r.text
     return r.json()
+
+
+def _pending(env: Env) -> str:
+    xid = _draft(env)
+    _ok(env.api.post(f"{X}/submit", json={"ids": [xid]}))
+    return xid
+
+
+def _approved(env: Env) -> str:
+    xid = _pending(env)
+    body = {"resource_type": "Expenses::Expensable", "resource_id": xid}
+    _ok(env.api.post(f"{FLOWS}/approve_resource", json=body))
+    return xid
+
+
+# ---- what must hold afterwards ---------------------------------------------------------------------
+
+
+def _status_is(status: str) -> Callable[[Env, str], None]:
+    def check(env: Env, xid: str) -> None:
+        assert env.api.get(f"{X}/{xid}").json()["status"] == status
+
+    return check
+
+
+def _one_flow(status: str) -> Callable[[Env, str], None]:
+    def check(env: Env, xid: str) -> None:
+        _status_is(status if status != "running" else "pending")(env, xid)
+        with env.factory() as s:
+            flows = s.scalars(select(ApprovalFlow.status).where(ApprovalFlow.resource_id == int(xid))).all()
+        assert flows == [status]
+
+    return check
+
+
+def _gone(path: str) -> Callable[[Env, str], None]:
+    def check(env: Env, rid: str) -> None:
+        assert env.api.get(f"{path}/{rid}").status_code == 404
+
+    return check
+
+
+@dataclass(frozen=True)
+class Race:
+    """One action: how to reach its starting state, the request, what a loser gets, what must hold."""
+
+    name: str
+    prepare: Callable[[Env], str]
+    call: Callable[[Env, str], Call]
+    loser: tuple[int, str]  # status and code every request but the winner gets
+    event: str | None  # the webhook event the action writes (None: it writes none)
+    check: Callable[[Env, str], None]
+    # the resource's state in a 409 body: ``details`` of the error
+    state: dict[str, Any] | None = None
+    winner: int = 200  # the winner's status
+
+
+def _decide(action: str) -> Callable[[Env, str], Call]:
+    return lambda _env, xid: Call(
+        "POST", f"{FLOWS}/{action}_resource", {"resource_type": "Expenses::Expensable", "resource_id": xid}
+    )
+
+
+RACES = [
+    Race(
+        "submit",
+        _draft,
+        lambda _env, xid: Call("POST", f"{X}/submit", {"ids": [xid]}),
+        (409, "invalid_status_transition"),
+        "expenses/expensable/submit",
+        _one_flow("running"),
+        {"resource": "expensable", "status": "pending"},
+    ),
+    Race(
+        "approve_resource",
+        _pending,
+        _decide("approve"),
+        (409, "invalid_status_transition"),
+        "expenses/expensable/approve",
+        _one_flow("approved"),
+        {"resource": "expensable", "status": "approved"},
+    ),
+    Race(
+        "reject_resource",
+        _pending,
+        _decide("reject"),
+        (409, "invalid_status_transition"),
+        "expenses/expensable/reject",
+        _one_flow("rejected"),
+        {"resource": "expensable", "status": "rejected"},
+    ),
+    Race(
+        "request_changes",
+        _pending,
+        lambda _env, xid: Call("POST", f"{X}/request_changes", {"id": xid, "reason": "receipt"}),
+        (409, "invalid_status_transition"),
+        None,
+        _one_flow("changes_requested"),
+        {"resource": "expensable", "status": "changes_requested"},
+    ),
+    Race(
+        "bulk_set_to_paid",
+        _approved,
+        lambda _env, xid: Call("POST", f"{X}/bulk_set_to_paid", {"ids": [xid]}),
+        (409, "invalid_status_transition"),
+        "expenses/expensable/bulk_set_to_paid",
+        _status_is("paid"),
+        {"resource": "expensable", "status": "paid"},
+    ),
+    Race(
+        "delete_expensable",
+        _draft,
+        lambda _env, xid: Call("DELETE", f"{X}/{xid}"),
+        (404, "not_found"),
+        None,
+        _gone(X),
+    ),
+]
+
+
+@pytest.mark.parametrize("race", RACES, ids=[r.name for r in RACES])
+def test_one_winner_per_state_change(env: Env, race: Race) -> None:
+    rid = race.prepare(env)
+    before = env.events(race.event, rid) if race.event else 0
+    answers = send_at_once(env, race.call(env, rid))
+    status, code = race.loser
+    outcome = {
+        "answers": dict(sorted(Counter(r.status_code for r in answers).items())),
+        "events": env.events(race.event, rid) - before if race.event else 0,
+    }
+    assert outcome == {"answers": {race.winner: 1, status: N - 1}, "events": 1 if race.event else 0}
+    losers = [r.json() for r in answers if r.status_code == status]
+    assert {body["code"] for body in losers} == {code}
+    if race.state is not None:
+        for body in losers:
+            assert body["details"] == {"id": rid, **race.state}
+    race.check(env, rid)
+
+
+def _event_ids(env: Env, event_type: str, resource_id: str) -> list[int]:
+    with env.factory() as s:
+        rows = s.execute(
+            select(WebhookEvent.id, WebhookEvent.payload)
+            .where(WebhookEvent.company_id == env.tenant.company_id, WebhookEvent.type == event_type)
+            .order_by(WebhookEvent.id)
+        ).all()
+    return [i for i, payload in rows if json.loads(payload)["id"] == int(resource_id)]
+
+
+def test_identical_reimbursable_amount_updates_change_it_once(env: Env) -> None:
+    """Not a status change: every request succeeds, but only the first changes anything."""
+    xid = _approved(env)
+    call = Call("POST", f"{X}/update_reimbursable_amount", {"id": xid, "reimbursable_amount": 1000})
+    answers = send_at_once(env, call)
+    assert Counter(r.status_code for r in answers) == {200: N}
+    assert {r.json()["reimbursable_amount"] for r in answers} == {1000}
+    assert len(_event_ids(env, "expenses/expensable/update_reimbursable_amount", xid)) == 1
+
+
+def test_reimbursable_amount_updates_racing_the_payment(env: Env) -> None:
+    """Each update is applied before the payment or refused after it (409 already_paid), never after."""
+    xid = _approved(env)  # 1250 reimbursable
+    path = f"{X}/update_reimbursable_amount"
+    calls = [Call("POST", path, {"id": xid, "reimbursable_amount": 50 * (i + 1)}) for i in range(N - 1)]
+    calls.insert(N // 2, Call("POST", f"{X}/bulk_set_to_paid", {"ids": [xid]}))
+    answers = send_together(env, calls)
+    assert answers[N // 2].status_code == 200, answers[N // 2].text
+    updates = answers[: N // 2] + answers[N // 2 + 1 :]
+    applied = [r for r in updates if r.status_code == 200]
+    refused = [r for r in updates if r.status_code != 200]
+    assert {r.status_code for r in refused} <= {409}
+    for r in refused:
+        assert r.json()["code"] == "already_paid"
+        assert r.json()["details"] == {"resource": "expensable", "id": xid, "status": "paid"}
+    update_events = _event_ids(env, "expenses/expensable/update_reimbursable_amount", xid)
+    [paid_event] = _event_ids(env, "expenses/expensable/bulk_set_to_paid", xid)
+    assert len(update_events) == len(applied)
+    assert all(event < paid_event for event in update_events)
+    final = env.api.get(f"{X}/{xid}").json()
+    assert final["status"] == "paid"
+    if applied:  # the last update applied before the payment is what was paid
+        with env.factory() as s:
+            last = s.scalar(select(WebhookEvent.payload).where(WebhookEvent.id == update_events[-1]))
+        assert final["reimbursable_amount"] == json.loads(last or "{}")["reimbursable_amount"]
+    else:
+        assert final["reimbursable_amount"] == 1250
 
 
 # ---- a writer that cannot get SQLite's write lock in time -------------------------------------------
