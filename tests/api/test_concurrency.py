@@ -28,6 +28,7 @@ from expensehub.config import Settings
 from expensehub.db.engine import make_engine, make_session_factory, transaction
 from expensehub.db.migrate import upgrade
 from expensehub.models import ApprovalFlow
+from expensehub.models.documents import Document, StoredBlob
 from expensehub.models.webhooks import WebhookEvent
 from expensehub.webhooks import rules as webhook_rules
 from expensehub.webhooks import service as webhooks
@@ -173,6 +174,16 @@ def _approved(env: Env) -> str:
     return xid
 
 
+def _document(env: Env) -> str:
+    return str(_ok(env.api.post(DOCS, files={"file": ("r.pdf", PDF, "application/pdf")}))["id"])
+
+
+def _trashed_document(env: Env) -> str:
+    doc = _document(env)
+    _ok(env.api.post(f"{DOCS}/move_to_trash_bin", json={"document_ids": [doc]}))
+    return doc
+
+
 # ---- what must hold afterwards ---------------------------------------------------------------------
 
 
@@ -196,6 +207,13 @@ def _one_flow(status: str) -> Callable[[Env, str], None]:
 def _gone(path: str) -> Callable[[Env, str], None]:
     def check(env: Env, rid: str) -> None:
         assert env.api.get(f"{path}/{rid}").status_code == 404
+
+    return check
+
+
+def _trashed(yes: bool) -> Callable[[Env, str], None]:
+    def check(env: Env, doc: str) -> None:
+        assert (env.api.get(f"{DOCS}/{doc}").json()["deleted_at"] is not None) is yes
 
     return check
 
@@ -275,6 +293,32 @@ RACES = [
         None,
         _gone(X),
     ),
+    Race(
+        "move_to_trash_bin",
+        _document,
+        lambda _env, doc: Call("POST", f"{DOCS}/move_to_trash_bin", {"document_ids": [doc]}),
+        (409, "already_in_trash_bin"),
+        "documents/document/move_to_trash_bin",
+        _trashed(True),
+        {"resource": "document", "status": "trashed"},
+    ),
+    Race(
+        "restore_from_trash_bin",
+        _trashed_document,
+        lambda _env, doc: Call("POST", f"{DOCS}/restore_from_trash_bin", {"document_ids": [doc]}),
+        (409, "not_in_trash_bin"),
+        "documents/document/restore_from_trash_bin",
+        _trashed(False),
+        {"resource": "document", "status": "active"},
+    ),
+    Race(
+        "delete_document",
+        _document,
+        lambda _env, doc: Call("DELETE", f"{DOCS}/{doc}"),
+        (404, "not_found"),
+        "documents/document/delete",
+        _gone(DOCS),
+    ),
 ]
 
 
@@ -344,6 +388,18 @@ def test_reimbursable_amount_updates_racing_the_payment(env: Env) -> None:
         assert final["reimbursable_amount"] == json.loads(last or "{}")["reimbursable_amount"]
     else:
         assert final["reimbursable_amount"] == 1250
+
+
+def test_parallel_uploads_of_the_same_bytes_store_them_once(env: Env) -> None:
+    """Documents are not deduplicated, their bytes are (one blob row per content hash)."""
+    answers = send_at_once(env, Call("POST", DOCS, files={"file": ("r.pdf", PDF, "application/pdf")}))
+    assert Counter(r.status_code for r in answers) == {201: N}
+    ids = {r.json()["id"] for r in answers}
+    assert len(ids) == N
+    with env.factory() as s:
+        blobs = s.scalars(select(Document.blob_sha256).where(Document.id.in_([int(i) for i in ids]))).all()
+        assert len(set(blobs)) == 1
+        assert s.scalar(select(func.count()).where(StoredBlob.sha256 == blobs[0])) == 1
 
 
 # ---- a writer that cannot get SQLite's write lock in time -------------------------------------------
