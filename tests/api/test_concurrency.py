@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from expensehub.config import Settings
 from expensehub.db.engine import make_engine, make_session_factory, transaction
 from expensehub.db.migrate import upgrade
-from expensehub.models import ApprovalFlow
+from expensehub.models import ApprovalFlow, CostCenter
 from expensehub.models.documents import Document, StoredBlob
 from expensehub.models.webhooks import WebhookEvent
 from expensehub.webhooks import rules as webhook_rules
@@ -184,6 +185,11 @@ def _trashed_document(env: Env) -> str:
     return doc
 
 
+def _cost_center(env: Env) -> str:
+    body = {"name": "Sales", "company_id": str(env.tenant.company_id)}
+    return str(_ok(env.api.post("finance/cost_centers", json=body))["id"])
+
+
 # ---- what must hold afterwards ---------------------------------------------------------------------
 
 
@@ -216,6 +222,11 @@ def _trashed(yes: bool) -> Callable[[Env, str], None]:
         assert (env.api.get(f"{DOCS}/{doc}").json()["deleted_at"] is not None) is yes
 
     return check
+
+
+def _cost_center_deleted(env: Env, cc: str) -> None:
+    _gone("finance/cost_centers")(env, cc)
+    assert env.count(CostCenter, CostCenter.id == int(cc), CostCenter.deleted_at.is_not(None)) == 1
 
 
 @dataclass(frozen=True)
@@ -319,6 +330,14 @@ RACES = [
         "documents/document/delete",
         _gone(DOCS),
     ),
+    Race(
+        "delete_cost_center",
+        _cost_center,
+        lambda _env, cc: Call("DELETE", f"finance/cost_centers/{cc}"),
+        (404, "not_found"),
+        "finance/cost_center/delete",
+        _cost_center_deleted,
+    ),
 ]
 
 
@@ -400,6 +419,34 @@ def test_parallel_uploads_of_the_same_bytes_store_them_once(env: Env) -> None:
         blobs = s.scalars(select(Document.blob_sha256).where(Document.id.in_([int(i) for i in ids]))).all()
         assert len(set(blobs)) == 1
         assert s.scalar(select(func.count()).where(StoredBlob.sha256 == blobs[0])) == 1
+
+
+def test_parallel_replacements_of_a_cost_centre_split_leave_one_split(env: Env) -> None:
+    """Each replacement reads what the previous one left: one full split remains, never two."""
+    a, b = _cost_center(env), _cost_center(env)
+    employee = env.tenant.employee_ids[1]
+    calls = [
+        Call(
+            "POST",
+            "finance/cost_center_memberships/bulk_create_update",
+            {
+                "employee_id": str(employee),
+                "company_id": str(env.tenant.company_id),
+                "memberships": [
+                    {"cost_center_id": a, "start_date": "2020-01-01", "percentage": 0.25 if i % 2 else 0.5},
+                    {"cost_center_id": b, "start_date": "2020-01-01", "percentage": 0.75 if i % 2 else 0.5},
+                ],
+            },
+        )
+        for i in range(N)
+    ]
+    answers = send_together(env, calls)
+    assert Counter(r.status_code for r in answers) == {200: N}, [r.text for r in answers]
+    current = env.api.list_all(
+        "finance/cost_center_memberships", {"employee_ids[]": [str(employee)], "only_active": "false"}
+    )
+    assert len(current) == 2
+    assert sum(Decimal(str(m["percentage"])) for m in current) == 1
 
 
 # ---- a writer that cannot get SQLite's write lock in time -------------------------------------------
