@@ -28,8 +28,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from expensehub.config import Settings
 from expensehub.db.engine import make_engine, make_session_factory, transaction
 from expensehub.db.migrate import upgrade
-from expensehub.models import ApprovalFlow, CostCenter
+from expensehub.models import ApprovalFlow, CostCenter, Expense
+from expensehub.models.banking import BankTransaction
 from expensehub.models.documents import Document, StoredBlob
+from expensehub.models.reconciliation import ReconciliationRejection
 from expensehub.models.webhooks import WebhookEvent
 from expensehub.webhooks import rules as webhook_rules
 from expensehub.webhooks import service as webhooks
@@ -190,6 +192,32 @@ def _cost_center(env: Env) -> str:
     return str(_ok(env.api.post("finance/cost_centers", json=body))["id"])
 
 
+def _proposal(env: Env) -> str:
+    """An open proposal: the March statement's Amazon payment and a card expense filed for it."""
+    account = env.account()
+    _ok(
+        env.api.http.post(
+            env.api.url("banking/feed_imports"),
+            headers=env.api.headers,
+            files={"file": ("s.xml", (FEEDS / "camt053_statement.xml").read_bytes())},
+            data={"bank_account_id": account["id"]},
+        )
+    )
+    body = {
+        "employee_id": str(env.tenant.employee_ids[1]),
+        "amount": 4290,
+        "currency": "EUR",
+        "effective_on": "2026-03-01",
+        "merchant_name": "Amazon",
+        "card": {"card_type": "company", "last4": "1234"},
+    }
+    expense = _ok(env.api.post("expenses/expenses", json=body))
+    run = _ok(env.api.post("reconciliation/runs", json={}))
+    found = env.api.list_all("reconciliation/proposals", {"run_id": run["id"]})
+    [proposal] = [p for p in found if p["expense_ids"] == [expense["id"]]]
+    return str(proposal["id"])
+
+
 # ---- what must hold afterwards ---------------------------------------------------------------------
 
 
@@ -227,6 +255,20 @@ def _trashed(yes: bool) -> Callable[[Env, str], None]:
 def _cost_center_deleted(env: Env, cc: str) -> None:
     _gone("finance/cost_centers")(env, cc)
     assert env.count(CostCenter, CostCenter.id == int(cc), CostCenter.deleted_at.is_not(None)) == 1
+
+
+def _confirmed(env: Env, pid: str) -> None:
+    proposal = env.api.get(f"reconciliation/proposals/{pid}").json()
+    assert proposal["status"] == "confirmed"
+    linked = env.count(Expense, Expense.card_payment_id == int(proposal["card_payment_id"]))
+    assert linked == 1
+    settled = env.count(BankTransaction, BankTransaction.card_payment_id == int(proposal["card_payment_id"]))
+    assert settled == 1
+
+
+def _rejected(env: Env, pid: str) -> None:
+    assert env.api.get(f"reconciliation/proposals/{pid}").json()["status"] == "rejected"
+    assert env.count(ReconciliationRejection, ReconciliationRejection.proposal_id == int(pid)) == 1
 
 
 @dataclass(frozen=True)
@@ -337,6 +379,24 @@ RACES = [
         (404, "not_found"),
         "finance/cost_center/delete",
         _cost_center_deleted,
+    ),
+    Race(
+        "confirm_proposal",
+        _proposal,
+        lambda _env, pid: Call("POST", "reconciliation/proposals/confirm", {"id": pid}),
+        (409, "proposal_not_open"),
+        None,
+        _confirmed,
+        {"resource": "proposal", "status": "confirmed"},
+    ),
+    Race(
+        "reject_proposal",
+        _proposal,
+        lambda _env, pid: Call("POST", "reconciliation/proposals/reject", {"id": pid}),
+        (409, "proposal_not_open"),
+        None,
+        _rejected,
+        {"resource": "proposal", "status": "rejected"},
     ),
 ]
 
