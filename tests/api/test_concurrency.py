@@ -9,7 +9,10 @@ written to the outbox once. Parallel imports of one feed file store each row onc
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import uuid
 from collections import Counter
@@ -29,7 +32,7 @@ from expensehub.config import Settings
 from expensehub.db.engine import make_engine, make_session_factory, transaction
 from expensehub.db.migrate import upgrade
 from expensehub.models import ApprovalFlow, CostCenter, Expense
-from expensehub.models.banking import BankTransaction
+from expensehub.models.banking import BankAccount, BankTransaction, Card, CardPayment
 from expensehub.models.documents import Document, StoredBlob
 from expensehub.models.reconciliation import ReconciliationRejection
 from expensehub.models.webhooks import WebhookEvent
@@ -192,6 +195,14 @@ def _cost_center(env: Env) -> str:
     return str(_ok(env.api.post("finance/cost_centers", json=body))["id"])
 
 
+def _account_id(env: Env) -> str:
+    return str(env.account()["id"])
+
+
+def _new_external_id(env: Env) -> str:
+    return f"race-{uuid.uuid4().hex[:8]}"
+
+
 def _proposal(env: Env) -> str:
     """An open proposal: the March statement's Amazon payment and a card expense filed for it."""
     account = env.account()
@@ -264,6 +275,14 @@ def _confirmed(env: Env, pid: str) -> None:
     assert linked == 1
     settled = env.count(BankTransaction, BankTransaction.card_payment_id == int(proposal["card_payment_id"]))
     assert settled == 1
+
+
+def _one_card(env: Env, account_id: str) -> None:
+    assert env.count(Card, Card.bank_account_id == int(account_id), Card.last4 == "4242") == 1
+
+
+def _one_account(env: Env, external_id: str) -> None:
+    assert env.count(BankAccount, BankAccount.external_id == external_id) == 1
 
 
 def _rejected(env: Env, pid: str) -> None:
@@ -379,6 +398,33 @@ RACES = [
         (404, "not_found"),
         "finance/cost_center/delete",
         _cost_center_deleted,
+    ),
+    Race(
+        "create_card",
+        _account_id,
+        lambda _env, acct: Call("POST", "banking/cards", {"bank_account_id": acct, "last4": "4242"}),
+        (409, "duplicate_card"),
+        None,
+        _one_card,
+        winner=201,
+    ),
+    Race(
+        "create_bank_account",
+        _new_external_id,
+        lambda env, ext: Call(
+            "POST",
+            "banking/bank_accounts/create_manual",
+            {
+                "legal_entity_id": str(env.tenant.le_es),
+                "currency": "EUR",
+                "account_number": IBAN,
+                "account_number_type": "iban",
+                "external_id": ext,
+            },
+        ),
+        (409, "duplicate_bank_account"),
+        None,
+        _one_account,
     ),
     Race(
         "confirm_proposal",
@@ -509,6 +555,79 @@ def test_parallel_replacements_of_a_cost_centre_split_leave_one_split(env: Env) 
     assert sum(Decimal(str(m["percentage"])) for m in current) == 1
 
 
+# ---- parallel imports of one feed ------------------------------------------------------------------
+
+FEED_FILES = [
+    ("camt053_statement.xml", {}),
+    ("card_issuer_export.csv", {"mapping": "card-issuer-export"}),
+    ("ofx_creditcard_v2.ofx", {}),
+    ("ofx_bank_v1.ofx", {}),
+]
+
+
+def _import(env: Env, account: dict[str, Any], name: str, form: dict[str, str]) -> Call:
+    return Call(
+        "POST",
+        "banking/feed_imports",
+        files={"file": (name, (FEEDS / name).read_bytes())},
+        data={"bank_account_id": account["id"], **form},
+    )
+
+
+@pytest.mark.parametrize(("name", "form"), FEED_FILES, ids=[f[0] for f in FEED_FILES])
+def test_parallel_imports_of_one_feed_store_each_row_once(env: Env, name: str, form: dict[str, str]) -> None:
+    # What one import of the file adds, on an account of its own.
+    alone = env.account()
+    call = _import(env, alone, name, form)
+    first = _ok(
+        env.api.http.post(env.api.url(call.path), headers=env.api.headers, files=call.files, data=call.data)
+    )
+    payments, transactions = first["new_card_payments"], first["new_transactions"]
+    assert payments + transactions > 0
+    account = env.account()
+    answers = send_at_once(env, _import(env, account, name, form))
+    account_id = int(account["id"])
+    summaries = [r.json() for r in answers if r.status_code == 201]
+    outcome = {
+        "answers": dict(sorted(Counter(r.status_code for r in answers).items())),
+        "new_card_payments": sum(s["new_card_payments"] for s in summaries),
+        "new_transactions": sum(s["new_transactions"] for s in summaries),
+        "card_payments": env.count(CardPayment, CardPayment.bank_account_id == account_id),
+        "transactions": env.count(BankTransaction, BankTransaction.bank_account_id == account_id),
+    }
+    assert outcome == {
+        "answers": {201: N},
+        "new_card_payments": payments,
+        "new_transactions": transactions,
+        "card_payments": payments,
+        "transactions": transactions,
+    }
+    # Each import either added the file or found it all there already.
+    for s in summaries:
+        assert s["new_card_payments"] + s["new_transactions"] in (0, payments + transactions)
+    assert env.events("banking/card_payment/create") == 2 * payments
+    assert env.events("banking/transaction/create") == 2 * transactions
+
+
+def test_parallel_imports_into_different_accounts_all_land(env: Env) -> None:
+    """Writers on different rows never get 'database is locked': they wait their turn."""
+    accounts = [env.account() for _ in range(8)]
+    name = "camt053_statement.xml"
+    barrier = threading.Barrier(len(accounts))
+
+    def one(account: dict[str, Any]) -> httpx.Response:
+        call = _import(env, account, name, {})
+        barrier.wait()
+        return env.api.http.post(  # type: ignore[no-any-return]
+            env.api.url(call.path), headers=env.api.headers, files=call.files, data=call.data
+        )
+
+    with ThreadPoolExecutor(len(accounts)) as pool:
+        answers = list(pool.map(one, accounts))
+    assert [r.status_code for r in answers] == [201] * len(accounts), [r.text for r in answers]
+    assert env.count(CardPayment) == 3 * len(accounts)
+
+
 # ---- a writer that cannot get SQLite's write lock in time -------------------------------------------
 
 
@@ -540,3 +659,26 @@ def test_sqlite_writer_past_the_busy_timeout_answers_503(tmp_path: Path) -> None
             other.close()
         assert api.post(f"{X}/submit", json={"ids": [draft]}).status_code == 200
         assert api.get(f"{X}/{draft}").json()["status"] == "pending"
+
+
+def test_command_line_and_api_imports_of_one_feed_at_once(env: Env, db_url: str) -> None:
+    """`expensehub import feed` takes the same turns as the API: each row once, every import succeeds."""
+    account = env.account()
+    name = "camt053_statement.xml"
+    command = [str(Path(sys.executable).parent / "expensehub"), "import", "feed", str(FEEDS / name)]
+    command += ["--account", account["id"]]
+    environ = {**os.environ, "EXPENSEHUB_DATABASE_URL": db_url}
+    processes = [
+        subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    answers = send_at_once(env, _import(env, account, name, {}), n=8)
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0] * 4, [err.decode() for _, err in outputs]
+    assert Counter(r.status_code for r in answers) == {201: 8}
+    imports = env.api.list_all("banking/feed_imports", {"bank_account_ids[]": [account["id"]]})
+    assert len(imports) == 12
+    assert sum(i["new_card_payments"] for i in imports) == 3
+    assert sum(i["new_transactions"] for i in imports) == 4
+    assert env.count(CardPayment, CardPayment.bank_account_id == int(account["id"])) == 3
+    assert env.count(BankTransaction, BankTransaction.bank_account_id == int(account["id"])) == 4
