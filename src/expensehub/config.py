@@ -42,6 +42,14 @@ class Settings(BaseSettings):
         default=1_048_576, description="Largest JSON request body accepted (413 beyond it)"
     )
     sql_echo: bool = Field(default=False, description="Log every SQL statement")
+    sqlite_busy_timeout_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        allow_inf_nan=False,
+        description="SQLite only: how long a write waits for another writer to finish before the request "
+        "answers 503 database_busy",
+    )
     storage_dir: str = Field(
         default=DEFAULT_STORAGE_DIR,
         description="Directory of the file store (documents and receipts, content-addressed) and of "

@@ -298,11 +298,21 @@ def test_trash_restore_and_delete(
     trashed = r.json()
     assert [d["id"] for d in trashed] == [b["id"], a["id"]]
     assert all(TS.match(d["deleted_at"]) for d in trashed)
-    again = api.post(f"{DOCS}/move_to_trash_bin", json={"document_ids": [a["id"]]}).json()
-    assert again[0]["deleted_at"] == trashed[1]["deleted_at"]  # trashing twice keeps the date
-    assert api.get(f"{DOCS}/{a['id']}").json()["deleted_at"] is not None
+    # Trashing a trashed document again is refused, and keeps the date.
+    again = api.post(f"{DOCS}/move_to_trash_bin", json={"document_ids": [a["id"]]})
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_in_trash_bin"
+    assert again.json()["details"] == {"resource": "document", "id": a["id"], "status": "trashed"}
+    assert api.get(f"{DOCS}/{a['id']}").json()["deleted_at"] == trashed[1]["deleted_at"]
     restored = api.post(f"{DOCS}/restore_from_trash_bin", json={"document_ids": [a["id"]]}).json()
     assert restored[0]["deleted_at"] is None
+    twice = api.post(f"{DOCS}/restore_from_trash_bin", json={"document_ids": [a["id"]]})
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "not_in_trash_bin"
+    # All or nothing: b stays in the trash when a is not there to restore.
+    both = api.post(f"{DOCS}/restore_from_trash_bin", json={"document_ids": [b["id"], a["id"]]})
+    assert both.status_code == 409
+    assert api.get(f"{DOCS}/{b['id']}").json()["deleted_at"] is not None
     assert [d["id"] for d in api.list_all(DOCS)] == [a["id"]]
 
     gone = api.delete(f"{DOCS}/{a['id']}")

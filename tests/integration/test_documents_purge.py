@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+import threading
+import time
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -188,3 +190,25 @@ def test_cli_export_refuses_bad_input(env: Settings, tenant: Tenant, tmp_path: P
     )
     assert result.exit_code == 2
     assert not out.exists()
+
+
+def test_purge_spares_a_document_restored_while_it_runs(
+    api: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    doc = uploaded(api, PDF + b"% restored during the purge")
+    api.post(f"{DOCS}/move_to_trash_bin", json={"document_ids": [doc["id"]]})
+    age(session_factory, doc["id"], trashed_days_ago=40)
+    purged: list[int] = []
+
+    def purge() -> None:
+        with transaction(session_factory) as s:
+            purged.append(service.purge_trashed(s, now=utcnow()))
+
+    with transaction(session_factory) as restoring:
+        service.restore_from_trash_bin(restoring, company_id=tenant.company_id, ids=[int(doc["id"])])
+        purger = threading.Thread(target=purge)
+        purger.start()
+        time.sleep(1)  # the purge has found the document in the trash and waits for the restore
+    purger.join(30)
+    assert api.get(f"{DOCS}/{doc['id']}").json()["deleted_at"] is None
+    assert purged == [0]

@@ -61,7 +61,11 @@ TAGS = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API application for ``settings`` (read from the environment when omitted)."""
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    engine = make_engine(
+        settings.database_url,
+        echo=settings.sql_echo,
+        sqlite_busy_timeout=settings.sqlite_busy_timeout_seconds,
+    )
     app = FastAPI(
         title="expensehub",
         version=__version__,

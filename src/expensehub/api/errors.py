@@ -4,6 +4,10 @@ Bodies follow Factorial's known shapes and always carry a stable ``code`` and a 
 
 * 422 field errors: ``{"code", "message", "errors": {"<field>": ["message", ...]}}``
 * everything else:  ``{"code", "message", "errors": [{"code", "error", "message"}]}``
+
+A 409 about a resource's state adds ``details``: the resource and its current state (``{"resource",
+"id", "status"}``), ids rendered as the request's API version renders them. Database errors caused by
+concurrent writers (``db/errors.py``) become 409 or 503 with a stable code, never a 500.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from expensehub import logs
+from expensehub.db.errors import DATABASE_BUSY, translate
 from expensehub.errors import (
     AppError,
     BadRequest,
@@ -30,6 +36,9 @@ from expensehub.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from expensehub.versions import get_version
+
+log = logs.get_logger("expensehub.api")
 
 STATUS_BY_ERROR: dict[type[AppError], int] = {
     BadRequest: 400,
@@ -56,13 +65,21 @@ _HTTP_CODES = {
 }
 
 
-def error_body(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> bytes:
+def error_body(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+    details: dict[str, Any] | None = None,
+) -> bytes:
     """The JSON body of an error response."""
     body: dict[str, Any] = {"code": code, "message": message}
     if status == 422:
         body["errors"] = fields or {}
     else:
         body["errors"] = [{"code": code, "error": message, "message": message}]
+    if details is not None:
+        body["details"] = details
     request_id = logs.current("request_id")
     if request_id is not None:
         body["request_id"] = request_id
@@ -70,10 +87,15 @@ def error_body(status: int, code: str, message: str, fields: dict[str, list[str]
 
 
 def error_response(
-    status: int, code: str, message: str, fields: dict[str, list[str]] | None = None, headers: Any = None
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+    headers: Any = None,
+    details: dict[str, Any] | None = None,
 ) -> Response:
     return Response(
-        error_body(status, code, message, fields),
+        error_body(status, code, message, fields, details),
         status_code=status,
         media_type="application/json",
         headers=headers,
@@ -85,6 +107,21 @@ def status_for(exc: AppError) -> int:
         if cls in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[cls]
     return 400
+
+
+def app_error_response(request: Request, exc: AppError) -> Response:
+    status = status_for(exc)
+    fields = exc.fields if isinstance(exc, ValidationFailed) else None
+    headers: dict[str, str] | None = None
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="expensehub"'}
+    elif exc.code == DATABASE_BUSY:
+        headers = {"Retry-After": "1"}
+    details = None
+    if isinstance(exc.details, dict):
+        version = get_version(str(request.path_params.get("version", "")))
+        details = version.render(exc.details) if version is not None else exc.details
+    return error_response(status, exc.code, exc.message, fields, headers, details)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -103,11 +140,17 @@ def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
     @app.exception_handler(AppError)
-    async def _app_error(_request: Request, exc: AppError) -> Response:
-        status = status_for(exc)
-        fields = exc.fields if isinstance(exc, ValidationFailed) else None
-        headers = {"WWW-Authenticate": 'Bearer realm="expensehub"'} if status == 401 else None
-        return error_response(status, exc.code, exc.message, fields, headers)
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        return app_error_response(request, exc)
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
+        translated = translate(exc)
+        if translated is None:
+            log.exception("database error", exc_info=exc)
+            return error_response(500, "internal_error", "internal server error")
+        log.warning("%s: %s", translated.code, exc.orig)
+        return app_error_response(request, translated)
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(_request: Request, exc: RequestValidationError) -> Response:

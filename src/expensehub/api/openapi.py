@@ -24,6 +24,11 @@ class ErrorBody(BaseModel):
     code: str = Field(description="Stable snake_case error code")
     message: str = Field(description="Human-readable explanation")
     errors: Any = Field(description="A field map for 422, a list of `{code, error, message}` otherwise")
+    details: dict[str, Any] | None = Field(
+        None,
+        description="On a 409 about a resource's state: the resource and its current state, "
+        '`{"resource", "id", "status"}` (the first refused one of a bulk action)',
+    )
 
 
 _ENVELOPES: dict[type[BaseModel], type[BaseModel]] = {}
@@ -40,6 +45,16 @@ def envelope(model: type[BaseModel]) -> type[BaseModel]:
         )
     return _ENVELOPES[model]
 
+
+CONFLICT_409 = (
+    "Not allowed in the resource's current state, `details` giving that state; also what every request "
+    "but the first gets when several change the same resource at once. `conflict` / `concurrent_update`: "
+    "the write collided with another one committed at the same time and changed nothing (retry)"
+)
+BUSY_503 = (
+    "`database_busy`: the database stayed locked by other writers longer than the busy timeout (SQLite; "
+    "`Retry-After` given). Nothing was changed"
+)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing, invalid or revoked credentials"},
@@ -68,13 +83,14 @@ def doc_many(model: type[BaseModel], description: str = "The objects") -> dict[i
 def doc_write(
     model: type[BaseModel] | Any, status: int = 200, description: str = "The object"
 ) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for a write: adds 400 (malformed JSON), 409 (state conflict), 413 and 415."""
+    """``responses=`` for a write: adds 400 (malformed JSON), 409 (state conflict), 413, 415 and 503."""
     return {
         status: {"model": model, "description": description},
         400: {"model": ErrorBody, "description": "Malformed JSON"},
-        409: {"model": ErrorBody, "description": "Not allowed in the resource's current state"},
+        409: {"model": ErrorBody, "description": CONFLICT_409},
         413: {"model": ErrorBody, "description": "Body too large"},
         415: {"model": ErrorBody, "description": "Body is not JSON"},
+        503: {"model": ErrorBody, "description": BUSY_503},
         **ERRORS,
     }
 

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
+from expensehub.db.locking import for_update
 from expensehub.db.pagination import paginate
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
+from expensehub.db.sql import add_or_raise as add_or_raise
 from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import Account, Employee, LegalEntity
 from expensehub.models.banking import (
@@ -63,10 +65,13 @@ def existing_employee_ids(session: Session, *, company_id: int, ids: Iterable[in
 # --------------------------------------------------------------------------------------------------
 
 
-def get_bank_account(session: Session, *, company_id: int, bank_account_id: int) -> BankAccount | None:
-    return session.scalars(
-        select(BankAccount).where(BankAccount.company_id == company_id, BankAccount.id == bank_account_id)
-    ).first()
+def get_bank_account(
+    session: Session, *, company_id: int, bank_account_id: int, lock: bool = False
+) -> BankAccount | None:
+    """The company's account; ``lock``: read current and locked until the transaction ends, which
+    serialises the writers of the account's cards, card payments and transactions (``db/locking.py``)."""
+    stmt = select(BankAccount).where(BankAccount.company_id == company_id, BankAccount.id == bank_account_id)
+    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
 def company_of_bank_account(session: Session, *, bank_account_id: int) -> int | None:
@@ -135,8 +140,9 @@ def add_memberships(session: Session, *, bank_account_id: int, employee_ids: Ite
 # --------------------------------------------------------------------------------------------------
 
 
-def get_card(session: Session, *, company_id: int, card_id: int) -> Card | None:
-    return session.scalars(select(Card).where(Card.company_id == company_id, Card.id == card_id)).first()
+def get_card(session: Session, *, company_id: int, card_id: int, lock: bool = False) -> Card | None:
+    stmt = select(Card).where(Card.company_id == company_id, Card.id == card_id)
+    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
 def cards_of_account(session: Session, *, company_id: int, bank_account_id: int) -> list[Card]:

@@ -218,7 +218,9 @@ def get_transaction(ctx: Ctx, id: ItemId) -> Response:
     "file, or a statement overlapping an earlier one, creates nothing twice (the feed's ids, else a "
     "content hash). A malformed file is 422 `malformed_feed` naming the line and element or column, "
     "and imports nothing. Rows outside the import (not booked, another account or currency, a status "
-    "the mapping skips) are counted in `rejected` with their line and reason. XML DTDs are refused.",
+    "the mapping skips) are counted in `rejected` with their line and reason. XML DTDs are refused. "
+    "Imports into one account take turns, so parallel imports of one file store each row once: one "
+    "reports the new rows, the others count them in `duplicates`.",
     responses=doc_write(schemas.FeedImportOut, 201),
 )
 def import_feed(

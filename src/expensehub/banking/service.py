@@ -3,6 +3,8 @@
 Services flush, never commit. A feed import parses the whole file first (a malformed file raises before
 anything is written), then inserts what is new: re-importing the same file, or a statement that overlaps
 an earlier one, adds nothing twice (entries are keyed by the feed's own ids, or by a content hash).
+Imports into one account take turns (a lock on the account row, ``db/locking.py``), so this holds for
+imports running at the same time too.
 """
 
 from __future__ import annotations
@@ -77,13 +79,15 @@ def create_manual_account(
             )
         number, country = iban, iban[:2].lower()
     external_id = (body.external_id or number).strip()
+    duplicate = Conflict(
+        f"a bank account with external_id {external_id!r} exists", code="duplicate_bank_account"
+    )
     if repository.bank_account_by_external_id(session, company_id=company_id, external_id=external_id):
-        raise Conflict(
-            f"a bank account with external_id {external_id!r} exists", code="duplicate_bank_account"
-        )
+        raise duplicate
     now = utcnow()
-    account = repository.add(
+    account = repository.add_or_raise(
         session,
+        duplicate,
         BankAccount(
             company_id=company_id,
             legal_entity_id=entity.id,
@@ -117,8 +121,13 @@ def company_of_bank_account(session: Session, *, bank_account_id: int) -> int:
     return company_id
 
 
-def get_bank_account(session: Session, *, company_id: int, bank_account_id: int) -> BankAccount:
-    account = repository.get_bank_account(session, company_id=company_id, bank_account_id=bank_account_id)
+def get_bank_account(
+    session: Session, *, company_id: int, bank_account_id: int, lock: bool = False
+) -> BankAccount:
+    """The account (``lock``: current and locked; the writers of its cards and feeds take turns)."""
+    account = repository.get_bank_account(
+        session, company_id=company_id, bank_account_id=bank_account_id, lock=lock
+    )
     if account is None:
         raise NotFound(f"bank account {bank_account_id} not found")
     return account
@@ -160,8 +169,8 @@ def _check_employee(session: Session, company_id: int, employee_id: int | None) 
 
 
 def create_card(session: Session, *, company_id: int, body: schemas.CardCreate) -> Card:
-    """A company card on one of the company's bank accounts."""
-    get_bank_account(session, company_id=company_id, bank_account_id=body.bank_account_id)
+    """A company card on one of the company's bank accounts (one per type and last four digits)."""
+    get_bank_account(session, company_id=company_id, bank_account_id=body.bank_account_id, lock=True)
     _check_employee(session, company_id, body.employee_id)
     for card in repository.cards_of_account(
         session, company_id=company_id, bank_account_id=body.bank_account_id
@@ -184,8 +193,8 @@ def create_card(session: Session, *, company_id: int, body: schemas.CardCreate) 
     )
 
 
-def get_card(session: Session, *, company_id: int, card_id: int) -> Card:
-    card = repository.get_card(session, company_id=company_id, card_id=card_id)
+def get_card(session: Session, *, company_id: int, card_id: int, lock: bool = False) -> Card:
+    card = repository.get_card(session, company_id=company_id, card_id=card_id, lock=lock)
     if card is None:
         raise NotFound(f"card {card_id} not found")
     return card
@@ -193,7 +202,7 @@ def get_card(session: Session, *, company_id: int, card_id: int) -> Card:
 
 def update_card(session: Session, *, company_id: int, card_id: int, body: schemas.CardUpdate) -> Card:
     """Assign the cardholder or change the card kind; only the keys sent change."""
-    card = get_card(session, company_id=company_id, card_id=card_id)
+    card = get_card(session, company_id=company_id, card_id=card_id, lock=True)
     if body.id is not None and body.id != card_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({card_id})"]})
     sent = body.model_fields_set
@@ -484,6 +493,10 @@ def import_feed(
     feed = parse_feed(data, fmt=chosen, mapping=mapping, account_currency=account.currency)
     if progress:
         progress("parse", 1, 1)
+    # Imports into one account take turns from here to the commit: each plans against what the
+    # previous one stored, so parallel imports of one file store every row once (the others count
+    # them as duplicates) and never break the unique keys of card payments and transactions.
+    account = get_bank_account(session, company_id=company_id, bank_account_id=bank_account_id, lock=True)
     plan = _plan(session, company_id=company_id, account=account, feed=feed, fmt=chosen)
     now = utcnow()
     mapping_name = None

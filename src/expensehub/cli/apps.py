@@ -43,4 +43,7 @@ def settings() -> Settings:
 
 def session_factory(cfg: Settings | None = None) -> sessionmaker[Session]:
     """A session factory on the configured database."""
-    return make_session_factory(make_engine((cfg or settings()).database_url))
+    cfg = cfg or settings()
+    return make_session_factory(
+        make_engine(cfg.database_url, sqlite_busy_timeout=cfg.sqlite_busy_timeout_seconds)
+    )

@@ -9,9 +9,11 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from expensehub.cli.apps import app, console, err, session_factory
 from expensehub.db.engine import transaction
+from expensehub.db.errors import translate
 from expensehub.errors import AppError, ValidationFailed
 
 import_app = typer.Typer(help="Import data: card and bank feeds (CAMT.053, OFX, CSV).", no_args_is_help=True)
@@ -91,6 +93,11 @@ def import_feed(
             view = schemas.feed_import_out(record)
     except AppError as exc:
         raise _fail(exc) from exc
+    except DBAPIError as exc:  # the database stayed locked too long (SQLite), or a write collided
+        translated = translate(exc)
+        if translated is None:
+            raise
+        raise _fail(translated) from exc
     table = Table(title=f"Imported {file.name} ({view['format']}) into account {account}", show_header=False)
     for label, key in (
         ("entries read", "entries"),

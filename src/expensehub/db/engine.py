@@ -10,10 +10,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine for a SQLite or PostgreSQL URL with the settings each needs."""
+def make_engine(url: str, *, echo: bool = False, sqlite_busy_timeout: float = 30.0) -> Engine:
+    """Create an engine for a SQLite or PostgreSQL URL with the settings each needs.
+
+    SQLite: WAL (readers never wait for the writer) and a busy timeout: a writer waits up to
+    ``sqlite_busy_timeout`` seconds for the one write lock, then fails with "database is locked" (a 503
+    ``database_busy``, ``db/errors.py``). The driver's default transaction handling is kept on purpose:
+    a transaction begins before its first write, and ``db/locking.py`` relies on that.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        connect_args = {"check_same_thread": False, "timeout": sqlite_busy_timeout}
+        engine = create_engine(url, echo=echo, connect_args=connect_args)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from expensehub.errors import AppError
 
 T = TypeVar("T")
 
@@ -28,4 +31,15 @@ def add(session: Session, obj: T) -> T:
     """Stage a new row and flush it, so its id is known; the caller's transaction commits it."""
     session.add(obj)
     session.flush()
+    return obj
+
+
+def add_or_raise(session: Session, error: AppError, obj: T) -> T:
+    """``add``; raises ``error`` when the row breaks a unique key (a concurrent insert of the same key
+    committed first: the caller checked for it, but could not lock a row that did not exist yet)."""
+    session.add(obj)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise error from exc
     return obj

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from expensehub.db.locking import for_update
 from expensehub.db.pagination import paginate
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
 from expensehub.kit.pagination import Page, PageRequest
@@ -98,17 +99,23 @@ def known_blobs(session: Session, hashes: Iterable[str]) -> set[str]:
 # --------------------------------------------------------------------------------------------------
 
 
-def get_document(session: Session, *, company_id: int, document_id: int) -> Document | None:
-    return session.scalars(
-        select(Document).where(Document.company_id == company_id, Document.id == document_id)
-    ).first()
+def get_document(
+    session: Session, *, company_id: int, document_id: int, lock: bool = False
+) -> Document | None:
+    """The company's document; with ``lock``, read current and locked for a change (``db/locking.py``)."""
+    stmt = select(Document).where(Document.company_id == company_id, Document.id == document_id)
+    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
-def documents_by_id(session: Session, *, company_id: int, ids: Iterable[int]) -> dict[int, Document]:
+def documents_by_id(
+    session: Session, *, company_id: int, ids: Iterable[int], lock: bool = False
+) -> dict[int, Document]:
     wanted = set(ids)
     if not wanted:
         return {}
     stmt = select(Document).where(Document.company_id == company_id, Document.id.in_(wanted))
+    if lock:
+        stmt = for_update(session, stmt.order_by(Document.id))
     return {d.id: d for d in session.scalars(stmt)}
 
 
@@ -223,14 +230,16 @@ def delete_documents(session: Session, *, company_id: int, document_ids: Sequenc
 
 
 def trashed_before(session: Session, *, cutoff: datetime, limit: int) -> list[tuple[int, int]]:
-    """``(company_id, document_id)`` of documents in the trash since before ``cutoff`` (all companies)."""
+    """``(company_id, document_id)`` of documents in the trash since before ``cutoff`` (all companies),
+    locked until the transaction ends: a restore running at the same time either lands first (the
+    document is not returned) or waits for the purge."""
     stmt = (
         select(Document.company_id, Document.id)
         .where(Document.deleted_at.is_not(None), Document.deleted_at < cutoff)
         .order_by(Document.id)
         .limit(limit)
     )
-    return [(r[0], r[1]) for r in session.execute(stmt)]
+    return [(r[0], r[1]) for r in session.execute(for_update(session, stmt))]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -238,10 +247,9 @@ def trashed_before(session: Session, *, cutoff: datetime, limit: int) -> list[tu
 # --------------------------------------------------------------------------------------------------
 
 
-def get_folder(session: Session, *, company_id: int, folder_id: int) -> Folder | None:
-    return session.scalars(
-        select(Folder).where(Folder.company_id == company_id, Folder.id == folder_id)
-    ).first()
+def get_folder(session: Session, *, company_id: int, folder_id: int, lock: bool = False) -> Folder | None:
+    stmt = select(Folder).where(Folder.company_id == company_id, Folder.id == folder_id)
+    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
 def folders_query(

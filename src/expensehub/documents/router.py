@@ -252,8 +252,10 @@ def delete_document(ctx: Ctx, id: ItemId) -> Response:
     f"/{DOCS}/move_to_trash_bin",
     tags=[TAG],
     summary="Move documents to the trash bin",
-    description="Trashes 1 to 100 documents (all or nothing: 404 naming an unknown id) and returns them as "
-    "a JSON array. Trashed documents leave lists and expense `files`; they are purged after 30 days.",
+    description="Trashes 1 to 100 documents (all or nothing: 404 naming an unknown id, 409 "
+    "`already_in_trash_bin` with the document's state in `details` for one already there) and returns "
+    "them as a JSON array. Trashed documents leave lists and expense `files`; they are purged after 30 "
+    "days. Of several requests trashing the same document at once, one succeeds and the others get 409.",
     responses=doc_write(list[schemas.DocumentOut], description="The trashed documents"),
 )
 def move_to_trash_bin(ctx: Ctx, body: schemas.DocumentIdsBody) -> Response:
@@ -265,8 +267,9 @@ def move_to_trash_bin(ctx: Ctx, body: schemas.DocumentIdsBody) -> Response:
     f"/{DOCS}/restore_from_trash_bin",
     tags=[TAG],
     summary="Restore documents from the trash bin",
-    description="Takes 1 to 100 documents out of the trash bin (all or nothing) and returns them as a JSON "
-    "array.",
+    description="Takes 1 to 100 documents out of the trash bin (all or nothing: 404 naming an unknown id, "
+    "409 `not_in_trash_bin` for one that is not in it) and returns them as a JSON array. Of several "
+    "requests restoring the same document at once, one succeeds and the others get 409.",
     responses=doc_write(list[schemas.DocumentOut], description="The restored documents"),
 )
 def restore_from_trash_bin(ctx: Ctx, body: schemas.DocumentIdsBody) -> Response:

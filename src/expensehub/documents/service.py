@@ -19,7 +19,7 @@ from expensehub.documents import bundles, filetypes, repository, schemas
 from expensehub.documents.context import DocumentsConfig, UrlSigner, read_download_token
 from expensehub.documents.filenames import clean_filename
 from expensehub.documents.storage import FileStore, LocalFileStore, StagedFile, blob_key
-from expensehub.errors import Forbidden, NotFound, UnsupportedMediaType, ValidationFailed
+from expensehub.errors import Forbidden, InvalidState, NotFound, UnsupportedMediaType, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import exponent, to_decimal
 from expensehub.kit.pagination import Page, PageRequest
@@ -45,17 +45,18 @@ def _view(session: Session, document: Document) -> dict[str, Any]:
     return _views(session, [document])[0]
 
 
-def _get(session: Session, company_id: int, document_id: int) -> Document:
-    document = repository.get_document(session, company_id=company_id, document_id=document_id)
+def _get(session: Session, company_id: int, document_id: int, *, lock: bool = False) -> Document:
+    """The document; with ``lock`` (every change), read current and locked until the transaction ends."""
+    document = repository.get_document(session, company_id=company_id, document_id=document_id, lock=lock)
     if document is None:
         raise NotFound(f"document {document_id} not found")
     return document
 
 
-def _all(session: Session, company_id: int, ids: Sequence[int]) -> list[Document]:
+def _all(session: Session, company_id: int, ids: Sequence[int], *, lock: bool = False) -> list[Document]:
     """The documents in request order (duplicates removed); 404 naming the first unknown id."""
     ordered = list(dict.fromkeys(ids))
-    found = repository.documents_by_id(session, company_id=company_id, ids=ordered)
+    found = repository.documents_by_id(session, company_id=company_id, ids=ordered, lock=lock)
     for document_id in ordered:
         if document_id not in found:
             raise NotFound(f"document {document_id} not found")
@@ -242,7 +243,7 @@ def update_document(
     session: Session, *, company_id: int, document_id: int, body: schemas.DocumentUpdate
 ) -> dict[str, Any]:
     """Partial update: only the keys sent change."""
-    document = _get(session, company_id, document_id)
+    document = _get(session, company_id, document_id, lock=True)
     if body.id is not None and body.id != document_id:
         raise ValidationFailed(
             "id mismatch", fields={"id": [f"must equal the id in the path ({document_id})"]}
@@ -281,32 +282,54 @@ def delete_document(session: Session, *, company_id: int, document_id: int) -> d
 
     Its bytes stay in the store until the purge finds no document pointing at them.
     """
-    document = _get(session, company_id, document_id)
+    document = _get(session, company_id, document_id, lock=True)
     view = _view(session, document)
     repository.delete_documents(session, company_id=company_id, document_ids=[document.id])
     return _emitted(session, company_id, "document/delete", view)
 
 
+def _trash_state(document: Document) -> dict[str, Any]:
+    """The document's state, for the ``details`` of a 409."""
+    status = "active" if document.deleted_at is None else "trashed"
+    return {"resource": "document", "id": document.id, "status": status}
+
+
 def move_to_trash_bin(session: Session, *, company_id: int, ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Trash documents (all or nothing); they are purged 30 days later. Trashing twice keeps the date."""
-    documents = _all(session, company_id, ids)
+    """Trash documents (all or nothing); they are purged 30 days later.
+
+    A document already in the trash is 409 ``already_in_trash_bin`` (and nothing changes): of several
+    requests trashing the same document at once, exactly one succeeds.
+    """
+    documents = _all(session, company_id, ids, lock=True)
+    for document in documents:
+        if document.deleted_at is not None:
+            raise InvalidState(
+                f"document {document.id} is already in the trash bin",
+                code="already_in_trash_bin",
+                details=_trash_state(document),
+            )
     now = utcnow()
     for document in documents:
-        if document.deleted_at is None:
-            document.deleted_at = now
-            document.updated_at = now
+        document.deleted_at = now
+        document.updated_at = now
     session.flush()
     return _emitted_many(session, company_id, "document/move_to_trash_bin", _views(session, documents))
 
 
 def restore_from_trash_bin(session: Session, *, company_id: int, ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Take documents out of the trash bin (all or nothing)."""
-    documents = _all(session, company_id, ids)
+    """Take documents out of the trash bin (all or nothing); 409 ``not_in_trash_bin`` for one that is not."""
+    documents = _all(session, company_id, ids, lock=True)
+    for document in documents:
+        if document.deleted_at is None:
+            raise InvalidState(
+                f"document {document.id} is not in the trash bin",
+                code="not_in_trash_bin",
+                details=_trash_state(document),
+            )
     now = utcnow()
     for document in documents:
-        if document.deleted_at is not None:
-            document.deleted_at = None
-            document.updated_at = now
+        document.deleted_at = None
+        document.updated_at = now
     session.flush()
     return _emitted_many(session, company_id, "document/restore_from_trash_bin", _views(session, documents))
 
@@ -440,8 +463,8 @@ def _file_out(d: Document, signer: UrlSigner | None) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
-def _get_folder(session: Session, company_id: int, folder_id: int) -> Folder:
-    folder = repository.get_folder(session, company_id=company_id, folder_id=folder_id)
+def _get_folder(session: Session, company_id: int, folder_id: int, *, lock: bool = False) -> Folder:
+    folder = repository.get_folder(session, company_id=company_id, folder_id=folder_id, lock=lock)
     if folder is None:
         raise NotFound(f"folder {folder_id} not found")
     return folder
@@ -492,7 +515,7 @@ def create_folder(session: Session, *, company_id: int, body: schemas.FolderCrea
 def update_folder(
     session: Session, *, company_id: int, folder_id: int, body: schemas.FolderUpdate
 ) -> dict[str, Any]:
-    folder = _get_folder(session, company_id, folder_id)
+    folder = _get_folder(session, company_id, folder_id, lock=True)
     if body.id is not None and body.id != folder_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({folder_id})"]})
     if body.company_id is not None and body.company_id != company_id:

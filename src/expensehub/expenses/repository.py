@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, and_, delete, false, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from expensehub.db.locking import for_update
 from expensehub.db.pagination import paginate
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
 from expensehub.db.sql import contains_pattern
@@ -382,7 +383,7 @@ def categories_by_id(session: Session, *, company_id: int, ids: Iterable[int]) -
 
 
 def lock_expensables(session: Session, *, company_id: int, ids: Iterable[int]) -> dict[int, Expensable]:
-    """The company's expensables among ``ids``, locked for update (PostgreSQL) and fresh from the DB."""
+    """The company's expensables among ``ids``, fresh from the database and locked (``db/locking.py``)."""
     wanted = set(ids)
     if not wanted:
         return {}
@@ -390,10 +391,8 @@ def lock_expensables(session: Session, *, company_id: int, ids: Iterable[int]) -
         select(Expensable)
         .where(Expensable.company_id == company_id, Expensable.id.in_(wanted))
         .order_by(Expensable.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
     )
-    return {x.id: x for x in session.scalars(stmt)}
+    return {x.id: x for x in session.scalars(for_update(session, stmt))}
 
 
 def detail_of(session: Session, model: Any, *, company_id: int, detail_id: int) -> Any:

@@ -75,7 +75,9 @@ def get_expensable(ctx: Ctx, id: ItemId) -> Response:
     summary="Mark expensables as paid",
     description="Marks 1 to 100 expensables as paid (status `paid`, `paid_at` now) and returns them as a "
     "JSON array. All or nothing: an id that is not the company's gives 404 naming it; an item that is not "
-    "`approved`, `in_payroll` or `sent_to_pay` gives 409 `invalid_status_transition`; nothing changes then.",
+    "`approved`, `in_payroll` or `sent_to_pay` gives 409 `invalid_status_transition` (its status in "
+    "`details`); nothing changes then. Of several requests paying the same claim at once, exactly one "
+    "succeeds and the others get that 409.",
     responses=doc_write(list[schemas.ExpensableOut], description="The paid expensables"),
 )
 def bulk_set_to_paid(ctx: Ctx, body: schemas.IdsBody) -> Response:
@@ -89,7 +91,8 @@ def bulk_set_to_paid(ctx: Ctx, body: schemas.IdsBody) -> Response:
     summary="Change the reimbursable amount",
     description="Sets what is owed to the employee on a reimbursable expense: 0 to the expense amount "
     "(else 422 `invalid_reimbursable_amount`). Mileages, per diems and not-reimbursable expenses get 409 "
-    "`reimbursable_amount_not_supported`; a paid claim gets 409 `already_paid`.",
+    "`reimbursable_amount_not_supported`; a paid claim gets 409 `already_paid`. Sending the amount the "
+    "claim already has changes nothing (200, no webhook event).",
     responses=doc_write(schemas.ExpensableOut),
 )
 def update_reimbursable_amount(ctx: Ctx, body: schemas.ReimbursableAmountBody) -> Response:

@@ -956,7 +956,8 @@ def _update(
     x = repository.lock_expensables(session, company_id=company_id, ids=[detail.expensable_id])[
         detail.expensable_id
     ]
-    rules.transition(x.status, "edit", subject=f"{name} {detail_id}")
+    session.refresh(detail)  # read before the lock; an edit that just committed may have changed it
+    _transition(x, "edit", subject=f"{name} {detail_id}")
     plan = _plan(
         session,
         company_id=company_id,
@@ -1046,9 +1047,27 @@ def _lock_one(session: Session, company_id: int, expensable_id: int) -> Expensab
     return _lock_all(session, company_id, [expensable_id])[0]
 
 
+def _current(x: Expensable) -> dict[str, Any]:
+    """The claim's state, for the ``details`` of a 409."""
+    return {"resource": "expensable", "id": x.id, "status": x.status}
+
+
+def _transition(x: Expensable, action: str, *, subject: str | None = None) -> str:
+    """The status after ``action``; 409 ``invalid_status_transition`` with the claim's current state.
+
+    ``x`` must come from a locking read (``_lock_all``): a request that lost a race to change the same
+    claim reads it after the winner committed and is refused here, as a later request would be.
+    """
+    try:
+        return rules.transition(x.status, action, subject=subject or f"expensable {x.id}")
+    except InvalidState as exc:
+        exc.details = _current(x)
+        raise
+
+
 def _check_all(items: Sequence[Expensable], action: str) -> list[str]:
     """The new status of each item; raises on the first illegal one before anything changes."""
-    return [rules.transition(x.status, action, subject=f"expensable {x.id}") for x in items]
+    return [_transition(x, action) for x in items]
 
 
 def _set_status(x: Expensable, status: str, now: datetime) -> None:
@@ -1136,7 +1155,7 @@ _FLOW_STATUS = {"approve": "approved", "reject": "rejected", "request_changes": 
 def _decide(
     session: Session, *, company_id: int, x: Expensable, decision: Decision, reason: str | None
 ) -> tuple[ApprovalFlow, list[ApprovalFlowApprover]]:
-    target = rules.transition(x.status, decision, subject=f"expensable {x.id}")
+    target = _transition(x, decision)
     now = utcnow()
     flow = repository.latest_flow(
         session, company_id=company_id, resource_type=rules.APPROVAL_RESOURCE_TYPE, resource_id=x.id
@@ -1231,7 +1250,10 @@ def bulk_set_to_paid(session: Session, *, company_id: int, ids: Sequence[int]) -
 def update_reimbursable_amount(
     session: Session, *, company_id: int, expensable_id: int, reimbursable_amount: int
 ) -> dict[str, Any]:
-    """Change what is owed back on a reimbursable expense, up to its amount, until it is paid."""
+    """Change what is owed back on a reimbursable expense, up to its amount, until it is paid.
+
+    Sending the amount it already has changes nothing and writes no event (it still answers 200).
+    """
     x = _lock_one(session, company_id, expensable_id)
     if x.type != "expense" or x.payment != "reimbursable":
         raise InvalidState(
@@ -1240,7 +1262,7 @@ def update_reimbursable_amount(
             code="reimbursable_amount_not_supported",
         )
     if x.status == "paid":
-        raise InvalidState(f"expensable {x.id} is already paid", code="already_paid")
+        raise InvalidState(f"expensable {x.id} is already paid", code="already_paid", details=_current(x))
     problem = rules.reimbursable_problem(x.amount or 0, reimbursable_amount, x.payment)
     if problem:
         raise ValidationFailed(
@@ -1248,6 +1270,9 @@ def update_reimbursable_amount(
             fields={"reimbursable_amount": [problem]},
             code="invalid_reimbursable_amount",
         )
+    if x.reimbursable_amount == reimbursable_amount and x.reimbursable_currency == x.currency:
+        # Already so (a retry, or a request that raced an identical one): nothing changes, no event.
+        return _views_in_order(session, company_id, [x])[0]
     x.reimbursable_amount = reimbursable_amount
     x.reimbursable_currency = x.currency
     x.updated_at = utcnow()
@@ -1259,7 +1284,7 @@ def update_reimbursable_amount(
 def delete_expensable(session: Session, *, company_id: int, expensable_id: int) -> dict[str, Any]:
     """Delete a draft (with its detail); returns it as it was."""
     x = _lock_one(session, company_id, expensable_id)
-    rules.transition(x.status, "delete", subject=f"expensable {x.id}")
+    _transition(x, "delete")
     view = _views_in_order(session, company_id, [x])[0]
     repository.delete_expensable(session, company_id=company_id, expensable_id=x.id)
     session.expunge(x)

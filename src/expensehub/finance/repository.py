@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, case, distinct, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from expensehub.db.locking import for_update
 from expensehub.db.pagination import paginate
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
 from expensehub.db.sql import contains_pattern
@@ -24,6 +25,7 @@ from expensehub.models import (
     Category,
     CostCenter,
     CostCenterMembership,
+    Employee,
     LedgerAccountResource,
 )
 
@@ -103,14 +105,16 @@ def page_categories(session: Session, stmt: Select[Any], req: PageRequest) -> Pa
 # --- cost centres -------------------------------------------------------------------------------
 
 
-def get_cost_center(session: Session, *, company_id: int, cost_center_id: int) -> CostCenter | None:
-    return session.scalars(
-        select(CostCenter).where(
-            CostCenter.company_id == company_id,
-            CostCenter.id == cost_center_id,
-            CostCenter.deleted_at.is_(None),
-        )
-    ).first()
+def get_cost_center(
+    session: Session, *, company_id: int, cost_center_id: int, lock: bool = False
+) -> CostCenter | None:
+    """The company's cost centre, unless deleted; ``lock``: read current and locked (``db/locking.py``)."""
+    stmt = select(CostCenter).where(
+        CostCenter.company_id == company_id,
+        CostCenter.id == cost_center_id,
+        CostCenter.deleted_at.is_(None),
+    )
+    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
 def cost_centers_by_id(session: Session, *, company_id: int, ids: Sequence[int]) -> dict[int, CostCenter]:
@@ -224,6 +228,14 @@ def page_memberships(session: Session, stmt: Select[Any], req: PageRequest) -> P
     return paginate(session, stmt, CostCenterMembership.id, req, lambda row: row[0].id)
 
 
+def lock_employee(session: Session, *, company_id: int, employee_id: int) -> bool:
+    """Lock the employee's row (``db/locking.py``): one change of their cost-centre split at a time.
+
+    False when the company has no such employee."""
+    stmt = select(Employee.id).where(Employee.company_id == company_id, Employee.id == employee_id)
+    return session.execute(for_update(session, stmt)).first() is not None
+
+
 def employee_memberships(
     session: Session, *, company_id: int, employee_id: int
 ) -> list[CostCenterMembership]:
@@ -248,10 +260,9 @@ def remove(session: Session, objs: Sequence[Any]) -> None:
 # --- accounts -----------------------------------------------------------------------------------
 
 
-def get_account(session: Session, *, company_id: int, account_id: int) -> Account | None:
-    return session.scalars(
-        select(Account).where(Account.company_id == company_id, Account.id == account_id)
-    ).first()
+def get_account(session: Session, *, company_id: int, account_id: int, lock: bool = False) -> Account | None:
+    stmt = select(Account).where(Account.company_id == company_id, Account.id == account_id)
+    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
 def account_by_external_id(session: Session, *, company_id: int, external_id: str) -> Account | None:

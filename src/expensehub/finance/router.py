@@ -171,7 +171,8 @@ def edit_cost_center(ctx: Ctx, body: schemas.CostCenterEdit) -> Response:
     tags=TAGS,
     summary="Delete a cost centre",
     description="Soft delete: returns the cost centre; it (and its memberships) are then not found or "
-    "listed, and its code can be reused. Expenses already charged to it keep the reference.",
+    "listed, and its code can be reused. Expenses already charged to it keep the reference. Of several "
+    "requests deleting the same centre at once, one succeeds and the others get 404.",
     responses=doc_write(schemas.CostCenterOut),
 )
 def delete_cost_center(ctx: Ctx, id: ItemId) -> Response:

@@ -226,9 +226,13 @@ def create_cost_center(
     return cost_center
 
 
-def get_cost_center(session: Session, *, company_id: int, cost_center_id: int) -> CostCenter:
-    """A cost centre of the company that is not deleted."""
-    cost_center = repository.get_cost_center(session, company_id=company_id, cost_center_id=cost_center_id)
+def get_cost_center(
+    session: Session, *, company_id: int, cost_center_id: int, lock: bool = False
+) -> CostCenter:
+    """A cost centre of the company that is not deleted (``lock``: read current and locked for a change)."""
+    cost_center = repository.get_cost_center(
+        session, company_id=company_id, cost_center_id=cost_center_id, lock=lock
+    )
     if cost_center is None:
         raise NotFound(f"cost centre {cost_center_id} not found")
     return cost_center
@@ -245,7 +249,7 @@ def edit_cost_center(
     deactivation_date: date | Unset | None = UNSET,
 ) -> CostCenter:
     """Change the given fields; ``None`` clears code, description or deactivation date."""
-    cost_center = get_cost_center(session, company_id=company_id, cost_center_id=cost_center_id)
+    cost_center = get_cost_center(session, company_id=company_id, cost_center_id=cost_center_id, lock=True)
     if isinstance(name, str):
         name = name.strip()
     if isinstance(code, str):
@@ -268,8 +272,11 @@ def edit_cost_center(
 
 
 def delete_cost_center(session: Session, *, company_id: int, cost_center_id: int) -> CostCenter:
-    """Soft delete: the centre and its memberships disappear from the API; expenses keep pointing at it."""
-    cost_center = get_cost_center(session, company_id=company_id, cost_center_id=cost_center_id)
+    """Soft delete: the centre and its memberships disappear from the API; expenses keep pointing at it.
+
+    Of several requests deleting the same centre at once, one succeeds; the others find it deleted (404).
+    """
+    cost_center = get_cost_center(session, company_id=company_id, cost_center_id=cost_center_id, lock=True)
     now = utcnow()
     cost_center.deleted_at = now
     cost_center.updated_at = now
@@ -342,6 +349,8 @@ def set_memberships(
     in place. Returns the set's memberships in the order given.
     """
     companies.get_employee(session, company_id=company_id, employee_id=employee_id)
+    # One replacement of an employee's split at a time: the next one reads what this one leaves.
+    repository.lock_employee(session, company_id=company_id, employee_id=employee_id)
     shares = [
         rules.Share(
             cost_center_id=m.cost_center_id,
@@ -525,8 +534,8 @@ def create_account(
     return account
 
 
-def get_account(session: Session, *, company_id: int, account_id: int) -> Account:
-    account = repository.get_account(session, company_id=company_id, account_id=account_id)
+def get_account(session: Session, *, company_id: int, account_id: int, lock: bool = False) -> Account:
+    account = repository.get_account(session, company_id=company_id, account_id=account_id, lock=lock)
     if account is None:
         raise NotFound(f"ledger account {account_id} not found")
     return account
@@ -546,7 +555,7 @@ def update_account(
     disabled: bool | Unset = UNSET,
 ) -> Account:
     """Change the given fields; ``None`` clears the name or the external id."""
-    account = get_account(session, company_id=company_id, account_id=account_id)
+    account = get_account(session, company_id=company_id, account_id=account_id, lock=True)
     if isinstance(number, str):
         number = number.strip()
     fields = _account_fields(number, type, currency, name)

@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import Select, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from expensehub.db.locking import for_update
 from expensehub.db.pagination import paginate
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
 from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import Expensable, Expense, LegalEntity
-from expensehub.models.banking import BankTransaction, Card, CardPayment
+from expensehub.models.banking import BankAccount, BankTransaction, Card, CardPayment
 from expensehub.models.reconciliation import (
     ReconciliationItem,
     ReconciliationProposal,
@@ -150,9 +151,7 @@ def get_proposal(
     stmt = select(ReconciliationProposal).where(
         ReconciliationProposal.company_id == company_id, ReconciliationProposal.id == proposal_id
     )
-    if lock:
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).first()
+    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
 def proposals_query(
@@ -232,14 +231,36 @@ def card_payment(session: Session, *, company_id: int, card_payment_id: int) -> 
     ).first()
 
 
+def lock_bank_account(session: Session, *, company_id: int, bank_account_id: int) -> None:
+    """Lock the account a decision links movements of (as feed imports into it do: they take turns)."""
+    stmt = select(BankAccount.id).where(
+        BankAccount.company_id == company_id, BankAccount.id == bank_account_id
+    )
+    session.execute(for_update(session, stmt)).all()
+
+
 def expense_links(session: Session, *, company_id: int, expense_ids: Iterable[int]) -> dict[int, int | None]:
-    """``card_payment_id`` of each of these expenses (locked for the decision)."""
+    """``card_payment_id`` of each of these expenses, locked for the decision.
+
+    Their headers are locked first, then the expenses, each in id order: the order an edit of a claim
+    locks them in, so a decision and an edit wait for each other instead of deadlocking.
+    """
+    wanted = sorted(set(expense_ids))
+    owners = select(Expense.expensable_id).where(Expense.company_id == company_id, Expense.id.in_(wanted))
+    headers = (
+        select(Expensable.id)
+        .where(Expensable.company_id == company_id, Expensable.id.in_(owners))
+        .order_by(Expensable.id)
+    )
+    session.execute(for_update(session, headers)).all()
     stmt = (
         select(Expense.id, Expense.card_payment_id)
-        .where(Expense.company_id == company_id, Expense.id.in_(set(expense_ids)))
-        .with_for_update()
+        .where(Expense.company_id == company_id, Expense.id.in_(wanted))
+        .order_by(Expense.id)
     )
-    return {int(i): (int(p) if p is not None else None) for i, p in session.execute(stmt)}
+    return {
+        int(i): (int(p) if p is not None else None) for i, p in session.execute(for_update(session, stmt))
+    }
 
 
 def link_expenses(
@@ -293,9 +314,8 @@ def link_transaction(
             BankTransaction.booking_date < _midnight(day + timedelta(days=days + 1)),
         )
         .order_by(BankTransaction.id)
-        .with_for_update()
     )
-    candidates = list(session.scalars(stmt))
+    candidates = list(session.scalars(for_update(session, stmt)))
     if not candidates:
         return None
     best = min(candidates, key=lambda t: (abs((t.booking_date.astimezone(UTC).date() - day).days), t.id))

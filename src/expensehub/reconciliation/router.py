@@ -97,8 +97,9 @@ def get_proposal(ctx: Ctx, id: ItemId) -> Response:
     description=EXTENSION + "Links the expense(s) to the card payment (`expenses.card_payment_id`, and "
     "`expenses_card_id` to its card) and the payment to its bank transaction (an unlinked booking of the "
     "same amount within 3 days, when there is one: `transaction_id`). Other open proposals for the same "
-    "payment or expenses become `superseded`. 409 `proposal_not_open` unless proposed; 409 "
-    "`expense_already_linked` when an expense points to another payment.",
+    "payment or expenses become `superseded`. 409 `proposal_not_open` unless proposed (its status in "
+    "`details`; of several requests deciding one proposal at once, one succeeds and the others get this); "
+    "409 `expense_already_linked` when an expense points to another payment.",
     responses=doc_write(schemas.ProposalOut),
 )
 def confirm(ctx: Ctx, body: schemas.ProposalAction) -> Response:
@@ -111,7 +112,8 @@ def confirm(ctx: Ctx, body: schemas.ProposalAction) -> Response:
     tags=[TAG],
     summary="Reject a proposal",
     description=EXTENSION + "Marks the proposal rejected and remembers the pair: no later run proposes "
-    "this payment with this expense again. 409 `proposal_not_open` unless proposed.",
+    "this payment with this expense again. 409 `proposal_not_open` unless proposed (its status in "
+    "`details`; of several requests deciding one proposal at once, one succeeds and the others get this).",
     responses=doc_write(schemas.ProposalOut),
 )
 def reject(ctx: Ctx, body: schemas.ProposalAction) -> Response:

@@ -330,26 +330,51 @@ def run_contents(
 # --------------------------------------------------------------------------------------------------
 
 
-def _open_proposal(session: Session, company_id: int, proposal_id: int) -> ReconciliationProposal:
-    proposal = repository.get_proposal(session, company_id=company_id, proposal_id=proposal_id, lock=True)
-    if proposal is None:
-        raise NotFound(f"proposal {proposal_id} not found")
-    if proposal.status != "proposed":
-        raise InvalidState(
-            f"proposal {proposal_id} is {proposal.status}, not proposed", code="proposal_not_open"
-        )
-    return proposal
+@dataclass
+class _Decision:
+    proposal: ReconciliationProposal
+    payment: Any  # CardPayment
+    links: dict[int, int | None]  # expense id -> the card payment it is linked to
 
 
 def _expense_ids(p: ReconciliationProposal) -> list[int]:
     return [p.expense_id] if p.second_expense_id is None else [p.expense_id, p.second_expense_id]
 
 
+def _open_proposal(session: Session, company_id: int, proposal_id: int) -> _Decision:
+    """The proposal to decide, read after every lock the decision needs; 409 if it is no longer open.
+
+    Every decision locks in one order: the payment's bank account (feed imports lock it too), the
+    expenses' headers and the expenses, then the proposal. Of two requests deciding the same proposal,
+    the second reads it decided and gets 409 ``proposal_not_open``; a confirmation that supersedes
+    another proposal is seen by whoever decides that one next.
+    """
+    # The payment and expenses a proposal is about never change: read them without a lock.
+    found = repository.get_proposal(session, company_id=company_id, proposal_id=proposal_id)
+    if found is None:
+        raise NotFound(f"proposal {proposal_id} not found")
+    payment = repository.card_payment(session, company_id=company_id, card_payment_id=found.card_payment_id)
+    if payment is None:
+        raise NotFound(f"card payment {found.card_payment_id} not found")
+    repository.lock_bank_account(session, company_id=company_id, bank_account_id=payment.bank_account_id)
+    links = repository.expense_links(session, company_id=company_id, expense_ids=_expense_ids(found))
+    proposal = repository.get_proposal(session, company_id=company_id, proposal_id=proposal_id, lock=True)
+    if proposal is None:
+        raise NotFound(f"proposal {proposal_id} not found")
+    if proposal.status != "proposed":
+        raise InvalidState(
+            f"proposal {proposal_id} is {proposal.status}, not proposed",
+            code="proposal_not_open",
+            details={"resource": "proposal", "id": proposal.id, "status": proposal.status},
+        )
+    return _Decision(proposal, payment, links)
+
+
 def confirm(session: Session, *, company_id: int, proposal_id: int) -> ReconciliationProposal:
     """Accept a proposal: the expense(s) point to the card payment; the payment to its bank transaction."""
-    proposal = _open_proposal(session, company_id, proposal_id)
+    decision = _open_proposal(session, company_id, proposal_id)
+    proposal, payment, links = decision.proposal, decision.payment, decision.links
     expense_ids = _expense_ids(proposal)
-    links = repository.expense_links(session, company_id=company_id, expense_ids=expense_ids)
     for expense_id in expense_ids:
         if expense_id not in links:
             raise NotFound(f"expense {expense_id} not found")
@@ -359,11 +384,6 @@ def confirm(session: Session, *, company_id: int, proposal_id: int) -> Reconcili
                 f"expense {expense_id} is already linked to card payment {current}",
                 code="expense_already_linked",
             )
-    payment = repository.card_payment(
-        session, company_id=company_id, card_payment_id=proposal.card_payment_id
-    )
-    if payment is None:
-        raise NotFound(f"card payment {proposal.card_payment_id} not found")
     now = utcnow()
     repository.link_expenses(
         session,
@@ -395,7 +415,7 @@ def confirm(session: Session, *, company_id: int, proposal_id: int) -> Reconcili
 
 def reject(session: Session, *, company_id: int, proposal_id: int) -> ReconciliationProposal:
     """Refuse a proposal; the pair is remembered and never proposed again."""
-    proposal = _open_proposal(session, company_id, proposal_id)
+    proposal = _open_proposal(session, company_id, proposal_id).proposal
     now = utcnow()
     proposal.status = "rejected"
     proposal.decided_at = now
