@@ -126,14 +126,6 @@ def test_blank_name_is_422(api: ApiClient, tenant: Tenant) -> None:
     assert "name" in r.json()["errors"]
 
 
-def test_malformed_json_is_400(api: ApiClient) -> None:
-    before = total(api)
-    r = api.post(PATH, content=b'{"name": ', headers={"content-type": "application/json"})
-    assert r.status_code == 400
-    assert r.json()["code"] == "malformed_json"
-    assert total(api) == before
-
-
 def test_other_company_in_body_is_404_and_nothing_created(
     api: ApiClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
@@ -230,11 +222,6 @@ def test_edit_duplicate_code_is_409_and_unchanged(api: ApiClient, tenant: Tenant
     assert api.get(f"{PATH}/{cc['id']}").json() == cc
 
 
-def test_edit_malformed_json_is_400(api: ApiClient) -> None:
-    r = api.post(f"{PATH}/edit", content=b"{", headers={"content-type": "application/json"})
-    assert r.status_code == 400
-
-
 def test_soft_delete(api: ApiClient, tenant: Tenant) -> None:
     keep = create(api, tenant, name="Keep")
     gone = create(api, tenant, name="Gone", code="G")
@@ -296,19 +283,6 @@ def test_list_filters(api: ApiClient, tenant: Tenant, other_tenant: Tenant) -> N
     assert ids({"search": "mad"}) == [es["id"]]  # name and code
     assert ids({"search": "old"}) == [old["id"]]  # code only
     assert ids({"search": "_"}) == []
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"ids[]": ["a"]},
-        {"company_id": "x"},
-        {"legal_entity_ids[]": ["-1"]},
-        {"include_actives_on_date": "2024-13-01"},
-    ],
-)
-def test_bad_filters_are_422(api: ApiClient, params: dict) -> None:
-    assert api.get(PATH, params=params).status_code == 422
 
 
 def test_employee_counts(api: ApiClient, tenant: Tenant) -> None:
