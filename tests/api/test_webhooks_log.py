@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from expensehub.db.engine import transaction
 from expensehub.kit.pagination import PageRequest
 from expensehub.webhooks import service
+from expensehub.webhooks.rules import Author
 from tests.factories import ApiClient, Tenant
 
 SUBS = "api_public/webhook_subscriptions"
@@ -28,7 +29,12 @@ def _no_leftover_queue(tenant: Tenant, session_factory: sessionmaker[Session]) -
     with transaction(session_factory) as s:
         page = service.list_subscriptions(s, company_id=tenant.company_id, page=PageRequest(limit=100))
         for (sub,) in page.rows:
-            service.delete_subscription(s, company_id=tenant.company_id, subscription_id=sub.id)
+            service.delete_subscription(
+                s,
+                company_id=tenant.company_id,
+                subscription_id=sub.id,
+                author=Author.company(tenant.company_id),
+            )
 
 
 def subscribe(
@@ -78,7 +84,7 @@ def test_a_change_queues_one_event_per_subscriber_with_the_api_shape(api: ApiCli
     assert event["payload"] == cc
     assert event["webhook_id"].startswith("msg_")
     assert event["company_id"] == str(tenant.company_id)
-    assert event["author_id"] is None
+    assert (event["author_type"], event["author_id"]) == ("company", str(tenant.company_id))
     queued = deliveries(api)
     assert [d["subscription_id"] for d in queued] == [a["id"], b["id"]]
     for d in queued:

@@ -221,6 +221,7 @@ def create_document(
     staged: StagedFile,
     form: schemas.DocumentCreateForm,
     caller_access_id: int | None,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
     """A document from an upload: checks (404, 422, 415) first, then the blob, then the row."""
     meta = new_document_from_form(
@@ -230,7 +231,7 @@ def create_document(
     document = store_document(
         session, store=store, company_id=company_id, staged=staged, kind=kind, meta=meta
     )
-    return _emitted(session, company_id, "document/create", _view(session, document))
+    return _emitted(session, company_id, "document/create", _view(session, document), author)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -239,7 +240,12 @@ def create_document(
 
 
 def update_document(
-    session: Session, *, company_id: int, document_id: int, body: schemas.DocumentUpdate
+    session: Session,
+    *,
+    company_id: int,
+    document_id: int,
+    body: schemas.DocumentUpdate,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
     """Partial update: only the keys sent change."""
     document = _get(session, company_id, document_id)
@@ -273,10 +279,12 @@ def update_document(
     document.signature_status = "pending" if document.request_esignature and signees else None
     document.updated_at = utcnow()
     session.flush()
-    return _emitted(session, company_id, "document/update", _view(session, document))
+    return _emitted(session, company_id, "document/update", _view(session, document), author)
 
 
-def delete_document(session: Session, *, company_id: int, document_id: int) -> dict[str, Any]:
+def delete_document(
+    session: Session, *, company_id: int, document_id: int, author: webhooks.Author
+) -> dict[str, Any]:
     """Delete a document for good (also from the expenses it was a receipt of); returns it as it was.
 
     Its bytes stay in the store until the purge finds no document pointing at them.
@@ -284,10 +292,12 @@ def delete_document(session: Session, *, company_id: int, document_id: int) -> d
     document = _get(session, company_id, document_id)
     view = _view(session, document)
     repository.delete_documents(session, company_id=company_id, document_ids=[document.id])
-    return _emitted(session, company_id, "document/delete", view)
+    return _emitted(session, company_id, "document/delete", view, author)
 
 
-def move_to_trash_bin(session: Session, *, company_id: int, ids: Sequence[int]) -> list[dict[str, Any]]:
+def move_to_trash_bin(
+    session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
+) -> list[dict[str, Any]]:
     """Trash documents (all or nothing); they are purged 30 days later. Trashing twice keeps the date."""
     documents = _all(session, company_id, ids)
     now = utcnow()
@@ -296,10 +306,14 @@ def move_to_trash_bin(session: Session, *, company_id: int, ids: Sequence[int]) 
             document.deleted_at = now
             document.updated_at = now
     session.flush()
-    return _emitted_many(session, company_id, "document/move_to_trash_bin", _views(session, documents))
+    return _emitted_many(
+        session, company_id, "document/move_to_trash_bin", _views(session, documents), author
+    )
 
 
-def restore_from_trash_bin(session: Session, *, company_id: int, ids: Sequence[int]) -> list[dict[str, Any]]:
+def restore_from_trash_bin(
+    session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
+) -> list[dict[str, Any]]:
     """Take documents out of the trash bin (all or nothing)."""
     documents = _all(session, company_id, ids)
     now = utcnow()
@@ -308,7 +322,9 @@ def restore_from_trash_bin(session: Session, *, company_id: int, ids: Sequence[i
             document.deleted_at = None
             document.updated_at = now
     session.flush()
-    return _emitted_many(session, company_id, "document/restore_from_trash_bin", _views(session, documents))
+    return _emitted_many(
+        session, company_id, "document/restore_from_trash_bin", _views(session, documents), author
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -465,7 +481,9 @@ def get_folder(session: Session, *, company_id: int, folder_id: int) -> dict[str
     return schemas.folder_out(_get_folder(session, company_id, folder_id))
 
 
-def create_folder(session: Session, *, company_id: int, body: schemas.FolderCreate) -> dict[str, Any]:
+def create_folder(
+    session: Session, *, company_id: int, body: schemas.FolderCreate, author: webhooks.Author
+) -> dict[str, Any]:
     if body.company_id is not None and body.company_id != company_id:
         raise NotFound(f"company {body.company_id} not found")
     name = body.name.strip()
@@ -486,11 +504,11 @@ def create_folder(session: Session, *, company_id: int, body: schemas.FolderCrea
             updated_at=now,
         ),
     )
-    return _emitted(session, company_id, "folder/create", schemas.folder_out(folder))
+    return _emitted(session, company_id, "folder/create", schemas.folder_out(folder), author)
 
 
 def update_folder(
-    session: Session, *, company_id: int, folder_id: int, body: schemas.FolderUpdate
+    session: Session, *, company_id: int, folder_id: int, body: schemas.FolderUpdate, author: webhooks.Author
 ) -> dict[str, Any]:
     folder = _get_folder(session, company_id, folder_id)
     if body.id is not None and body.id != folder_id:
@@ -520,7 +538,7 @@ def update_folder(
         folder.active = body.active
     folder.updated_at = utcnow()
     session.flush()
-    return _emitted(session, company_id, "folder/update", schemas.folder_out(folder))
+    return _emitted(session, company_id, "folder/update", schemas.folder_out(folder), author)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -703,14 +721,20 @@ def sweep_orphan_files(session: Session, *, store: LocalFileStore, now: datetime
     return removed
 
 
-def _emitted(session: Session, company_id: int, event: str, view: dict[str, Any]) -> dict[str, Any]:
+def _emitted(
+    session: Session, company_id: int, event: str, view: dict[str, Any], author: webhooks.Author
+) -> dict[str, Any]:
     """Queue the ``documents/<event>`` webhook with ``view`` as payload; returns ``view``."""
-    webhooks.emit(session, company_id=company_id, event_type=f"documents/{event}", payload=view)
+    webhooks.emit(
+        session, company_id=company_id, event_type=f"documents/{event}", payload=view, author=author
+    )
     return view
 
 
 def _emitted_many(
-    session: Session, company_id: int, event: str, views: list[dict[str, Any]]
+    session: Session, company_id: int, event: str, views: list[dict[str, Any]], author: webhooks.Author
 ) -> list[dict[str, Any]]:
-    webhooks.emit_many(session, company_id=company_id, event_type=f"documents/{event}", payloads=views)
+    webhooks.emit_many(
+        session, company_id=company_id, event_type=f"documents/{event}", payloads=views, author=author
+    )
     return views

@@ -71,6 +71,9 @@ class WebhookEvent(Base):
     type: Mapped[str] = mapped_column(String(120))
     resource: Mapped[str] = mapped_column(String(80))
     payload: Mapped[str] = mapped_column(Text)
+    # Who made the change (``x-factorial-author-*``): ``employee`` or ``company`` and its id. ``emit``
+    # requires it, and migration 0002 filled in the rows written before; the columns stay nullable in
+    # the schema only because making them NOT NULL rebuilds the table on SQLite.
     author_id: Mapped[int | None] = mapped_column(BigInteger)
     author_type: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

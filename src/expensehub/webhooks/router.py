@@ -33,13 +33,6 @@ def _allow_private(request: Request) -> bool:
     return bool(request.app.state.settings.webhook_allow_private_targets)
 
 
-def _author(ctx: Ctx) -> dict[str, Any]:
-    """``x-factorial-author-*``: the employee of a user token, else the company (API keys)."""
-    if ctx.principal.employee_id is not None:
-        return {"author_id": ctx.principal.employee_id, "author_type": "employee"}
-    return {"author_id": ctx.company_id, "author_type": "company"}
-
-
 def _own_company(ctx: Ctx, company_id: int) -> None:
     if company_id != ctx.company_id:
         raise NotFound(f"company {company_id} not found")
@@ -106,7 +99,7 @@ def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCr
         challenge=body.challenge,
         enabled=body.enabled,
         api_version=body.api_version,
-        **_author(ctx),
+        author=ctx.author,
     )
     return object_response(ctx.version, SUB, schemas.subscription_out(sub, secret), 201)
 
@@ -132,7 +125,7 @@ def update_subscription(ctx: Ctx, request: Request, id: ItemId, body: schemas.Su
         subscription_id=subscription_id,
         changes=changes,
         allow_private=_allow_private(request),
-        **_author(ctx),
+        author=ctx.author,
     )
     return object_response(ctx.version, SUB, schemas.subscription_out(sub))
 
@@ -147,7 +140,7 @@ def update_subscription(ctx: Ctx, request: Request, id: ItemId, body: schemas.Su
 )
 def delete_subscription(ctx: Ctx, id: ItemId) -> Response:
     sub = service.delete_subscription(
-        ctx.session, company_id=ctx.company_id, subscription_id=path_id(id), **_author(ctx)
+        ctx.session, company_id=ctx.company_id, subscription_id=path_id(id), author=ctx.author
     )
     return object_response(ctx.version, SUB, schemas.subscription_out(sub))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 from urllib.parse import urlsplit
 
 
@@ -96,6 +97,39 @@ EVENT_TYPES: dict[str, EventType] = {
         ),
     )
 }
+
+# --- authors ------------------------------------------------------------------------------------
+
+AuthorType = Literal["employee", "company"]
+AUTHOR_TYPES: tuple[AuthorType, ...] = ("employee", "company")
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who made a change: Factorial's ``x-factorial-author-type`` and ``x-factorial-author-id``.
+
+    ``company`` and the company id for company credentials (API keys), system jobs and the CLI;
+    ``employee`` and the employee id when a user acting as an employee made it. Every event records
+    one (``emit`` requires it), so every delivery carries both headers.
+    """
+
+    type: AuthorType
+    id: int
+
+    def __post_init__(self) -> None:
+        if self.type not in AUTHOR_TYPES:
+            raise ValueError(f"author type must be one of {AUTHOR_TYPES}, not {self.type!r}")
+        if isinstance(self.id, bool) or not isinstance(self.id, int) or self.id < 1:
+            raise ValueError(f"author id must be a positive integer, not {self.id!r}")
+
+    @classmethod
+    def company(cls, company_id: int) -> Author:
+        return cls("company", company_id)
+
+    @classmethod
+    def employee(cls, employee_id: int) -> Author:
+        return cls("employee", employee_id)
+
 
 # The payload schema versions a subscription may ask for (Factorial's enum).
 API_VERSIONS = ("2025-10-01", "2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01")

@@ -168,8 +168,12 @@ class EventOut(BaseModel):
     company_id: str = Field(description="Company the event belongs to")
     webhook_id: str = Field(description="The `webhook-id` header of every delivery of this event")
     type: str = Field(description="Event type (a `subscription_type`)")
-    author_id: str | None = Field(None, description="Who acted (`x-factorial-author-id`), when known")
-    author_type: str | None = Field(None, description="`employee` or `company`, when known")
+    author_id: str | None = Field(
+        None, description="Who made the change (`x-factorial-author-id`): the employee or company id"
+    )
+    author_type: str | None = Field(
+        None, description="`employee` or `company` (`x-factorial-author-type`); `company` for API keys"
+    )
     payload: dict[str, Any] = Field(description="The resource as delivered, rendered in this API version")
     created_at: str = Field(description="When the change was committed")
 

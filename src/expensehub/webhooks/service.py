@@ -9,8 +9,7 @@
         company_id=company_id,
         event_type="finance/cost_center/create",
         payload=lambda: schemas.cost_center_out(cc, counts, today),  # or a dict
-        author_id=None,       # employee id, or company id for a company credential; None if unknown
-        author_type=None,     # "employee" | "company" | None
+        author=author,        # webhooks.Author: who made the change (required)
     )
 
 It writes one event row and one pending delivery per enabled subscription of that type, with the
@@ -36,7 +35,7 @@ from expensehub.models.webhooks import WebhookDelivery, WebhookEvent, WebhookSub
 from expensehub.webhooks import repository, rules, schemas, signing
 
 Payload = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
-AUTHOR_TYPES = ("employee", "company")
+Author = rules.Author  # re-exported: every domain that emits names its author with it
 
 
 # --- the outbox ---------------------------------------------------------------------------------
@@ -48,24 +47,18 @@ def emit(
     company_id: int,
     event_type: str,
     payload: Payload,
-    author_id: int | None = None,
-    author_type: str | None = None,
+    author: Author,
 ) -> int | None:
     """Queue ``event_type`` for the company's subscribers, in the caller's transaction.
 
     ``payload`` is the resource exactly as the REST API builds it for the current version (integer
     ids; the same dict the router renders), or a callable returning it, called only when someone
-    subscribes. Returns the event id, or ``None`` when no enabled subscription listens.
-    Raises ``ValueError`` for an event type not in the catalog (a programming error).
+    subscribes. ``author`` is who made the change (``x-factorial-author-*`` of every delivery).
+    Returns the event id, or ``None`` when no enabled subscription listens.
+    Raises ``ValueError`` for an event type not in the catalog or a missing author (programming
+    errors).
     """
-    ids = emit_many(
-        session,
-        company_id=company_id,
-        event_type=event_type,
-        payloads=[payload],
-        author_id=author_id,
-        author_type=author_type,
-    )
+    ids = emit_many(session, company_id=company_id, event_type=event_type, payloads=[payload], author=author)
     return ids[0] if ids else None
 
 
@@ -75,15 +68,14 @@ def emit_many(
     company_id: int,
     event_type: str,
     payloads: Sequence[Payload],
-    author_id: int | None = None,
-    author_type: str | None = None,
+    author: Author,
 ) -> list[int]:
     """One event per payload, in order (bulk actions: Factorial sends one delivery per record)."""
     kind = rules.EVENT_TYPES.get(event_type)
     if kind is None:
         raise ValueError(f"unknown webhook event type {event_type!r}")
-    if author_type is not None and author_type not in AUTHOR_TYPES:
-        raise ValueError(f"author_type must be one of {AUTHOR_TYPES}")
+    if not isinstance(author, rules.Author):
+        raise ValueError(f"emit needs the change's author (a webhooks.Author), not {author!r}")
     if not payloads:
         return []
     subscription_ids = repository.enabled_subscription_ids(
@@ -102,8 +94,8 @@ def emit_many(
                 "type": event_type,
                 "resource": kind.resource,
                 "payload": orjson.dumps(dict(data)).decode(),
-                "author_id": author_id,
-                "author_type": author_type if author_id is not None else None,
+                "author_id": author.id,
+                "author_type": author.type,
                 "created_at": now,
             }
         )
@@ -141,16 +133,13 @@ def _check_url(url: str, allow_private: bool) -> str:
     return url
 
 
-def _emit_subscription(
-    session: Session, sub: WebhookSubscription, action: str, author_id: int | None, author_type: str | None
-) -> None:
+def _emit_subscription(session: Session, sub: WebhookSubscription, action: str, author: Author) -> None:
     emit(
         session,
         company_id=sub.company_id,
         event_type=f"api_public/webhook_subscription/{action}",
         payload=lambda: schemas.subscription_out(sub),
-        author_id=author_id,
-        author_type=author_type,
+        author=author,
     )
 
 
@@ -165,8 +154,7 @@ def create_subscription(
     challenge: str | None = None,
     enabled: bool = True,
     api_version: str = rules.DEFAULT_API_VERSION,
-    author_id: int | None = None,
-    author_type: str | None = None,
+    author: Author,
 ) -> tuple[WebhookSubscription, str]:
     """A subscription and its signing secret (returned once; keep it)."""
     fields: dict[str, list[str]] = {}
@@ -194,7 +182,7 @@ def create_subscription(
             updated_at=now,
         ),
     )
-    _emit_subscription(session, sub, "create", author_id, author_type)
+    _emit_subscription(session, sub, "create", author)
     return sub, secret
 
 
@@ -230,8 +218,7 @@ def update_subscription(
     subscription_id: int,
     changes: Mapping[str, Any],
     allow_private: bool,
-    author_id: int | None = None,
-    author_type: str | None = None,
+    author: Author,
 ) -> WebhookSubscription:
     """Change the given fields (``target_url``, ``subscription_type``, ``name``, ``challenge``,
     ``enabled``, ``api_version``). Enabling a subscription lets its queued deliveries go at once."""
@@ -268,7 +255,7 @@ def update_subscription(
         sub.enabled = False
     sub.updated_at = utcnow()
     session.flush()
-    _emit_subscription(session, sub, "update", author_id, author_type)
+    _emit_subscription(session, sub, "update", author)
     return sub
 
 
@@ -277,8 +264,7 @@ def delete_subscription(
     *,
     company_id: int,
     subscription_id: int,
-    author_id: int | None = None,
-    author_type: str | None = None,
+    author: Author,
 ) -> WebhookSubscription:
     """Soft delete: no more deliveries; queued ones are cancelled; the delivery log stays readable."""
     sub = get_subscription(session, company_id=company_id, subscription_id=subscription_id)
@@ -288,7 +274,7 @@ def delete_subscription(
     sub.enabled = False
     session.flush()
     repository.cancel_pending(session, subscription_id=sub.id)
-    _emit_subscription(session, sub, "delete", author_id, author_type)
+    _emit_subscription(session, sub, "delete", author)
     return sub
 
 
