@@ -505,6 +505,23 @@ def test_private_targets_are_refused_at_delivery_unless_allowed(
     assert hooks.subscription(sub_id).enabled is False
 
 
+@pytest.mark.parametrize(
+    "host", ["127.1", "2130706433", "0x7f.1", "0177.0.0.1", "127.0.0.1.", "[::ffff:127.0.0.1]"]
+)
+def test_numeric_loopback_forms_are_refused_at_delivery_before_connecting(
+    hooks: Hooks, receiver: Receiver, session_factory: sessionmaker, host: str
+) -> None:
+    """A target stored while private targets were allowed is judged by the same normaliser when sent:
+    refused before any connection, with the subscription check's reason (every DNS answer is also
+    checked again by the resolver; aiohttp itself refuses non-canonical IPv4 forms)."""
+    sub_id, _ = hooks.subscribe(f"http://{host}:{receiver.port}/x")
+    hooks.cost_centers("numeric")
+    deliver(session_factory, webhook_allow_private_targets=False)
+    assert receiver.hits == []
+    [d] = hooks.deliveries(sub_id)
+    assert d.last_error == "blocked: target_url must not point at a loopback address"
+
+
 def test_secret_rotation_signs_with_both_secrets_during_the_overlap(
     hooks: Hooks, receiver: Receiver, session_factory: sessionmaker
 ) -> None:

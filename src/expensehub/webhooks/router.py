@@ -84,7 +84,8 @@ def get_subscription(ctx: Ctx, id: ItemId) -> Response:
     "rendered in `api_version`). The response carries the signing `secret` (`whsec_…`, expensehub "
     "extension) once: deliveries carry Standard Webhooks `webhook-signature` headers made with it. "
     "`target_url` must be http(s); private, loopback and link-local addresses are 422 "
-    "`invalid_target_url` unless the server allows them.",
+    "`invalid_target_url` unless the server allows them, in any numeric form (`127.1`, `2130706433`, "
+    "`0x7f.1`, `0177.0.0.1`, `127.0.0.1.`, `[::ffff:127.0.0.1]`, ...): hosts are normalised first.",
     responses=doc_write(schemas.SubscriptionOut, 201),
 )
 def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCreate) -> Response:
@@ -110,7 +111,8 @@ def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCr
     summary="Update a webhook subscription",
     description="Changes only the keys sent; `id` in the body, when sent, must equal the path id. "
     "`enabled: true` re-enables a subscription disabled after failed deliveries: the deliveries queued "
-    "meanwhile are sent at once, in order.",
+    "meanwhile are sent at once, in order. A new `target_url` is checked as on create (422 "
+    "`invalid_target_url` for private addresses in any numeric form).",
     responses=doc_write(schemas.SubscriptionOut),
 )
 def update_subscription(ctx: Ctx, request: Request, id: ItemId, body: schemas.SubscriptionUpdate) -> Response:

@@ -109,8 +109,9 @@ class SubscriptionCreate(_Body):
     target_url: str = Field(
         min_length=1,
         max_length=rules.MAX_URL_LENGTH,
-        description="http(s) URL receiving the POSTs; private, loopback and link-local addresses are "
-        "refused unless EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS is set",
+        description="http(s) URL receiving the POSTs; private, loopback and link-local addresses (in any "
+        "numeric form: `127.1`, `2130706433`, `[::ffff:127.0.0.1]`, ...) are refused with "
+        "`invalid_target_url` unless EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS is set",
     )
     company_id: IdIn = Field(description="Your company's id (any other company's id is 404)")
     name: str | None = Field(None, max_length=200, description="A label")
