@@ -36,6 +36,7 @@ def test_create_returns_201_with_the_secret_once(api: ApiClient, tenant: Tenant)
         "company_id": str(tenant.company_id),
         "enabled": False,
         "api_version": "2026-04-01",
+        "delivery_order": "strict",
         "name": "ERP",
         "challenge": "s3cret",
         "previous_secret_expires_at": None,
@@ -184,6 +185,45 @@ def test_hosts_that_only_look_like_addresses_are_refused(api: ApiClient, tenant:
 def test_public_numeric_hosts_are_accepted(api: ApiClient, tenant: Tenant) -> None:
     for host in ("8.8.8.8", "134744072", "[2606:4700:4700::1111]", "[::ffff:8.8.8.8]"):
         assert create(api, tenant, target_url=f"http://{host}/x")["target_url"] == f"http://{host}/x"
+
+
+def test_delivery_order_defaults_to_strict_and_can_be_chosen(api: ApiClient, tenant: Tenant) -> None:
+    assert create(api, tenant)["delivery_order"] == "strict"
+    sub = create(api, tenant, delivery_order="independent")
+    assert sub["delivery_order"] == "independent"
+    assert api.get(f"{PATH}/{sub['id']}").json()["delivery_order"] == "independent"
+    r = api.put(f"{PATH}/{sub['id']}", json={"delivery_order": "strict"})
+    assert r.status_code == 200, r.text
+    assert r.json()["delivery_order"] == "strict"
+
+
+@pytest.mark.parametrize("value", ["fifo", "STRICT", "", "independent "])
+def test_unknown_delivery_orders_are_422_with_a_stable_code(
+    api: ApiClient, tenant: Tenant, value: str
+) -> None:
+    before = total(api)
+    body = {"subscription_type": TYPE, "target_url": URL, "company_id": str(tenant.company_id)}
+    r = api.post(PATH, json={**body, "delivery_order": value})
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "invalid_delivery_order"
+    assert "delivery_order" in r.json()["errors"]
+    assert total(api) == before
+    sub = create(api, tenant)
+    sub.pop("secret")
+    r = api.put(f"{PATH}/{sub['id']}", json={"delivery_order": value, "name": "changed"})
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "invalid_delivery_order"
+    assert api.get(f"{PATH}/{sub['id']}").json() == sub
+
+
+@pytest.mark.parametrize("value", [None, 1, ["strict"]])
+def test_delivery_order_of_the_wrong_type_is_422(api: ApiClient, tenant: Tenant, value: object) -> None:
+    sub = create(api, tenant)
+    sub.pop("secret")
+    r = api.put(f"{PATH}/{sub['id']}", json={"delivery_order": value})
+    assert r.status_code == 422, r.text
+    assert "delivery_order" in r.json()["errors"]
+    assert api.get(f"{PATH}/{sub['id']}").json() == sub
 
 
 def test_private_targets_are_allowed_by_the_app_settings(settings: Settings, tenant: Tenant) -> None:

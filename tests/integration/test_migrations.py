@@ -123,3 +123,31 @@ def test_0002_gives_old_events_their_company_as_author(empty_db_url: str) -> Non
     ]
     downgrade(empty_db_url, "0001")
     assert current(empty_db_url) == "0001"
+
+
+def test_0002_keeps_existing_subscriptions_strict_and_downgrades_without_losing_deliveries(
+    empty_db_url: str,
+) -> None:
+    upgrade(empty_db_url, "0001")
+    _write(
+        empty_db_url,
+        f"INSERT INTO companies (id, name, locale, created_at) VALUES (7, 'Old Co', 'es', {NOW})",
+        "INSERT INTO webhook_subscriptions (id, company_id, type, target_url, enabled, api_version, secret,"
+        " created_at, updated_at) VALUES (1, 7, 'finance/cost_center/create', 'https://x.example.com/',"
+        f" true, '2026-10-01', 'whsec_x', {NOW}, {NOW})",
+        "INSERT INTO webhook_events (id, company_id, msg_id, type, resource, payload, created_at) "
+        f"VALUES (1, 7, 'msg_a', 'finance/cost_center/create', 'finance/cost_centers', '{{}}', {NOW})",
+        "INSERT INTO webhook_deliveries (id, company_id, subscription_id, event_id, status, attempts,"
+        f" created_at) VALUES (1, 7, 1, 1, 'pending', 0, {NOW})",
+    )
+    upgrade(empty_db_url)
+    assert _rows(
+        empty_db_url, "SELECT delivery_order, failure_streak, failing_since FROM webhook_subscriptions"
+    ) == [("strict", 0, None)]
+    _write(empty_db_url, "UPDATE webhook_deliveries SET status = 'parked' WHERE id = 1")
+    downgrade(empty_db_url, "0001")
+    # no table was rebuilt: on SQLite that would have cascaded to the deliveries
+    assert _rows(empty_db_url, "SELECT id, status FROM webhook_deliveries") == [(1, "failed")]
+    assert _rows(empty_db_url, "SELECT id FROM webhook_subscriptions") == [(1,)]
+    upgrade(empty_db_url)
+    assert current(empty_db_url) == "0002"

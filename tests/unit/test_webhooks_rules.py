@@ -95,6 +95,52 @@ def test_only_2xx_acknowledges(status: int | None, ok: bool) -> None:
     assert rules.is_success(status) is ok
 
 
+# --- delivery order and parking -----------------------------------------------------------------
+
+
+def _fail(order: str, attempts: int, streak: int, **kw: object) -> rules.Outcome:
+    args: dict[str, object] = {
+        "order": order,
+        "attempts_made": attempts,
+        "first_attempt_at": T0,
+        "streak": streak,
+        "failing_since": T0,
+        "now": T0,
+        "draw": 0.0,
+        "park_after": 8,
+        **kw,
+    }
+    return rules.after_failure(**args)  # type: ignore[arg-type]
+
+
+def test_strict_retries_on_the_lanes_schedule_then_parks() -> None:
+    # the wait follows the lane's streak, not the head's own attempts
+    assert _fail("strict", 1, 1) == rules.Outcome("pending", T0 + timedelta(seconds=15))
+    assert _fail("strict", 1, 9) == rules.Outcome("pending", T0 + timedelta(seconds=15 * 2**8))
+    assert _fail("strict", 7, 7).status == "pending"
+    assert _fail("strict", 8, 8) == rules.Outcome("parked")
+    assert _fail("strict", 3, 3, park_after=3) == rules.Outcome("parked")
+
+
+def test_strict_disables_when_the_lane_failed_twenty_times_in_a_row_or_for_48_hours() -> None:
+    assert _fail("strict", 4, 20) == rules.Outcome("failed", disable=True)
+    assert _fail("strict", 8, 20) == rules.Outcome("failed", disable=True)  # disabling wins over parking
+    assert _fail("strict", 8, 20, park_after=20) == rules.Outcome("failed", disable=True)
+    late = T0 + timedelta(hours=47, minutes=59)
+    assert _fail("strict", 2, 12, now=late) == rules.Outcome("failed", disable=True)
+    # a streak that started recently does not disable, however old the head event is
+    assert _fail("strict", 2, 2, first_attempt_at=T0 - timedelta(days=5)).status == "pending"
+
+
+def test_independent_retries_each_delivery_on_its_own_schedule() -> None:
+    assert _fail("independent", 1, 40) == rules.Outcome("pending", T0 + timedelta(seconds=15))
+    assert _fail("independent", 12, 12).status == "pending"  # never parked
+    # out of attempts: failed; the subscription is disabled only if nothing succeeded since its first
+    assert _fail("independent", 20, 20) == rules.Outcome("failed", disable=True)
+    later = T0 + timedelta(minutes=5)
+    assert _fail("independent", 20, 3, failing_since=later) == rules.Outcome("failed", disable=False)
+
+
 # --- target URLs --------------------------------------------------------------------------------
 
 

@@ -196,11 +196,17 @@ def claim_lanes(
 ) -> list[int]:
     """Lease up to ``limit`` subscriptions that have pending deliveries and may send now.
 
-    ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: concurrent workers never claim the same lane, and never
-    wait for each other. The lease makes the claim outlive this short transaction; a crashed worker's
-    lanes are free again once ``lease_until`` passes. Least recently claimed lanes come first.
+    A strict lane may send when its head is not waiting to retry (``retry_at``); an independent lane
+    when one of its pending deliveries is due (``next_attempt_at``). ``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL: concurrent workers never claim the same lane, and never wait for each other. The lease
+    makes the claim outlive this short transaction; a crashed worker's lanes are free again once
+    ``lease_until`` passes. Least recently claimed lanes come first.
     """
-    pending = exists().where(D.subscription_id == S.id, D.status == "pending")
+    pending = exists().where(
+        D.subscription_id == S.id,
+        D.status == "pending",
+        or_(S.delivery_order == "strict", D.next_attempt_at <= now),
+    )
     stmt = (
         select(S.id)
         .where(
@@ -244,6 +250,9 @@ class LaneSubscription:
     secret: str
     previous_secret: str | None
     previous_secret_expires_at: datetime | None
+    delivery_order: str
+    failure_streak: int
+    failing_since: datetime | None
 
 
 @dataclass(frozen=True)
@@ -262,9 +271,10 @@ class LaneItem:
 
 
 def lane_batch(
-    session: Session, *, subscription_id: int, owner: str, limit: int
+    session: Session, *, subscription_id: int, owner: str, limit: int, now: datetime
 ) -> tuple[LaneSubscription | None, list[LaneItem]]:
-    """The leased subscription and its first ``limit`` pending deliveries in id order.
+    """The leased subscription and its first ``limit`` pending deliveries in id order (independent
+    lanes: the ones due at ``now``).
 
     ``(None, [])`` when the lease is not ours any more, or the subscription was disabled or deleted.
     """
@@ -278,10 +288,15 @@ def lane_batch(
             S.secret,
             S.previous_secret,
             S.previous_secret_expires_at,
+            S.delivery_order,
+            S.failure_streak,
+            S.failing_since,
         ).where(S.id == subscription_id, S.lease_owner == owner, S.enabled.is_(True), S.deleted_at.is_(None))
     ).first()
     if sub is None:
         return None, []
+    lane = LaneSubscription(*sub)
+    due = [] if lane.delivery_order == "strict" else [D.next_attempt_at <= now]
     rows = session.execute(
         select(
             D.id,
@@ -295,11 +310,11 @@ def lane_batch(
             E.author_type,
         )
         .join(E, E.id == D.event_id)
-        .where(D.subscription_id == subscription_id, D.status == "pending")
+        .where(D.subscription_id == subscription_id, D.status == "pending", *due)
         .order_by(D.id)
         .limit(limit)
     ).all()
-    return LaneSubscription(*sub), [LaneItem(*row) for row in rows]
+    return lane, [LaneItem(*row) for row in rows]
 
 
 def record_attempts(
@@ -344,9 +359,14 @@ def release_lane(
     retry_at: datetime | None,
     disable_reason: str | None,
     now: datetime,
+    streak: tuple[int, datetime | None] | None = None,
 ) -> None:
-    """End our lease; set when the lane may send again; disable the subscription when giving up."""
+    """End our lease; set when the lane may send again and (``streak``, when attempts were made) its
+    failed attempts since the last success and when the first was; disable the subscription when
+    giving up."""
     values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "retry_at": retry_at}
+    if streak is not None:
+        values.update(failure_streak=streak[0], failing_since=streak[1])
     if disable_reason is not None:
         values.update(enabled=False, disabled_reason=disable_reason, disabled_at=now, updated_at=now)
     session.execute(

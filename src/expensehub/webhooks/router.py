@@ -85,7 +85,10 @@ def get_subscription(ctx: Ctx, id: ItemId) -> Response:
     "extension) once: deliveries carry Standard Webhooks `webhook-signature` headers made with it. "
     "`target_url` must be http(s); private, loopback and link-local addresses are 422 "
     "`invalid_target_url` unless the server allows them, in any numeric form (`127.1`, `2130706433`, "
-    "`0x7f.1`, `0177.0.0.1`, `127.0.0.1.`, `[::ffff:127.0.0.1]`, ...): hosts are normalised first.",
+    "`0x7f.1`, `0177.0.0.1`, `127.0.0.1.`, `[::ffff:127.0.0.1]`, ...): hosts are normalised first. "
+    "`delivery_order` (extension): `strict` (default; in order, an event refused "
+    "`EXPENSEHUB_WEBHOOK_PARK_AFTER_ATTEMPTS` times is parked so the later ones go on) or `independent` "
+    "(each delivery retried on its own); another value is 422 `invalid_delivery_order`.",
     responses=doc_write(schemas.SubscriptionOut, 201),
 )
 def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCreate) -> Response:
@@ -100,6 +103,7 @@ def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCr
         challenge=body.challenge,
         enabled=body.enabled,
         api_version=body.api_version,
+        delivery_order=body.delivery_order,
         author=ctx.author,
     )
     return object_response(ctx.version, SUB, schemas.subscription_out(sub, secret), 201)
@@ -111,15 +115,24 @@ def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCr
     summary="Update a webhook subscription",
     description="Changes only the keys sent; `id` in the body, when sent, must equal the path id. "
     "`enabled: true` re-enables a subscription disabled after failed deliveries: the deliveries queued "
-    "meanwhile are sent at once, in order. A new `target_url` is checked as on create (422 "
-    "`invalid_target_url` for private addresses in any numeric form).",
+    "meanwhile are sent at once, in order, with a fresh retry schedule. A new `target_url` is checked as "
+    "on create (422 `invalid_target_url` for private addresses in any numeric form); a new "
+    "`delivery_order` applies to the queued deliveries (422 `invalid_delivery_order` for unknown values).",
     responses=doc_write(schemas.SubscriptionOut),
 )
 def update_subscription(ctx: Ctx, request: Request, id: ItemId, body: schemas.SubscriptionUpdate) -> Response:
     subscription_id = path_id(id)
     if body.id is not None and body.id != subscription_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({id})"]})
-    names = ("target_url", "subscription_type", "name", "challenge", "enabled", "api_version")
+    names = (
+        "target_url",
+        "subscription_type",
+        "name",
+        "challenge",
+        "enabled",
+        "api_version",
+        "delivery_order",
+    )
     changes = {name: getattr(body, name) for name in names if name in body.model_fields_set}
     sub = service.update_subscription(
         ctx.session,
@@ -202,7 +215,8 @@ def get_event(ctx: Ctx, id: ItemId) -> Response:
     tags=EXT,
     summary="List webhook deliveries",
     description="expensehub extension: the delivery log, one row per event and subscription (and per "
-    "redelivery), with the outcome of its last attempt.",
+    "redelivery), with the outcome of its last attempt. `statuses[]=parked` lists the events a "
+    "strict-order subscription went on without (redeliver them).",
     responses=doc_list(schemas.DeliveryOut),
 )
 def list_deliveries(ctx: Ctx, paging: Paging, f: Annotated[schemas.DeliveryFilters, Query()]) -> Response:

@@ -174,10 +174,14 @@ def retry_delay(attempts_made: int, draw: float, scale: float = 1.0) -> float:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happens after an attempt: delivered, retry at ``next_attempt_at``, or give up."""
+    """What happens after an attempt: delivered, retry at ``next_attempt_at``, parked, or give up.
 
-    status: str  # delivered | pending | failed
+    ``disable``: the subscription's receiver accepted nothing for a whole retry schedule; disable it.
+    """
+
+    status: str  # delivered | pending | parked | failed
     next_attempt_at: datetime | None = None
+    disable: bool = False
 
 
 def after_attempt(
@@ -203,6 +207,73 @@ def after_attempt(
     if at - first_attempt_at > window:
         return Outcome("failed")
     return Outcome("pending", at)
+
+
+# --- delivery order and parking -----------------------------------------------------------------
+
+STRICT = "strict"
+INDEPENDENT = "independent"
+DELIVERY_ORDERS = (STRICT, INDEPENDENT)
+DEFAULT_DELIVERY_ORDER = STRICT
+DEFAULT_PARK_AFTER_ATTEMPTS = 8  # about 32 minutes of retries (36 with full jitter) at scale 1
+
+
+def after_failure(
+    *,
+    order: str,
+    attempts_made: int,
+    first_attempt_at: datetime,
+    streak: int,
+    failing_since: datetime,
+    now: datetime,
+    draw: float,
+    scale: float = 1.0,
+    park_after: int = DEFAULT_PARK_AFTER_ATTEMPTS,
+    window: timedelta = WINDOW,
+) -> Outcome:
+    """The fate of a delivery whose ``attempts_made``-th attempt just failed, and of its subscription.
+
+    ``streak`` counts the subscription's failed attempts since its last success (this one included),
+    ``failing_since`` is the first of them: the receiver has accepted nothing since.
+
+    * ``strict`` (one at a time, in order): the lane retries on the schedule of its ``streak`` (so a
+      receiver that is down is retried ever more slowly, whichever event is at the head). The
+      subscription is disabled when that schedule runs out (20 failed attempts in a row, or 48 h
+      without a success), the delivery then ``failed``. Before that, a delivery that has failed
+      ``park_after`` times is ``parked``: the lane goes on with the next event at once, and the parked
+      one waits for a redelivery. One event that a receiver refuses while it accepts the others thus
+      holds the lane back for ``park_after`` attempts, and never disables the subscription.
+    * ``independent``: each delivery retries on its own schedule (20 attempts within 48 h, then
+      ``failed``) without holding the others back. The subscription is disabled when a delivery runs
+      out and the receiver accepted nothing since that delivery's first attempt.
+    """
+    if order == STRICT:
+        lane = after_attempt(
+            success=False,
+            attempts_made=max(streak, 1),
+            first_attempt_at=failing_since,
+            now=now,
+            draw=draw,
+            scale=scale,
+            window=window,
+        )
+        if lane.status == "failed":
+            return Outcome("failed", disable=True)
+        if attempts_made >= park_after:
+            return Outcome("parked")
+        return lane
+    own = after_attempt(
+        success=False,
+        attempts_made=attempts_made,
+        first_attempt_at=first_attempt_at,
+        now=now,
+        draw=draw,
+        scale=scale,
+        window=window,
+    )
+    if own.status == "failed":
+        return Outcome("failed", disable=failing_since <= first_attempt_at)
+    return own
 
 
 def is_success(status_code: int | None) -> bool:

@@ -133,6 +133,16 @@ def _check_url(url: str, allow_private: bool) -> str:
     return url
 
 
+def _check_order(order: str) -> str:
+    if order not in rules.DELIVERY_ORDERS:
+        raise ValidationFailed(
+            "invalid delivery_order",
+            fields={"delivery_order": [f"must be one of {', '.join(rules.DELIVERY_ORDERS)} (got {order!r})"]},
+            code="invalid_delivery_order",
+        )
+    return order
+
+
 def _emit_subscription(session: Session, sub: WebhookSubscription, action: str, author: Author) -> None:
     emit(
         session,
@@ -154,9 +164,14 @@ def create_subscription(
     challenge: str | None = None,
     enabled: bool = True,
     api_version: str = rules.DEFAULT_API_VERSION,
+    delivery_order: str = rules.DEFAULT_DELIVERY_ORDER,
     author: Author,
 ) -> tuple[WebhookSubscription, str]:
-    """A subscription and its signing secret (returned once; keep it)."""
+    """A subscription and its signing secret (returned once; keep it).
+
+    ``delivery_order``: ``strict`` (one at a time in order; a failing event is parked after
+    ``webhook_park_after_attempts``) or ``independent`` (each delivery retries on its own).
+    """
     fields: dict[str, list[str]] = {}
     if subscription_type not in rules.EVENT_TYPES:
         fields["subscription_type"] = [f"unknown subscription type {subscription_type!r}"]
@@ -165,6 +180,7 @@ def create_subscription(
     if fields:
         raise ValidationFailed("invalid webhook subscription", fields=fields)
     url = _check_url(target_url, allow_private)
+    order = _check_order(delivery_order)
     secret = signing.generate_secret()
     now = utcnow()
     sub = repository.add(
@@ -177,6 +193,8 @@ def create_subscription(
             challenge=challenge,
             enabled=enabled,
             api_version=api_version,
+            delivery_order=order,
+            failure_streak=0,
             secret=secret,
             created_at=now,
             updated_at=now,
@@ -221,10 +239,11 @@ def update_subscription(
     author: Author,
 ) -> WebhookSubscription:
     """Change the given fields (``target_url``, ``subscription_type``, ``name``, ``challenge``,
-    ``enabled``, ``api_version``). Enabling a subscription lets its queued deliveries go at once."""
+    ``enabled``, ``api_version``, ``delivery_order``). Enabling a subscription lets its queued
+    deliveries go at once, with a fresh retry schedule."""
     sub = get_subscription(session, company_id=company_id, subscription_id=subscription_id)
     fields: dict[str, list[str]] = {}
-    for key in ("target_url", "subscription_type", "enabled", "api_version"):
+    for key in ("target_url", "subscription_type", "enabled", "api_version", "delivery_order"):
         if key in changes and changes[key] is None:
             fields[key] = ["cannot be null"]
     stype = changes.get("subscription_type")
@@ -235,8 +254,13 @@ def update_subscription(
         fields["api_version"] = [f"must be one of {', '.join(rules.API_VERSIONS)}"]
     if fields:
         raise ValidationFailed("invalid webhook subscription", fields=fields)
-    if changes.get("target_url") is not None:
-        sub.target_url = _check_url(changes["target_url"], allow_private)
+    url = _check_url(changes["target_url"], allow_private) if changes.get("target_url") is not None else None
+    order = _check_order(changes["delivery_order"]) if changes.get("delivery_order") is not None else None
+    if url is not None:
+        sub.target_url = url
+    if order is not None and order != sub.delivery_order:
+        sub.delivery_order = order
+        sub.retry_at = None  # a strict head's wait does not hold an independent lane (nor the reverse)
     if stype is not None:
         sub.type = stype
     if version is not None:
@@ -251,6 +275,8 @@ def update_subscription(
         sub.disabled_reason = None
         sub.disabled_at = None
         sub.retry_at = None
+        sub.failure_streak = 0  # a fresh retry schedule
+        sub.failing_since = None
     elif enabled is False:
         sub.enabled = False
     sub.updated_at = utcnow()
