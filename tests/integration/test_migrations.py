@@ -140,10 +140,21 @@ def test_0002_keeps_existing_subscriptions_strict_and_downgrades_without_losing_
         "INSERT INTO webhook_deliveries (id, company_id, subscription_id, event_id, status, attempts,"
         f" created_at) VALUES (1, 7, 1, 1, 'pending', 0, {NOW})",
     )
+    # two copies of a pending delivery (the old redeliver of a pending one made them)
+    _write(
+        empty_db_url,
+        "INSERT INTO webhook_deliveries (id, company_id, subscription_id, event_id, status, attempts,"
+        f" redelivery_of_id, created_at) VALUES (2, 7, 1, 1, 'pending', 0, 1, {NOW})",
+    )
     upgrade(empty_db_url)
     assert _rows(
         empty_db_url, "SELECT delivery_order, failure_streak, failing_since FROM webhook_subscriptions"
     ) == [("strict", 0, None)]
+    assert _rows(empty_db_url, "SELECT id, status FROM webhook_deliveries ORDER BY id") == [
+        (1, "pending"),
+        (2, "cancelled"),
+    ]
+    _write(empty_db_url, "DELETE FROM webhook_deliveries WHERE id = 2")
     _write(empty_db_url, "UPDATE webhook_deliveries SET status = 'parked' WHERE id = 1")
     downgrade(empty_db_url, "0001")
     # no table was rebuilt: on SQLite that would have cascaded to the deliveries

@@ -4,6 +4,9 @@ Bodies follow Factorial's known shapes and always carry a stable ``code`` and a 
 
 * 422 field errors: ``{"code", "message", "errors": {"<field>": ["message", ...]}}``
 * everything else:  ``{"code", "message", "errors": [{"code", "error", "message"}]}``
+
+A domain error whose ``details`` is a dict (already rendered for the wire, e.g. the current state of
+a resource a 409 refers to) adds it as ``details``.
 """
 
 from __future__ import annotations
@@ -58,21 +61,34 @@ _HTTP_CODES = {
 }
 
 
-def error_body(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> bytes:
+def error_body(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+    details: dict[str, Any] | None = None,
+) -> bytes:
     """The JSON body of an error response."""
     body: dict[str, Any] = {"code": code, "message": message}
     if status == 422:
         body["errors"] = fields or {}
     else:
         body["errors"] = [{"code": code, "error": message, "message": message}]
+    if details is not None:
+        body["details"] = details
     return orjson.dumps(body)
 
 
 def error_response(
-    status: int, code: str, message: str, fields: dict[str, list[str]] | None = None, headers: Any = None
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+    headers: Any = None,
+    details: dict[str, Any] | None = None,
 ) -> Response:
     return Response(
-        error_body(status, code, message, fields),
+        error_body(status, code, message, fields, details),
         status_code=status,
         media_type="application/json",
         headers=headers,
@@ -106,7 +122,8 @@ def install(app: FastAPI) -> None:
         status = status_for(exc)
         fields = exc.fields if isinstance(exc, ValidationFailed) else None
         headers = {"WWW-Authenticate": 'Bearer realm="expensehub"'} if status == 401 else None
-        return error_response(status, exc.code, exc.message, fields, headers)
+        details = exc.details if isinstance(exc.details, dict) else None
+        return error_response(status, exc.code, exc.message, fields, headers, details)
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(_request: Request, exc: RequestValidationError) -> Response:

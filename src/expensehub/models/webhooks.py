@@ -106,6 +106,15 @@ class WebhookDelivery(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # An event is queued at most once per subscription (redeliver's compare-and-set).
+        Index(
+            "ix_webhook_deliveries_one_pending",
+            "subscription_id",
+            "event_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
         # Independent lanes: the pending deliveries that are due.
         Index(
             "ix_webhook_deliveries_pending_due",

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, exists, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from expensehub.db.pagination import paginate
@@ -178,6 +180,58 @@ def attempts_query(
 
 def page_attempts(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
     return paginate(session, stmt, A.id, req, lambda row: row[0].id)
+
+
+def queue_redelivery(
+    session: Session,
+    *,
+    company_id: int,
+    subscription_id: int,
+    event_id: int,
+    redelivery_of_id: int,
+    now: datetime,
+) -> int | None:
+    """Queue the event again for the subscription, unless it is queued already: the new delivery's id,
+    or ``None`` when a pending delivery of that event and subscription exists.
+
+    One statement, ``INSERT ... ON CONFLICT DO NOTHING`` on the unique index of pending deliveries
+    (``ix_webhook_deliveries_one_pending``): of concurrent callers exactly one inserts, whatever they
+    read before (PostgreSQL makes the others wait for its commit; SQLite serialises writers).
+    """
+    table = cast(Table, D.__table__)
+    insert_fn = pg_insert if is_postgres(session) else sqlite_insert
+    stmt = (
+        insert_fn(table)
+        .values(
+            company_id=company_id,
+            subscription_id=subscription_id,
+            event_id=event_id,
+            redelivery_of_id=redelivery_of_id,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(
+            index_elements=[table.c.subscription_id, table.c.event_id],
+            index_where=table.c.status == "pending",
+        )
+        .returning(table.c.id)
+    )
+    found = session.execute(stmt).scalar()
+    return None if found is None else int(found)
+
+
+def pending_delivery_of(session: Session, *, company_id: int, subscription_id: int, event_id: int) -> Any:
+    """``(delivery, msg_id, event_type)`` of the event's pending delivery to the subscription, or ``None``."""
+    return session.execute(
+        _delivery_select().where(
+            D.company_id == company_id,
+            D.subscription_id == subscription_id,
+            D.event_id == event_id,
+            D.status == "pending",
+        )
+    ).first()
 
 
 def clear_lane_wait(session: Session, *, subscription_id: int) -> None:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from expensehub.api.deps import Ctx, ItemId, Paging, path_id
 from expensehub.api.openapi import doc_list, doc_one, doc_write
 from expensehub.api.responses import list_response, object_response
-from expensehub.errors import NotFound, ValidationFailed
+from expensehub.errors import InvalidState, NotFound, ValidationFailed
 from expensehub.webhooks import schemas, service
 
 router = APIRouter()
@@ -252,11 +252,23 @@ def get_delivery(ctx: Ctx, id: ItemId) -> Response:
     summary="Redeliver an event",
     description="expensehub extension. Queues the delivery's event again for the same subscription "
     "(a new delivery, same `webhook-id`, sent after what is already queued; a lane waiting to retry "
-    "retries at once). 409 `subscription_disabled` or `subscription_deleted` when it cannot be sent.",
+    "retries at once); works on `parked`, `failed` and `delivered` deliveries alike. An event is queued at "
+    "most once per subscription: while a delivery of it is pending (the original, or a redelivery made "
+    "a moment ago, e.g. by a concurrent request), 409 `already_queued` with the current state in "
+    "`details` (`delivery`: the one asked for; `queued`: the pending one); of concurrent requests exactly "
+    "one queues. 409 `subscription_disabled` or `subscription_deleted` when it cannot be sent.",
     responses=doc_write(schemas.DeliveryOut),
 )
 def redeliver(ctx: Ctx, body: schemas.RedeliverIn) -> Response:
-    row = service.redeliver(ctx.session, company_id=ctx.company_id, delivery_id=body.id)
+    try:
+        row = service.redeliver(ctx.session, company_id=ctx.company_id, delivery_id=body.id)
+    except InvalidState as exc:
+        if exc.code == "already_queued" and isinstance(exc.details, dict):
+            exc.details = {
+                key: None if found is None else ctx.version.render(schemas.delivery_out(*found), DLV)
+                for key, found in exc.details.items()
+            }
+        raise
     return object_response(ctx.version, DLV, schemas.delivery_out(*row))
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from expensehub.errors import InvalidState, NotFound, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.pagination import Page, PageRequest
-from expensehub.models.webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
+from expensehub.models.webhooks import WebhookEvent, WebhookSubscription
 from expensehub.webhooks import repository, rules, schemas, signing
 
 Payload = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
@@ -395,7 +395,11 @@ def redeliver(session: Session, *, company_id: int, delivery_id: int) -> Any:
 
     A new delivery row (the log keeps the old one), sent after what is already queued for the
     subscription, at once even if the lane is waiting to retry. The subscription must exist and be
-    enabled (409 ``subscription_disabled`` otherwise; enable it with PUT first).
+    enabled (409 ``subscription_disabled`` otherwise; enable it with PUT first). An event is queued
+    at most once per subscription: while a delivery of it is pending (the original, or a redelivery
+    made a moment ago by a concurrent request), 409 ``already_queued``, whose ``details`` hold the
+    current state (``delivery``: the one asked for; ``queued``: the pending one). The check and the
+    insert are one statement, so of concurrent calls exactly one queues.
     """
     original, _msg_id, _type = get_delivery(session, company_id=company_id, delivery_id=delivery_id)
     sub = repository.get_subscription(
@@ -409,20 +413,28 @@ def redeliver(session: Session, *, company_id: int, delivery_id: int) -> Any:
         raise InvalidState(
             f"subscription {sub.id} is disabled; enable it first", code="subscription_disabled"
         )
-    now = utcnow()
-    new = repository.add(
+    new_id = repository.queue_redelivery(
         session,
-        WebhookDelivery(
-            company_id=company_id,
-            subscription_id=sub.id,
-            event_id=original.event_id,
-            redelivery_of_id=original.id,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        ),
+        company_id=company_id,
+        subscription_id=sub.id,
+        event_id=original.event_id,
+        redelivery_of_id=original.id,
+        now=utcnow(),
     )
+    if new_id is None:
+        queued = repository.pending_delivery_of(
+            session, company_id=company_id, subscription_id=sub.id, event_id=original.event_id
+        )
+        session.refresh(original)
+        raise InvalidState(
+            f"event {original.event_id} is already queued for subscription {sub.id}"
+            + (f" (delivery {queued[0].id})" if queued is not None else ""),
+            code="already_queued",
+            details={
+                "delivery": get_delivery(session, company_id=company_id, delivery_id=delivery_id),
+                "queued": queued,
+            },
+        )
     repository.clear_lane_wait(session, subscription_id=sub.id)
     repository.notify(session)
-    return get_delivery(session, company_id=company_id, delivery_id=new.id)
+    return get_delivery(session, company_id=company_id, delivery_id=new_id)

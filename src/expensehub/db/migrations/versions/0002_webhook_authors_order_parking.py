@@ -1,4 +1,4 @@
-"""webhooks: every event has an author; delivery order and parking
+"""webhooks: every event has an author; delivery order and parking; one pending delivery per event
 
 Revision ID: 0002
 Revises: 0001
@@ -13,6 +13,10 @@ Create Date: 2026-12-01
   subscription), ``failure_streak`` (0) and ``failing_since`` (null): a lane's failed attempts since
   its last success, which now decide when a subscription is disabled.
 * ``ix_webhook_deliveries_pending_due``: the due pending deliveries of an independent lane.
+* ``ix_webhook_deliveries_one_pending`` (unique, partial): an event is queued at most once per
+  subscription, which makes redeliver a compare-and-set. Redelivering a still-pending delivery used
+  to queue a second copy; such copies (the same event, subscription and ``webhook-id``) are
+  ``cancelled`` first, keeping the oldest, which is sent as before.
 """
 
 from __future__ import annotations
@@ -45,6 +49,21 @@ def upgrade() -> None:
         "webhook_subscriptions",
         sa.Column("failing_since", expensehub.db.types.UTCDateTime(timezone=True), nullable=True),
     )
+    op.execute(
+        "UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL "
+        "WHERE status = 'pending' AND EXISTS (SELECT 1 FROM webhook_deliveries AS older "
+        "WHERE older.subscription_id = webhook_deliveries.subscription_id "
+        "AND older.event_id = webhook_deliveries.event_id AND older.status = 'pending' "
+        "AND older.id < webhook_deliveries.id)"
+    )
+    op.create_index(
+        "ix_webhook_deliveries_one_pending",
+        "webhook_deliveries",
+        ["subscription_id", "event_id"],
+        unique=True,
+        sqlite_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("status = 'pending'"),
+    )
     op.create_index(
         "ix_webhook_deliveries_pending_due",
         "webhook_deliveries",
@@ -57,6 +76,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_webhook_deliveries_pending_due", table_name="webhook_deliveries")
+    op.drop_index("ix_webhook_deliveries_one_pending", table_name="webhook_deliveries")
     # Parked deliveries do not exist before this revision: they wait for a redelivery, so they go
     # back to failed (what they would have been: given up, redeliverable).
     op.execute("UPDATE webhook_deliveries SET status = 'failed' WHERE status = 'parked'")
