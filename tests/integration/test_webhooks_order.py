@@ -135,6 +135,39 @@ def test_strict_with_the_receiver_down_parks_then_disables_after_twenty_failures
     assert sub.failure_streak == 20
 
 
+def test_strict_lane_idle_after_parking_is_not_disabled_by_one_later_failure(
+    hooks: Hooks, receiver: Receiver, session_factory: sessionmaker[Session]
+) -> None:
+    """Failures are counted in attempts: days after its head was parked, a lane's next failure is
+    retried (on the lane's grown schedule), not a reason to disable the subscription."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from expensehub.models.webhooks import WebhookSubscription
+
+    receiver.respond = lambda hit, n: 500
+    sub_id, _ = hooks.subscribe(receiver.url())
+    hooks.cost_centers("poisoned")
+    deliver(session_factory, webhook_park_after_attempts=3)
+    assert [d.status for d in hooks.deliveries(sub_id)] == ["parked"]
+    with transaction(session_factory) as s:  # the parking happened four days ago
+        s.execute(
+            update(WebhookSubscription)
+            .where(WebhookSubscription.id == sub_id)
+            .values(failing_since=utcnow() - timedelta(days=4))
+        )
+    hooks.cost_centers("days later")
+    deliver(session_factory, webhook_park_after_attempts=3, webhook_retry_scale=1.0)
+    sub = hooks.subscription(sub_id)
+    assert sub.enabled is True
+    assert sub.failure_streak == 4
+    later = hooks.deliveries(sub_id)[-1]
+    assert (later.status, later.attempts) == ("pending", 1)
+    assert later.next_attempt_at is not None
+    assert later.next_attempt_at - utcnow() > timedelta(minutes=1)  # the lane's 4th wait: 2 minutes
+
+
 # --- independent --------------------------------------------------------------------------------
 
 

@@ -122,14 +122,16 @@ def test_strict_retries_on_the_lanes_schedule_then_parks() -> None:
     assert _fail("strict", 3, 3, park_after=3) == rules.Outcome("parked")
 
 
-def test_strict_disables_when_the_lane_failed_twenty_times_in_a_row_or_for_48_hours() -> None:
+def test_strict_disables_when_the_lane_failed_twenty_times_in_a_row() -> None:
     assert _fail("strict", 4, 20) == rules.Outcome("failed", disable=True)
     assert _fail("strict", 8, 20) == rules.Outcome("failed", disable=True)  # disabling wins over parking
     assert _fail("strict", 8, 20, park_after=20) == rules.Outcome("failed", disable=True)
-    late = T0 + timedelta(hours=47, minutes=59)
-    assert _fail("strict", 2, 12, now=late) == rules.Outcome("failed", disable=True)
+    assert _fail("strict", 19, 19, park_after=20).status == "pending"
     # a streak that started recently does not disable, however old the head event is
     assert _fail("strict", 2, 2, first_attempt_at=T0 - timedelta(days=5)).status == "pending"
+    # nor does an old streak: a lane idle for days after parking its head fails once more
+    idle = _fail("strict", 1, 9, failing_since=T0 - timedelta(days=4))
+    assert idle == rules.Outcome("pending", T0 + timedelta(seconds=15 * 2**8))
 
 
 def test_independent_retries_each_delivery_on_its_own_schedule() -> None:

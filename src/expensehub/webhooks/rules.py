@@ -238,30 +238,23 @@ def after_failure(
 
     * ``strict`` (one at a time, in order): the lane retries on the schedule of its ``streak`` (so a
       receiver that is down is retried ever more slowly, whichever event is at the head). The
-      subscription is disabled when that schedule runs out (20 failed attempts in a row, or 48 h
-      without a success), the delivery then ``failed``. Before that, a delivery that has failed
-      ``park_after`` times is ``parked``: the lane goes on with the next event at once, and the parked
-      one waits for a redelivery. One event that a receiver refuses while it accepts the others thus
-      holds the lane back for ``park_after`` attempts, and never disables the subscription.
+      subscription is disabled at the 20th failed attempt in a row (about 40 to 46 hours of retries
+      when the lane is busy), the delivery then ``failed``. Counted in attempts, not hours since
+      ``failing_since``: a lane may sit idle after parking its head, and a first failure days later
+      must not disable it. Before that, a delivery that has failed ``park_after`` times is
+      ``parked``: the lane goes on with the next event at once, and the parked one waits for a
+      redelivery. One event that a receiver refuses while it accepts the others thus holds the lane
+      back for ``park_after`` attempts, and never disables the subscription.
     * ``independent``: each delivery retries on its own schedule (20 attempts within 48 h, then
       ``failed``) without holding the others back. The subscription is disabled when a delivery runs
       out and the receiver accepted nothing since that delivery's first attempt.
     """
     if order == STRICT:
-        lane = after_attempt(
-            success=False,
-            attempts_made=max(streak, 1),
-            first_attempt_at=failing_since,
-            now=now,
-            draw=draw,
-            scale=scale,
-            window=window,
-        )
-        if lane.status == "failed":
+        if streak >= MAX_ATTEMPTS:
             return Outcome("failed", disable=True)
         if attempts_made >= park_after:
             return Outcome("parked")
-        return lane
+        return Outcome("pending", now + timedelta(seconds=retry_delay(max(streak, 1), draw, scale)))
     own = after_attempt(
         success=False,
         attempts_made=attempts_made,
