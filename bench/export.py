@@ -59,6 +59,7 @@ from expensehub.models import (
     PerDiem,
 )
 from expensehub.projects.service import create_project
+from expensehub.webhooks.rules import Author
 
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out"
@@ -162,7 +163,13 @@ def _company(url: str, name: str, rows: int, next_ids: dict[str, int], rng: rand
             for i in range(5)
         ]
         centres = [
-            finance.create_cost_center(s, company_id=company.id, name=f"Centre {i}", code=f"CC-{i}").id
+            finance.create_cost_center(
+                s,
+                company_id=company.id,
+                name=f"Centre {i}",
+                code=f"CC-{i}",
+                author=Author.company(company.id),
+            ).id
             for i in range(8)
         ]
         emp = [(e.id, e.legal_entity_id) for e in employees]

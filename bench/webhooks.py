@@ -35,6 +35,8 @@ from pathlib import Path
 
 import httpx
 
+from expensehub.webhooks.rules import Author
+
 OUT = Path(__file__).resolve().parent / "out"
 SQLITE_PATH = OUT / "webhooks.db"
 PG_DB = "expensehub_bench_webhooks"
@@ -181,6 +183,7 @@ def scenario(backend: str, workers: int, args: argparse.Namespace) -> Result:
                     subscription_type=event_type,
                     target_url=f"{base}/hook/{i}",
                     allow_private=True,
+                    author=Author.company(company_id),
                 )
         per_lane = args.events // len(types)
         payload = {"id": 1, "name": "Sales", "company_id": company_id, "code": "S-1", "status": "active"}
@@ -188,7 +191,11 @@ def scenario(backend: str, workers: int, args: argparse.Namespace) -> Result:
         with transaction(factory) as s:
             for event_type in types:
                 service.emit_many(
-                    s, company_id=company_id, event_type=event_type, payloads=[payload] * per_lane
+                    s,
+                    company_id=company_id,
+                    event_type=event_type,
+                    payloads=[payload] * per_lane,
+                    author=Author.company(company_id),
                 )
         queued = per_lane * len(types)
         log(f"  queued {queued} events in {time.perf_counter() - t0:.2f} s")
@@ -208,7 +215,11 @@ def scenario(backend: str, workers: int, args: argparse.Namespace) -> Result:
         for n in range(args.latency_events):
             with transaction(factory) as s:
                 event_id = service.emit(
-                    s, company_id=company_id, event_type=types[n % len(types)], payload=payload
+                    s,
+                    company_id=company_id,
+                    event_type=types[n % len(types)],
+                    payload=payload,
+                    author=Author.company(company_id),
                 )
                 msg_id = s.scalar(select(WebhookEvent.msg_id).where(WebhookEvent.id == event_id))
             committed[str(msg_id)] = time.time()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from expensehub.auth import service as auth_service
 from expensehub.companies import service as companies
 from expensehub.db.engine import transaction
+from expensehub.webhooks.rules import Author
 
 
 @dataclass
@@ -21,6 +22,11 @@ class Tenant:
     api_key_id: int
     legal_entity_ids: list[int] = field(default_factory=list)
     employee_ids: list[int] = field(default_factory=list)
+
+    @property
+    def author(self) -> Author:
+        """The author of the changes its API key makes (the company)."""
+        return Author.company(self.company_id)
 
     @property
     def le_es(self) -> int:

@@ -135,6 +135,13 @@ class Settings(BaseSettings):
     webhook_retry_scale: float = Field(
         default=1.0, ge=0, le=100, description="Multiplier of the retry waits (0 in tests: retry at once)"
     )
+    webhook_park_after_attempts: int = Field(
+        default=8,
+        ge=1,
+        le=20,
+        description="Strict-order subscriptions: failed attempts after which an event is parked and the "
+        "lane goes on with the next one (20: never park, the subscription is disabled instead)",
+    )
 
     def base_url(self) -> str:
         """``public_base_url``, else ``http://{host}:{port}`` (for contexts without a request)."""

@@ -10,6 +10,7 @@ import pytest
 from expensehub.db.engine import transaction
 from expensehub.errors import NotFound, ValidationFailed
 from expensehub.finance import service
+from expensehub.webhooks.rules import Author
 from tests.factories import ApiClient, Tenant
 
 PATH = "finance/cost_center_memberships"
@@ -281,8 +282,8 @@ def test_service_for_seeders_and_other_domains(session_factory, tenant: Tenant, 
 
     c = tenant.company_id
     with transaction(session_factory) as s:
-        a = service.create_cost_center(s, company_id=c, name="A", code="SA")
-        b = service.create_cost_center(s, company_id=c, name="B")
+        a = service.create_cost_center(s, company_id=c, name="A", code="SA", author=Author.company(c))
+        b = service.create_cost_center(s, company_id=c, name="B", author=Author.company(c))
         created = service.set_memberships(
             s,
             company_id=c,
@@ -301,7 +302,9 @@ def test_service_for_seeders_and_other_domains(session_factory, tenant: Tenant, 
             service.memberships_on(s, company_id=c, employee_id=tenant.employee_ids[1], day=date(2023, 5, 1))
             == []
         )
-        edited = service.edit_cost_center(s, company_id=c, cost_center_id=a.id, description="d")
+        edited = service.edit_cost_center(
+            s, company_id=c, cost_center_id=a.id, description="d", author=Author.company(c)
+        )
         assert edited.code == "SA"
         assert edited.description == "d"
     with session_factory() as s:
@@ -326,4 +329,9 @@ def test_service_for_seeders_and_other_domains(session_factory, tenant: Tenant, 
                 ],
             )
         with pytest.raises(NotFound):
-            service.delete_cost_center(s, company_id=other_tenant.company_id, cost_center_id=a.id)
+            service.delete_cost_center(
+                s,
+                company_id=other_tenant.company_id,
+                cost_center_id=a.id,
+                author=Author.company(other_tenant.company_id),
+            )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from expensehub.db.engine import transaction
 from expensehub.kit.pagination import PageRequest
 from expensehub.webhooks import service
+from expensehub.webhooks.rules import Author
 from tests.api.test_banking_feeds import imported, new_account
 from tests.factories import ApiClient, Tenant
 
@@ -21,7 +22,12 @@ def _cleanup(tenant: Tenant, session_factory: sessionmaker[Session]) -> Iterator
     with transaction(session_factory) as s:
         page = service.list_subscriptions(s, company_id=tenant.company_id, page=PageRequest(limit=100))
         for (sub,) in page.rows:
-            service.delete_subscription(s, company_id=tenant.company_id, subscription_id=sub.id)
+            service.delete_subscription(
+                s,
+                company_id=tenant.company_id,
+                subscription_id=sub.id,
+                author=Author.company(tenant.company_id),
+            )
 
 
 def subscribe(api: ApiClient, tenant: Tenant, event_type: str) -> None:

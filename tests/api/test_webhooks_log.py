@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from expensehub.db.engine import transaction
 from expensehub.kit.pagination import PageRequest
 from expensehub.webhooks import service
+from expensehub.webhooks.rules import Author
 from tests.factories import ApiClient, Tenant
 
 SUBS = "api_public/webhook_subscriptions"
@@ -28,7 +29,12 @@ def _no_leftover_queue(tenant: Tenant, session_factory: sessionmaker[Session]) -
     with transaction(session_factory) as s:
         page = service.list_subscriptions(s, company_id=tenant.company_id, page=PageRequest(limit=100))
         for (sub,) in page.rows:
-            service.delete_subscription(s, company_id=tenant.company_id, subscription_id=sub.id)
+            service.delete_subscription(
+                s,
+                company_id=tenant.company_id,
+                subscription_id=sub.id,
+                author=Author.company(tenant.company_id),
+            )
 
 
 def subscribe(
@@ -78,7 +84,7 @@ def test_a_change_queues_one_event_per_subscriber_with_the_api_shape(api: ApiCli
     assert event["payload"] == cc
     assert event["webhook_id"].startswith("msg_")
     assert event["company_id"] == str(tenant.company_id)
-    assert event["author_id"] is None
+    assert (event["author_type"], event["author_id"]) == ("company", str(tenant.company_id))
     queued = deliveries(api)
     assert [d["subscription_id"] for d in queued] == [a["id"], b["id"]]
     for d in queued:
@@ -174,12 +180,38 @@ def test_delivery_filters(api: ApiClient, tenant: Tenant) -> None:
     assert events(api, **{"types[]": "finance/cost_center/delete"}) == []
 
 
-def test_redeliver_queues_the_same_webhook_id_again(api: ApiClient, tenant: Tenant) -> None:
-    subscribe(api, tenant)
-    cost_center(api, tenant)
-    [original] = deliveries(api)
-    r = api.post(f"{DELIVERIES}/redeliver", json={"id": original["id"]})
-    assert r.status_code == 200, r.text
+def test_redeliver_queues_the_same_webhook_id_again(
+    api: ApiClient, api_v0401: ApiClient, tenant: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    from tests.integration.test_webhooks_delivery import Receiver, deliver
+
+    receiver = Receiver().start()
+    try:
+        with transaction(session_factory) as s:
+            service.create_subscription(
+                s,
+                company_id=tenant.company_id,
+                subscription_type="finance/cost_center/create",
+                target_url=receiver.url(),
+                allow_private=True,
+                author=tenant.author,
+            )
+        cost_center(api, tenant)
+        [original] = deliveries(api)
+        # still queued: not queued twice; the 409 carries the current state, in the request's version
+        r = api.post(f"{DELIVERIES}/redeliver", json={"id": original["id"]})
+        assert r.status_code == 409, r.text
+        assert r.json()["code"] == "already_queued"
+        assert r.json()["details"] == {"delivery": original, "queued": original}
+        old = api_v0401.post(f"{DELIVERIES}/redeliver", json={"id": int(original["id"])}).json()
+        assert old["details"]["queued"]["id"] == int(original["id"])
+        deliver(session_factory)
+        [original] = deliveries(api)
+        assert original["status"] == "delivered"
+        r = api.post(f"{DELIVERIES}/redeliver", json={"id": original["id"]})
+        assert r.status_code == 200, r.text
+    finally:
+        receiver.stop()
     again = r.json()
     assert again["id"] != original["id"]
     assert again["webhook_id"] == original["webhook_id"]
@@ -188,6 +220,9 @@ def test_redeliver_queues_the_same_webhook_id_again(api: ApiClient, tenant: Tena
     assert again["status"] == "pending"
     assert again["attempts"] == 0
     assert [d["id"] for d in deliveries(api)] == [original["id"], again["id"]]
+    r = api.post(f"{DELIVERIES}/redeliver", json={"id": original["id"]})
+    assert r.status_code == 409
+    assert r.json()["details"] == {"delivery": original, "queued": again}
 
 
 def test_redeliver_needs_an_enabled_subscription(api: ApiClient, tenant: Tenant) -> None:

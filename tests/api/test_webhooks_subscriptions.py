@@ -36,6 +36,7 @@ def test_create_returns_201_with_the_secret_once(api: ApiClient, tenant: Tenant)
         "company_id": str(tenant.company_id),
         "enabled": False,
         "api_version": "2026-04-01",
+        "delivery_order": "strict",
         "name": "ERP",
         "challenge": "s3cret",
         "previous_secret_expires_at": None,
@@ -114,6 +115,115 @@ def test_private_target_has_a_stable_code(api: ApiClient, tenant: Tenant) -> Non
         },
     )
     assert r.json()["code"] == "invalid_target_url"
+
+
+# Every numeric or shortened form of a private address is refused at once, as 127.0.0.1 is.
+NUMERIC_PRIVATE_HOSTS = [
+    "127.1",
+    "127.0.1",
+    "2130706433",
+    "0x7f000001",
+    "017700000001",
+    "0x7f.1",
+    "0X7F.0.0.1",
+    "0177.0.0.1",
+    "127.000.000.001",
+    "127.0.0.1.",
+    "0",
+    "0.0.0.0",
+    "10.1",
+    "0xa.0.0.1",
+    "192.168.1",
+    "2852039166",
+    "169.254.169.254.",
+    "[::1]",
+    "[0:0:0:0:0:0:0:1]",
+    "[::ffff:127.0.0.1]",
+    "[::ffff:7f00:1]",
+    "[::ffff:10.0.0.1]",
+    "[::127.0.0.1]",
+    "[2002:7f00:1::]",
+    "[64:ff9b::a9fe:a9fe]",
+    "[fe80::1%25eth0]",
+    "localhost.",
+]
+
+
+@pytest.mark.parametrize("host", NUMERIC_PRIVATE_HOSTS)
+def test_numeric_private_hosts_are_refused_on_create(api: ApiClient, tenant: Tenant, host: str) -> None:
+    before = total(api)
+    body = {
+        "subscription_type": TYPE,
+        "target_url": f"http://{host}:9000/x",
+        "company_id": str(tenant.company_id),
+    }
+    r = api.post(PATH, json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "invalid_target_url"
+    assert "target_url" in r.json()["errors"]
+    assert total(api) == before
+
+
+@pytest.mark.parametrize("host", NUMERIC_PRIVATE_HOSTS)
+def test_numeric_private_hosts_are_refused_on_update(api: ApiClient, tenant: Tenant, host: str) -> None:
+    sub = create(api, tenant)
+    sub.pop("secret")
+    r = api.put(f"{PATH}/{sub['id']}", json={"target_url": f"http://{host}/x"})
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "invalid_target_url"
+    assert api.get(f"{PATH}/{sub['id']}").json() == sub
+
+
+@pytest.mark.parametrize("host", ["999.1.1.1", "1.2.3.4.5", "%31%32%37.0.0.1", "[::1::]"])
+def test_hosts_that_only_look_like_addresses_are_refused(api: ApiClient, tenant: Tenant, host: str) -> None:
+    body = {"subscription_type": TYPE, "target_url": f"http://{host}/x", "company_id": str(tenant.company_id)}
+    r = api.post(PATH, json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "invalid_target_url"
+
+
+def test_public_numeric_hosts_are_accepted(api: ApiClient, tenant: Tenant) -> None:
+    for host in ("8.8.8.8", "134744072", "[2606:4700:4700::1111]", "[::ffff:8.8.8.8]"):
+        assert create(api, tenant, target_url=f"http://{host}/x")["target_url"] == f"http://{host}/x"
+
+
+def test_delivery_order_defaults_to_strict_and_can_be_chosen(api: ApiClient, tenant: Tenant) -> None:
+    assert create(api, tenant)["delivery_order"] == "strict"
+    sub = create(api, tenant, delivery_order="independent")
+    assert sub["delivery_order"] == "independent"
+    assert api.get(f"{PATH}/{sub['id']}").json()["delivery_order"] == "independent"
+    r = api.put(f"{PATH}/{sub['id']}", json={"delivery_order": "strict"})
+    assert r.status_code == 200, r.text
+    assert r.json()["delivery_order"] == "strict"
+
+
+@pytest.mark.parametrize("value", ["fifo", "STRICT", "", "independent "])
+def test_unknown_delivery_orders_are_422_with_a_stable_code(
+    api: ApiClient, tenant: Tenant, value: str
+) -> None:
+    before = total(api)
+    body = {"subscription_type": TYPE, "target_url": URL, "company_id": str(tenant.company_id)}
+    r = api.post(PATH, json={**body, "delivery_order": value})
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "invalid_delivery_order"
+    assert "delivery_order" in r.json()["errors"]
+    assert total(api) == before
+    sub = create(api, tenant)
+    sub.pop("secret")
+    r = api.put(f"{PATH}/{sub['id']}", json={"delivery_order": value, "name": "changed"})
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "invalid_delivery_order"
+    assert api.get(f"{PATH}/{sub['id']}").json() == sub
+
+
+@pytest.mark.parametrize("value", [None, 1, ["strict"]])
+def test_delivery_order_of_the_wrong_type_is_422(api: ApiClient, tenant: Tenant, value: object) -> None:
+    sub = create(api, tenant)
+    sub.pop("secret")
+    r = api.put(f"{PATH}/{sub['id']}", json={"delivery_order": value})
+    assert r.status_code == 422, r.text
+    assert "delivery_order" in r.json()["errors"]
+    assert api.get(f"{PATH}/{sub['id']}").json() == sub
 
 
 def test_private_targets_are_allowed_by_the_app_settings(settings: Settings, tenant: Tenant) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from expensehub.banking import schemas, service
 from expensehub.db.engine import transaction
 from expensehub.models import LegalEntity
+from expensehub.webhooks.rules import Author
 from tests.compat.conftest import LiveServer
 
 FEEDS = Path(__file__).resolve().parent.parent / "data" / "feeds"
@@ -72,6 +73,7 @@ def banking(live_server: LiveServer, session_factory: sessionmaker[Session]) -> 
                 data=(FEEDS / name).read_bytes(),
                 mapping=mapping,
                 filename=name,
+                author=Author.company(live_server.company_id),
             )
         return {"account_id": account.id, "legal_entity_id": entity.id}
 

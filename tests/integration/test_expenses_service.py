@@ -16,6 +16,7 @@ from expensehub.expenses import schemas, service
 from expensehub.kit.clock import utcnow
 from expensehub.kit.pagination import PageRequest
 from expensehub.models import Category, CostCenter
+from expensehub.webhooks.rules import Author
 from tests.factories import Tenant
 
 
@@ -64,7 +65,9 @@ def _create_many(s: Session, tenant: Tenant, n: int, cat: int, ccs: list[int]) -
                 "taxes": [{"percentage": "0.21", "amount": 17}, {"percentage": "0.1", "amount": 1}],
             }
         )
-        created.append(service.create_expense(s, company_id=tenant.company_id, body=body))
+        created.append(
+            service.create_expense(s, company_id=tenant.company_id, body=body, author=tenant.author)
+        )
         service.create_mileage(
             s,
             company_id=tenant.company_id,
@@ -76,6 +79,7 @@ def _create_many(s: Session, tenant: Tenant, n: int, cat: int, ccs: list[int]) -
                     "rate": "0.3",
                 }
             ),
+            author=Author.company(tenant.company_id),
         )
     return created
 
@@ -118,17 +122,33 @@ def test_services_refuse_before_changing(session_factory: sessionmaker[Session],
         cat, ccs = _reference_data(s, tenant.company_id)
         a, b = _create_many(s, tenant, 2, cat, ccs)
         xa, xb = a["expenses_expensable_id"], b["expenses_expensable_id"]
-        service.submit(s, company_id=tenant.company_id, ids=[xb], actor=service.Actor())
+        service.submit(
+            s,
+            company_id=tenant.company_id,
+            ids=[xb],
+            actor=service.Actor(),
+            author=Author.company(tenant.company_id),
+        )
     with session_factory() as s:
         with pytest.raises(InvalidState) as info:
-            service.submit(s, company_id=tenant.company_id, ids=[xa, xb], actor=service.Actor())
+            service.submit(
+                s,
+                company_id=tenant.company_id,
+                ids=[xa, xb],
+                actor=service.Actor(),
+                author=Author.company(tenant.company_id),
+            )
         assert info.value.code == "invalid_status_transition"
         # the first item was not touched in the session either
         assert service.get_expensable(s, company_id=tenant.company_id, expensable_id=xa)["status"] == "draft"
         with pytest.raises(NotFound):
-            service.bulk_set_to_paid(s, company_id=tenant.company_id, ids=[xa, 10**12])
+            service.bulk_set_to_paid(
+                s, company_id=tenant.company_id, ids=[xa, 10**12], author=Author.company(tenant.company_id)
+            )
         with pytest.raises(InvalidState):
-            service.bulk_set_to_paid(s, company_id=tenant.company_id, ids=[xb])
+            service.bulk_set_to_paid(
+                s, company_id=tenant.company_id, ids=[xb], author=Author.company(tenant.company_id)
+            )
         assert (
             service.get_expensable(s, company_id=tenant.company_id, expensable_id=xb)["status"] == "pending"
         )
@@ -157,6 +177,7 @@ def test_decide_opens_a_flow_for_pending_claims_without_one(
             decision="approve",
             reason=None,
             api_base="/api/2026-10-01/resources",
+            author=Author.company(tenant.company_id),
         )
         assert flow["status"] == "approved"
         assert flow["approvers"][0]["selection_criteria"] == "company"

@@ -23,6 +23,7 @@ from expensehub.expenses import service as expenses
 from expensehub.exports import service
 from expensehub.kit.clock import utcnow
 from expensehub.models.banking import BankTransaction, CardPayment
+from expensehub.webhooks.rules import Author
 from tests.factories import Tenant, make_tenant
 
 
@@ -134,6 +135,7 @@ def _banking(factory: sessionmaker[Session], tenant: Tenant) -> dict[str, int]:
                     "card_payment_id": ids["cp0"],
                 }
             ),
+            author=Author.company(cid),
         )
         ids["expense"] = int(expense["id"])
         ids["expensable"] = int(expense["expenses_expensable_id"])

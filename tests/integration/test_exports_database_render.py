@@ -19,6 +19,7 @@ from expensehub.exports import service
 from expensehub.exports.columns import DATASETS
 from expensehub.exports.templates import load_template, parse_template
 from expensehub.finance import service as finance
+from expensehub.webhooks.rules import Author
 from tests.api.test_documents_api import PDF, uploaded
 from tests.api.test_exports_api import claim
 from tests.factories import ApiClient, Tenant
@@ -68,8 +69,12 @@ def data(session_factory: sessionmaker[Session]) -> Data:
     cid, e1 = d.company_id, d.tenant.employee_ids[1]
     with transaction(session_factory) as s:
         # Codes that need quoting (the code-like columns are tested together, then one by one).
-        odd = finance.create_cost_center(s, company_id=cid, name="Odd", code='CC,"9"')
-        tabbed = finance.create_cost_center(s, company_id=cid, name="Tab\tand\\slash", code=None)
+        odd = finance.create_cost_center(
+            s, company_id=cid, name="Odd", code='CC,"9"', author=Author.company(cid)
+        )
+        tabbed = finance.create_cost_center(
+            s, company_id=cid, name="Tab\tand\\slash", code=None, author=Author.company(cid)
+        )
         d.ids["odd_codes"] = _expense(
             s,
             cid,

@@ -28,6 +28,7 @@ from expensehub.kit.clock import utcnow
 from expensehub.kit.money import EXPONENTS, convert
 from expensehub.models import Expensable
 from expensehub.projects import service as projects
+from expensehub.webhooks.rules import Author
 from tests.factories import Tenant, make_tenant
 
 
@@ -43,7 +44,12 @@ class Data:
 
 
 def _expense(s: Session, company_id: int, **body: Any) -> int:
-    created = expenses.create_expense(s, company_id=company_id, body=xs.ExpenseCreate.model_validate(body))
+    created = expenses.create_expense(
+        s,
+        company_id=company_id,
+        body=xs.ExpenseCreate.model_validate(body),
+        author=Author.company(company_id),
+    )
     return int(created["expenses_expensable_id"])
 
 
@@ -72,7 +78,9 @@ def build_dataset(factory: sessionmaker[Session], tenant: Tenant) -> Data:
         )
         project = projects.create_project(s, company_id=cid, name="Roadshow", code="P-1", legal_entity_id=es)
         for code, name in (("CC-A", "Sales"), ("CC-B", "Ops"), (None, "Research")):
-            cc = finance.create_cost_center(s, company_id=cid, name=name, code=code)
+            cc = finance.create_cost_center(
+                s, company_id=cid, name=name, code=code, author=Author.company(cid)
+            )
             data.cc[code or name] = cc.id
         data.accounts = {"own": own.id}
         common = {"employee_id": e1, "effective_on": "2026-03-10"}
@@ -134,6 +142,7 @@ def build_dataset(factory: sessionmaker[Session], tenant: Tenant) -> Data:
             body=xs.MileageCreate.model_validate(
                 {"employee_id": e1, "effective_on": "2026-03-11", "mileage": 10, "rate": "0.26"}
             ),
+            author=Author.company(cid),
         )
         data.ids["mileage"] = int(mileage["expenses_expensable_id"])
         per_diem = expenses.create_per_diem(
@@ -149,12 +158,17 @@ def build_dataset(factory: sessionmaker[Session], tenant: Tenant) -> Data:
                     "trip_name": "Berlin",
                 }
             ),
+            author=Author.company(cid),
         )
         data.ids["per_diem"] = int(per_diem["expenses_expensable_id"])
     # Approve two claims and pay one, through the real state machine.
     with transaction(factory) as s:
         expenses.submit(
-            s, company_id=cid, ids=[data.ids["eur_tax"], data.ids["gbp_up"]], actor=expenses.Actor()
+            s,
+            company_id=cid,
+            ids=[data.ids["eur_tax"], data.ids["gbp_up"]],
+            actor=expenses.Actor(),
+            author=Author.company(cid),
         )
         for key in ("eur_tax", "gbp_up"):
             expenses.decide_resource(
@@ -165,8 +179,9 @@ def build_dataset(factory: sessionmaker[Session], tenant: Tenant) -> Data:
                 decision="approve",
                 reason=None,
                 api_base="http://test",
+                author=Author.company(cid),
             )
-        expenses.bulk_set_to_paid(s, company_id=cid, ids=[data.ids["eur_tax"]])
+        expenses.bulk_set_to_paid(s, company_id=cid, ids=[data.ids["eur_tax"]], author=Author.company(cid))
     return data
 
 

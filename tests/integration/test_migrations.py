@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from expensehub import models  # noqa: F401
 from expensehub.db.base import Base
@@ -38,3 +45,120 @@ def test_upgrade_downgrade_round_trip(tmp_path) -> None:
         assert "expensables" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+# --- 0002: data written before it ----------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend, not migrated (each test brings it to the revision it needs)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    from tests.conftest import PG_ADMIN_URL, _pg_available
+
+    problem = _pg_available()
+    if problem is not None:
+        if os.environ.get("EXPENSEHUB_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL is required but does not answer: {problem}")
+        pytest.skip(f"no PostgreSQL server answers: {problem}")
+    import psycopg
+
+    admin = make_url(PG_ADMIN_URL)
+    name = f"expensehub_mig_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    conninfo = {
+        "host": admin.host,
+        "port": admin.port or 5432,
+        "user": admin.username,
+        "dbname": admin.database,
+    }
+    with psycopg.connect(**conninfo, autocommit=True) as conn:  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(**conninfo, autocommit=True) as conn:  # type: ignore[arg-type]
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _rows(url: str, sql: str, **params: object) -> list[tuple[object, ...]]:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def _write(url: str, *statements: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            for sql in statements:
+                conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
+NOW = "'2026-11-01 10:00:00+00:00'"
+
+
+def test_0002_gives_old_events_their_company_as_author(empty_db_url: str) -> None:
+    upgrade(empty_db_url, "0001")
+    _write(
+        empty_db_url,
+        f"INSERT INTO companies (id, name, locale, created_at) VALUES (7, 'Old Co', 'es', {NOW})",
+        "INSERT INTO webhook_events (id, company_id, msg_id, type, resource, payload, created_at) "
+        f"VALUES (1, 7, 'msg_a', 'finance/cost_center/create', 'finance/cost_centers', '{{}}', {NOW})",
+        "INSERT INTO webhook_events (id, company_id, msg_id, type, resource, payload, author_id, author_type,"
+        " created_at) VALUES (2, 7, 'msg_b', 'api_public/webhook_subscription/create',"
+        f" 'api_public/webhook_subscriptions', '{{}}', 7, 'company', {NOW})",
+    )
+    upgrade(empty_db_url)
+    assert current(empty_db_url) == "0002"
+    assert _rows(empty_db_url, "SELECT id, author_type, author_id FROM webhook_events ORDER BY id") == [
+        (1, "company", 7),
+        (2, "company", 7),
+    ]
+    downgrade(empty_db_url, "0001")
+    assert current(empty_db_url) == "0001"
+
+
+def test_0002_keeps_existing_subscriptions_strict_and_downgrades_without_losing_deliveries(
+    empty_db_url: str,
+) -> None:
+    upgrade(empty_db_url, "0001")
+    _write(
+        empty_db_url,
+        f"INSERT INTO companies (id, name, locale, created_at) VALUES (7, 'Old Co', 'es', {NOW})",
+        "INSERT INTO webhook_subscriptions (id, company_id, type, target_url, enabled, api_version, secret,"
+        " created_at, updated_at) VALUES (1, 7, 'finance/cost_center/create', 'https://x.example.com/',"
+        f" true, '2026-10-01', 'whsec_x', {NOW}, {NOW})",
+        "INSERT INTO webhook_events (id, company_id, msg_id, type, resource, payload, created_at) "
+        f"VALUES (1, 7, 'msg_a', 'finance/cost_center/create', 'finance/cost_centers', '{{}}', {NOW})",
+        "INSERT INTO webhook_deliveries (id, company_id, subscription_id, event_id, status, attempts,"
+        f" created_at) VALUES (1, 7, 1, 1, 'pending', 0, {NOW})",
+    )
+    # two copies of a pending delivery (the old redeliver of a pending one made them)
+    _write(
+        empty_db_url,
+        "INSERT INTO webhook_deliveries (id, company_id, subscription_id, event_id, status, attempts,"
+        f" redelivery_of_id, created_at) VALUES (2, 7, 1, 1, 'pending', 0, 1, {NOW})",
+    )
+    upgrade(empty_db_url)
+    assert _rows(
+        empty_db_url, "SELECT delivery_order, failure_streak, failing_since FROM webhook_subscriptions"
+    ) == [("strict", 0, None)]
+    assert _rows(empty_db_url, "SELECT id, status FROM webhook_deliveries ORDER BY id") == [
+        (1, "pending"),
+        (2, "cancelled"),
+    ]
+    _write(empty_db_url, "DELETE FROM webhook_deliveries WHERE id = 2")
+    _write(empty_db_url, "UPDATE webhook_deliveries SET status = 'parked' WHERE id = 1")
+    downgrade(empty_db_url, "0001")
+    # no table was rebuilt: on SQLite that would have cascaded to the deliveries
+    assert _rows(empty_db_url, "SELECT id, status FROM webhook_deliveries") == [(1, "failed")]
+    assert _rows(empty_db_url, "SELECT id FROM webhook_subscriptions") == [(1,)]
+    upgrade(empty_db_url)
+    assert current(empty_db_url) == "0002"

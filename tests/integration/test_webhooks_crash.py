@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from expensehub.db.engine import transaction
 from expensehub.models.webhooks import WebhookDelivery, WebhookEvent
 from expensehub.webhooks import rules, service
+from expensehub.webhooks.rules import Author
 from tests.factories import Tenant
 from tests.integration.test_webhooks_delivery import Hooks, Receiver, wait_for
 
@@ -63,6 +64,7 @@ def test_kill_9_mid_delivery_loses_nothing(
                     company_id=tenant.company_id,
                     event_type=event_type,
                     payloads=[{"id": n + 1, "seq": n} for n in range(EVENTS // LANES)],
+                    author=Author.company(tenant.company_id),
                 )
         with transaction(session_factory) as s:
             expected = set(

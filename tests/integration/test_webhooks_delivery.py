@@ -30,6 +30,7 @@ from expensehub.kit.clock import utcnow
 from expensehub.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 from expensehub.webhooks import rules, service
 from expensehub.webhooks.delivery import Sender, SendResult
+from expensehub.webhooks.rules import Author
 from expensehub.webhooks.worker import WorkerBusy, WorkerStats, _sqlite_lock, run_delivery_worker
 from tests.factories import ApiClient, Tenant
 
@@ -189,7 +190,7 @@ class Hooks:
                 subscription_type=type,
                 target_url=url,
                 allow_private=True,
-                **kw,
+                **{"author": self.tenant.author, **kw},
             )
             self.ids.append(sub.id)
             return sub.id, secret
@@ -199,7 +200,10 @@ class Hooks:
         ids = []
         for name in names:
             with transaction(self.factory) as s:
-                ids.append(finance.create_cost_center(s, company_id=self.tenant.company_id, name=name).id)
+                cc = finance.create_cost_center(
+                    s, company_id=self.tenant.company_id, name=name, author=self.tenant.author
+                )
+                ids.append(cc.id)
         return ids
 
     def subscription(self, sub_id: int) -> WebhookSubscription:
@@ -230,7 +234,12 @@ class Hooks:
         with transaction(self.factory) as s:
             for sub_id in self.ids:
                 with contextlib.suppress(Exception):
-                    service.delete_subscription(s, company_id=self.tenant.company_id, subscription_id=sub_id)
+                    service.delete_subscription(
+                        s,
+                        company_id=self.tenant.company_id,
+                        subscription_id=sub_id,
+                        author=Author.company(self.tenant.company_id),
+                    )
 
 
 @pytest.fixture
@@ -258,7 +267,8 @@ def test_signed_delivery_is_the_api_object_and_verifies(
     assert hit.headers["content-type"] == "application/json"
     assert hit.headers["x-factorial-wh-challenge"] == "ch-123"
     assert hit.headers["x-expensehub-event-type"] == "finance/cost_center/create"
-    assert "x-factorial-author-id" not in hit.headers
+    assert hit.headers["x-factorial-author-type"] == "company"  # an API key acts for the company
+    assert hit.headers["x-factorial-author-id"] == str(hooks.tenant.company_id)
     assert abs(int(hit.headers["webhook-timestamp"]) - time.time()) < 300
     [d] = hooks.deliveries(sub_id)
     assert d.status == "delivered"
@@ -337,7 +347,7 @@ def test_receiver_down_past_the_last_retry_disables_the_subscription(
 ) -> None:
     sub_id, secret = hooks.subscribe(f"http://127.0.0.1:{free_port()}/down")
     hooks.cost_centers("first", "second")
-    stats = deliver(session_factory)
+    stats = deliver(session_factory, webhook_park_after_attempts=20)  # never park: Factorial's behaviour
     assert stats.gave_up >= 1
     first, second = hooks.deliveries(sub_id)
     assert first.status == "failed"
@@ -364,6 +374,7 @@ def test_receiver_down_past_the_last_retry_disables_the_subscription(
             subscription_id=sub_id,
             changes={"enabled": True, "target_url": receiver.url()},
             allow_private=True,
+            author=Author.company(hooks.tenant.company_id),
         )
     deliver(session_factory)
     assert [verify_webhook(h.body, h.headers, secret)["name"] for h in receiver.hits] == ["second"]
@@ -398,7 +409,12 @@ def test_nothing_is_sent_for_a_rolled_back_change(
 
     def failing_request() -> None:
         with transaction(session_factory) as s:
-            finance.create_cost_center(s, company_id=hooks.tenant.company_id, name="ghost")
+            finance.create_cost_center(
+                s,
+                company_id=hooks.tenant.company_id,
+                name="ghost",
+                author=Author.company(hooks.tenant.company_id),
+            )
             s.flush()
             seen_inside.append(count_events())  # another connection: not visible before commit
             raise RuntimeError("the request failed after the change")
@@ -479,7 +495,7 @@ def test_private_targets_are_refused_at_delivery_unless_allowed(
 ) -> None:
     sub_id, _ = hooks.subscribe(receiver.url())
     hooks.cost_centers("internal")
-    deliver(session_factory, webhook_allow_private_targets=False)
+    deliver(session_factory, webhook_allow_private_targets=False, webhook_park_after_attempts=20)
     assert receiver.hits == []
     [d] = hooks.deliveries(sub_id)
     assert d.status == "failed"
@@ -487,6 +503,23 @@ def test_private_targets_are_refused_at_delivery_unless_allowed(
     assert d.last_error.startswith("blocked")
     assert "loopback" in d.last_error
     assert hooks.subscription(sub_id).enabled is False
+
+
+@pytest.mark.parametrize(
+    "host", ["127.1", "2130706433", "0x7f.1", "0177.0.0.1", "127.0.0.1.", "[::ffff:127.0.0.1]"]
+)
+def test_numeric_loopback_forms_are_refused_at_delivery_before_connecting(
+    hooks: Hooks, receiver: Receiver, session_factory: sessionmaker, host: str
+) -> None:
+    """A target stored while private targets were allowed is judged by the same normaliser when sent:
+    refused before any connection, with the subscription check's reason (every DNS answer is also
+    checked again by the resolver; aiohttp itself refuses non-canonical IPv4 forms)."""
+    sub_id, _ = hooks.subscribe(f"http://{host}:{receiver.port}/x")
+    hooks.cost_centers("numeric")
+    deliver(session_factory, webhook_allow_private_targets=False)
+    assert receiver.hits == []
+    [d] = hooks.deliveries(sub_id)
+    assert d.last_error == "blocked: target_url must not point at a loopback address"
 
 
 def test_secret_rotation_signs_with_both_secrets_during_the_overlap(
@@ -554,6 +587,7 @@ def test_two_workers_on_postgresql_never_send_an_event_twice(
                 company_id=hooks.tenant.company_id,
                 event_type="finance/cost_center/create",
                 payload={"id": i + 1, "name": f"n{i:04d}"},
+                author=Author.company(hooks.tenant.company_id),
             )
     total = 300 * len(subs)
     stops = [threading.Event(), threading.Event()]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from expensehub.db.engine import transaction
 from expensehub.webhooks import service, signing
+from expensehub.webhooks.rules import Author
 from tests.factories import Tenant
 from tests.integration.test_webhooks_delivery import Hooks, deliver, free_port, wait_for
 
@@ -86,6 +87,7 @@ def test_listen_prints_each_event_once_and_refuses_bad_signatures(
                 subscription_id=sub_id,
                 changes={"target_url": listener.url},
                 allow_private=True,
+                author=Author.company(hooks.tenant.company_id),
             )
         [cc_id] = hooks.cost_centers("Listened")
         deliver(session_factory)
@@ -130,6 +132,7 @@ def test_listen_prints_each_event_once_and_refuses_bad_signatures(
                 subscription_id=sub_id,
                 changes={"target_url": again.url},
                 allow_private=True,
+                author=Author.company(hooks.tenant.company_id),
             )
         deliver(session_factory)
         assert hooks.deliveries(sub_id)[-1].status == "delivered"
@@ -157,6 +160,7 @@ def test_listen_exec_failure_is_retried_then_handled_once(
                 subscription_id=sub_id,
                 changes={"target_url": listener.url},
                 allow_private=True,
+                author=Author.company(hooks.tenant.company_id),
             )
         hooks.cost_centers("Exec")
         deliver(session_factory)

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from expensehub.db.engine import transaction
-from expensehub.models.webhooks import WebhookDelivery, WebhookEvent
+from expensehub.models.webhooks import WebhookEvent
 from expensehub.webhooks import service
+from expensehub.webhooks.rules import Author
 from tests.factories import Tenant
 from tests.integration.test_webhooks_delivery import Hooks
 
@@ -39,10 +40,29 @@ def test_without_subscribers_nothing_is_written_or_built(hooks: Hooks, other_ten
             subscription_type=TYPE,
             target_url="https://x.example.com/",
             allow_private=False,
+            author=Author.company(other_tenant.company_id),
         )
     with transaction(hooks.factory) as s:
-        assert service.emit(s, company_id=hooks.tenant.company_id, event_type=TYPE, payload=_never) is None
-        assert service.emit_many(s, company_id=hooks.tenant.company_id, event_type=TYPE, payloads=[]) == []
+        assert (
+            service.emit(
+                s,
+                company_id=hooks.tenant.company_id,
+                event_type=TYPE,
+                payload=_never,
+                author=Author.company(hooks.tenant.company_id),
+            )
+            is None
+        )
+        assert (
+            service.emit_many(
+                s,
+                company_id=hooks.tenant.company_id,
+                event_type=TYPE,
+                payloads=[],
+                author=Author.company(hooks.tenant.company_id),
+            )
+            == []
+        )
         events = s.scalars(select(WebhookEvent).where(WebhookEvent.company_id == hooks.tenant.company_id))
         assert list(events) == []
     assert hooks.deliveries(disabled) == []
@@ -57,8 +77,7 @@ def test_one_event_per_payload_and_one_delivery_per_subscription(hooks: Hooks) -
             company_id=hooks.tenant.company_id,
             event_type=TYPE,
             payloads=[{"id": 1, "amount": -1000}, lambda: {"id": 2, "amount": -5}, {"id": 3, "amount": 0}],
-            author_id=hooks.tenant.employee_ids[0],
-            author_type="employee",
+            author=Author.employee(hooks.tenant.employee_ids[0]),
         )
         assert ids == sorted(ids)
         assert len(ids) == 3
@@ -67,7 +86,7 @@ def test_one_event_per_payload_and_one_delivery_per_subscription(hooks: Hooks) -
         )
     assert [orjson.loads(e.payload)["id"] for e in events] == [1, 2, 3]
     assert {e.resource for e in events} == {"banking/card_payments"}
-    assert {e.author_type for e in events} == {"employee"}
+    assert {(e.author_type, e.author_id) for e in events} == {("employee", hooks.tenant.employee_ids[0])}
     assert len({e.msg_id for e in events}) == 3
     for sub in (a, b):
         assert [d.event_id for d in hooks.deliveries(sub)] == ids
@@ -78,30 +97,41 @@ def test_unknown_types_and_authors_are_programming_errors(hooks: Hooks) -> None:
     with transaction(hooks.factory) as s:
         with pytest.raises(ValueError, match="unknown webhook event type"):
             service.emit(
-                s, company_id=hooks.tenant.company_id, event_type="employees/employee/create", payload={}
+                s,
+                company_id=hooks.tenant.company_id,
+                event_type="employees/employee/create",
+                payload={},
+                author=Author.company(hooks.tenant.company_id),
             )
-        with pytest.raises(ValueError, match="author_type"):
+        with pytest.raises(ValueError, match="author type"):
+            Author("bot", 1)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="author id"):
+            Author.company(0)
+
+
+def test_an_event_without_author_is_refused_even_without_subscribers(hooks: Hooks) -> None:
+    """The author is required (mypy says so); a caller that passes ``None`` anyway fails at once,
+    not only on the day someone subscribes."""
+    with transaction(hooks.factory) as s:
+        for author in (None, ("company", hooks.tenant.company_id)):
+            with pytest.raises(ValueError, match="author"):
+                service.emit(
+                    s,
+                    company_id=hooks.tenant.company_id,
+                    event_type=TYPE,
+                    payload={"id": 1},
+                    author=author,  # type: ignore[arg-type]
+                )
+        s.rollback()
+    sub, _ = hooks.subscribe("https://hooks.example.com/a", type=TYPE)
+    with transaction(hooks.factory) as s:
+        with pytest.raises(ValueError, match="author"):
             service.emit(
                 s,
                 company_id=hooks.tenant.company_id,
                 event_type=TYPE,
-                payload={},
-                author_id=1,
-                author_type="bot",
+                payload={"id": 1},
+                author=None,  # type: ignore[arg-type]
             )
-
-
-def test_an_author_type_without_id_is_dropped(hooks: Hooks) -> None:
-    sub, _ = hooks.subscribe("https://hooks.example.com/a", type=TYPE)
-    with transaction(hooks.factory) as s:
-        event_id = service.emit(
-            s, company_id=hooks.tenant.company_id, event_type=TYPE, payload={"id": 1}, author_type="company"
-        )
-        event = s.get(WebhookEvent, event_id)
-        assert event is not None
-        assert event.author_id is None
-        assert event.author_type is None
-        assert (
-            s.scalar(select(WebhookDelivery.subscription_id).where(WebhookDelivery.event_id == event_id))
-            == sub
-        )
+        s.rollback()
+    assert hooks.deliveries(sub) == []

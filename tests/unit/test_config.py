@@ -52,6 +52,7 @@ def test_webhook_defaults() -> None:
     assert cfg.webhook_poll_seconds == 0.25
     assert cfg.webhook_lease_seconds == 60.0
     assert cfg.webhook_retry_scale == 1.0
+    assert cfg.webhook_park_after_attempts == 8
 
 
 def test_webhook_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,6 +65,7 @@ def test_webhook_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
         "POLL_SECONDS": "0.05",
         "LEASE_SECONDS": "3",
         "RETRY_SCALE": "0",
+        "PARK_AFTER_ATTEMPTS": "3",
     }.items():
         monkeypatch.setenv(f"EXPENSEHUB_WEBHOOK_{name}", value)
     cfg = load_settings()
@@ -75,6 +77,7 @@ def test_webhook_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     assert cfg.webhook_poll_seconds == 0.05
     assert cfg.webhook_lease_seconds == 3.0
     assert cfg.webhook_retry_scale == 0.0
+    assert cfg.webhook_park_after_attempts == 3
 
 
 @pytest.mark.parametrize(
@@ -100,6 +103,8 @@ def test_webhook_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
         ("EXPENSEHUB_WEBHOOK_LEASE_SECONDS", "-1", "greater than 0"),
         ("EXPENSEHUB_WEBHOOK_RETRY_SCALE", "-1", "greater than or equal to 0"),
         ("EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS", "maybe", "valid boolean"),
+        ("EXPENSEHUB_WEBHOOK_PARK_AFTER_ATTEMPTS", "0", "greater than or equal to 1"),
+        ("EXPENSEHUB_WEBHOOK_PARK_AFTER_ATTEMPTS", "21", "less than or equal to 20"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_variable(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ipaddress
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -94,6 +95,54 @@ def test_only_2xx_acknowledges(status: int | None, ok: bool) -> None:
     assert rules.is_success(status) is ok
 
 
+# --- delivery order and parking -----------------------------------------------------------------
+
+
+def _fail(order: str, attempts: int, streak: int, **kw: object) -> rules.Outcome:
+    args: dict[str, object] = {
+        "order": order,
+        "attempts_made": attempts,
+        "first_attempt_at": T0,
+        "streak": streak,
+        "failing_since": T0,
+        "now": T0,
+        "draw": 0.0,
+        "park_after": 8,
+        **kw,
+    }
+    return rules.after_failure(**args)  # type: ignore[arg-type]
+
+
+def test_strict_retries_on_the_lanes_schedule_then_parks() -> None:
+    # the wait follows the lane's streak, not the head's own attempts
+    assert _fail("strict", 1, 1) == rules.Outcome("pending", T0 + timedelta(seconds=15))
+    assert _fail("strict", 1, 9) == rules.Outcome("pending", T0 + timedelta(seconds=15 * 2**8))
+    assert _fail("strict", 7, 7).status == "pending"
+    assert _fail("strict", 8, 8) == rules.Outcome("parked")
+    assert _fail("strict", 3, 3, park_after=3) == rules.Outcome("parked")
+
+
+def test_strict_disables_when_the_lane_failed_twenty_times_in_a_row() -> None:
+    assert _fail("strict", 4, 20) == rules.Outcome("failed", disable=True)
+    assert _fail("strict", 8, 20) == rules.Outcome("failed", disable=True)  # disabling wins over parking
+    assert _fail("strict", 8, 20, park_after=20) == rules.Outcome("failed", disable=True)
+    assert _fail("strict", 19, 19, park_after=20).status == "pending"
+    # a streak that started recently does not disable, however old the head event is
+    assert _fail("strict", 2, 2, first_attempt_at=T0 - timedelta(days=5)).status == "pending"
+    # nor does an old streak: a lane idle for days after parking its head fails once more
+    idle = _fail("strict", 1, 9, failing_since=T0 - timedelta(days=4))
+    assert idle == rules.Outcome("pending", T0 + timedelta(seconds=15 * 2**8))
+
+
+def test_independent_retries_each_delivery_on_its_own_schedule() -> None:
+    assert _fail("independent", 1, 40) == rules.Outcome("pending", T0 + timedelta(seconds=15))
+    assert _fail("independent", 12, 12).status == "pending"  # never parked
+    # out of attempts: failed; the subscription is disabled only if nothing succeeded since its first
+    assert _fail("independent", 20, 20) == rules.Outcome("failed", disable=True)
+    later = T0 + timedelta(minutes=5)
+    assert _fail("independent", 20, 3, failing_since=later) == rules.Outcome("failed", disable=False)
+
+
 # --- target URLs --------------------------------------------------------------------------------
 
 
@@ -150,6 +199,79 @@ def test_bad_target_urls(url: str, fragment: str) -> None:
     problem = rules.url_problem(url, allow_private=False)
     assert problem is not None
     assert fragment in problem
+
+
+# Numeric and shortened host forms: what each one means (inet_aton, as resolvers and browsers read it).
+HOST_FORMS = [
+    ("127.0.0.1", "127.0.0.1"),
+    ("127.1", "127.0.0.1"),
+    ("127.0.1", "127.0.0.1"),
+    ("2130706433", "127.0.0.1"),
+    ("0x7f000001", "127.0.0.1"),
+    ("017700000001", "127.0.0.1"),
+    ("0x7f.1", "127.0.0.1"),
+    ("0X7F.0.0.1", "127.0.0.1"),
+    ("0177.0.0.1", "127.0.0.1"),
+    ("0177.1", "127.0.0.1"),
+    ("127.000.000.001", "127.0.0.1"),
+    ("127.0.0.1.", "127.0.0.1"),
+    ("0", "0.0.0.0"),
+    ("0x", "0.0.0.0"),
+    ("10.1", "10.0.0.1"),
+    ("192.168.1", "192.168.0.1"),
+    ("0xa9.0xfe.0xa9.0xfe", "169.254.169.254"),
+    ("2852039166", "169.254.169.254"),
+    ("[::1]", "::1"),
+    ("[0:0:0:0:0:0:0:1]", "::1"),
+    ("[::ffff:127.0.0.1]", "::ffff:7f00:1"),
+    ("[::ffff:7f00:1]", "::ffff:7f00:1"),
+    ("[fe80::1%eth0]", "fe80::1"),
+    ("134744072", "8.8.8.8"),
+    ("0x8.0x8.0x8.0x8", "8.8.8.8"),
+]
+
+
+@pytest.mark.parametrize(("host", "address"), HOST_FORMS)
+def test_numeric_hosts_normalise_to_the_address_they_mean(host: str, address: str) -> None:
+    assert rules.normalise_host(host) == ipaddress.ip_address(address)
+
+
+@pytest.mark.parametrize(
+    ("host", "name"), [("Example.COM.", "example.com"), ("127.0.0.1.nip.io", "127.0.0.1.nip.io")]
+)
+def test_names_normalise_to_lower_case_without_the_trailing_dot(host: str, name: str) -> None:
+    assert rules.normalise_host(host) == name
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["999.1.1.1", "1.2.3.4.5", "1.2.3.08", "256.0.0.1", "4294967296", "1.16777216", "example.123",
+     "%31%32%37.0.0.1", "a..b", "[::1::2]", "[12345::]"],
+)  # fmt: skip
+def test_hosts_that_only_look_numeric_are_refused(host: str) -> None:
+    with pytest.raises(rules.BadHost):
+        rules.normalise_host(host)
+    assert rules.url_problem(f"http://{host}/", allow_private=True) is not None
+
+
+@pytest.mark.parametrize(
+    ("address", "fragment"),
+    [
+        ("2002:7f00:1::", "loopback"),  # 6to4 of 127.0.0.1
+        ("2002:a00:1::", "private"),  # 6to4 of 10.0.0.1
+        ("64:ff9b::a9fe:a9fe", "link-local"),  # NAT64 of 169.254.169.254
+        ("::127.0.0.1", "loopback"),  # IPv4-compatible
+    ],
+)
+def test_ipv6_addresses_are_judged_with_the_ipv4_they_carry(address: str, fragment: str) -> None:
+    problem = rules.address_problem(address)
+    assert problem is not None
+    assert fragment in problem
+
+
+def test_public_ipv4_inside_ipv6_passes_where_the_ipv6_form_is_routable() -> None:
+    assert rules.address_problem("::ffff:8.8.8.8") is None
+    assert rules.address_problem("2002:808:808::") is None
 
 
 def test_good_target_urls_and_the_private_switch() -> None:

@@ -17,6 +17,7 @@ from expensehub.kit.cursors import decode_cursor
 from expensehub.kit.ids import parse_path_id
 from expensehub.kit.pagination import MAX_LIMIT, PageRequest
 from expensehub.versions import SUPPORTED, ApiVersion, get_version
+from expensehub.webhooks.rules import Author
 
 
 def api_version(
@@ -142,6 +143,18 @@ class ApiContext:
     @property
     def company_id(self) -> int:
         return self.principal.company_id
+
+    @property
+    def author(self) -> Author:
+        """Who makes the changes of this request (webhooks' ``x-factorial-author-*``): the employee of
+        a user credential, else the company (API keys are company credentials)."""
+        return author_of(self.principal)
+
+
+def author_of(principal: Principal) -> Author:
+    if principal.employee_id is not None:
+        return Author.employee(principal.employee_id)
+    return Author.company(principal.company_id)
 
 
 def api_context(

@@ -6,8 +6,9 @@ Bodies follow Factorial's known shapes and always carry a stable ``code`` and a 
 * everything else:  ``{"code", "message", "errors": [{"code", "error", "message"}]}``
 
 A 409 about a resource's state adds ``details``: the resource and its current state (``{"resource",
-"id", "status"}``), ids rendered as the request's API version renders them. Database errors caused by
-concurrent writers (``db/errors.py``) become 409 or 503 with a stable code, never a 500.
+"id", "status"}``), ids rendered as the request's API version renders them (details already in wire
+shape, such as a webhook delivery's, pass through unchanged). Database errors caused by concurrent
+writers (``db/errors.py``) become 409 or 503 with a stable code, never a 500.
 """
 
 from __future__ import annotations

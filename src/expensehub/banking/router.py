@@ -249,6 +249,7 @@ def import_feed(
         fmt=format,
         mapping=mapping,
         filename=file.filename,
+        author=ctx.author,
     )
     return object_response(ctx.version, IMPORTS, schemas.feed_import_out(record), 201)
 

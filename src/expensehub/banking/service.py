@@ -484,8 +484,11 @@ def import_feed(
     mapping: str | CsvMapping | None = None,
     filename: str | None = None,
     progress: Progress | None = None,
+    author: webhooks.Author,
 ) -> FeedImport:
-    """Import a CAMT.053, OFX or CSV feed into a bank account; returns the import with its counts."""
+    """Import a CAMT.053, OFX or CSV feed into a bank account; returns the import with its counts.
+
+    ``author`` is who imports (the webhook events of the rows created name it)."""
     account = get_bank_account(session, company_id=company_id, bank_account_id=bank_account_id)
     chosen = fmt or detect_format(data)
     if progress:
@@ -598,13 +601,13 @@ def import_feed(
         [{"line": line, "reason": reason} for line, reason in sorted(plan.rejected)]
     )
     session.flush()
-    _emit_created(session, company_id=company_id, feed_import_id=record.id)
+    _emit_created(session, company_id=company_id, feed_import_id=record.id, author=author)
     if progress:
         progress("import", total, total)
     return record
 
 
-def _emit_created(session: Session, *, company_id: int, feed_import_id: int) -> None:
+def _emit_created(session: Session, *, company_id: int, feed_import_id: int, author: webhooks.Author) -> None:
     """Webhook events for the card payments and transactions an import created (one per row)."""
     payments = repository.rows_of_import(
         session, CardPayment, company_id=company_id, feed_import_id=feed_import_id
@@ -614,6 +617,7 @@ def _emit_created(session: Session, *, company_id: int, feed_import_id: int) -> 
         company_id=company_id,
         event_type="banking/card_payment/create",
         payloads=[partial(schemas.card_payment_out, p) for p in payments],
+        author=author,
     )
     transactions = repository.rows_of_import(
         session, BankTransaction, company_id=company_id, feed_import_id=feed_import_id
@@ -623,6 +627,7 @@ def _emit_created(session: Session, *, company_id: int, feed_import_id: int) -> 
         company_id=company_id,
         event_type="banking/transaction/create",
         payloads=[partial(schemas.transaction_out, t) for t in transactions],
+        author=author,
     )
 
 

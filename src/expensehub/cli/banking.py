@@ -15,6 +15,7 @@ from expensehub.cli.apps import app, console, err, session_factory
 from expensehub.db.engine import transaction
 from expensehub.db.errors import translate
 from expensehub.errors import AppError, ValidationFailed
+from expensehub.webhooks.rules import Author
 
 import_app = typer.Typer(help="Import data: card and bank feeds (CAMT.053, OFX, CSV).", no_args_is_help=True)
 app.add_typer(import_app, name="import")
@@ -89,6 +90,7 @@ def import_feed(
                 mapping=mapping_text,
                 filename=file.name,
                 progress=report,
+                author=Author.company(company_id),  # the CLI acts for the company
             )
             view = schemas.feed_import_out(record)
     except AppError as exc:
@@ -171,7 +173,14 @@ def reconcile(
             def progress(_stage: str, done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            run = service.create_run(session, company_id=company_id, start=first, end=last, progress=progress)
+            run = service.create_run(
+                session,
+                company_id=company_id,
+                start=first,
+                end=last,
+                progress=progress,
+                author=Author.company(company_id),  # the CLI acts for the company
+            )
             run_view = schemas.run_out(run)
             proposals: list[dict[str, Any]] = []
             items: list[dict[str, Any]] = []

@@ -216,6 +216,7 @@ async def create_document(request: Request, ctx: Ctx, config: Config) -> Respons
             staged=form.files[0][1],
             form=fields,
             caller_access_id=ctx.principal.access_id,
+            author=ctx.author,
         )
     finally:
         form.discard()
@@ -231,7 +232,9 @@ async def create_document(request: Request, ctx: Ctx, config: Config) -> Respons
     responses=doc_write(schemas.DocumentOut),
 )
 def update_document(ctx: Ctx, id: ItemId, body: schemas.DocumentUpdate) -> Response:
-    item = service.update_document(ctx.session, company_id=ctx.company_id, document_id=path_id(id), body=body)
+    item = service.update_document(
+        ctx.session, company_id=ctx.company_id, document_id=path_id(id), body=body, author=ctx.author
+    )
     return object_response(ctx.version, DOCS, item)
 
 
@@ -244,7 +247,9 @@ def update_document(ctx: Ctx, id: ItemId, body: schemas.DocumentUpdate) -> Respo
     responses=doc_write(schemas.DocumentOut),
 )
 def delete_document(ctx: Ctx, id: ItemId) -> Response:
-    item = service.delete_document(ctx.session, company_id=ctx.company_id, document_id=path_id(id))
+    item = service.delete_document(
+        ctx.session, company_id=ctx.company_id, document_id=path_id(id), author=ctx.author
+    )
     return object_response(ctx.version, DOCS, item)
 
 
@@ -259,7 +264,9 @@ def delete_document(ctx: Ctx, id: ItemId) -> Response:
     responses=doc_write(list[schemas.DocumentOut], description="The trashed documents"),
 )
 def move_to_trash_bin(ctx: Ctx, body: schemas.DocumentIdsBody) -> Response:
-    items = service.move_to_trash_bin(ctx.session, company_id=ctx.company_id, ids=body.document_ids)
+    items = service.move_to_trash_bin(
+        ctx.session, company_id=ctx.company_id, ids=body.document_ids, author=ctx.author
+    )
     return object_response(ctx.version, DOCS, items)
 
 
@@ -273,7 +280,9 @@ def move_to_trash_bin(ctx: Ctx, body: schemas.DocumentIdsBody) -> Response:
     responses=doc_write(list[schemas.DocumentOut], description="The restored documents"),
 )
 def restore_from_trash_bin(ctx: Ctx, body: schemas.DocumentIdsBody) -> Response:
-    items = service.restore_from_trash_bin(ctx.session, company_id=ctx.company_id, ids=body.document_ids)
+    items = service.restore_from_trash_bin(
+        ctx.session, company_id=ctx.company_id, ids=body.document_ids, author=ctx.author
+    )
     return object_response(ctx.version, DOCS, items)
 
 
@@ -336,7 +345,7 @@ def get_folder(ctx: Ctx, id: ItemId) -> Response:
     responses=doc_write(schemas.FolderOut, 201, "The new folder"),
 )
 def create_folder(ctx: Ctx, body: schemas.FolderCreate) -> Response:
-    item = service.create_folder(ctx.session, company_id=ctx.company_id, body=body)
+    item = service.create_folder(ctx.session, company_id=ctx.company_id, body=body, author=ctx.author)
     return object_response(ctx.version, FOLDERS, item, 201)
 
 
@@ -349,7 +358,9 @@ def create_folder(ctx: Ctx, body: schemas.FolderCreate) -> Response:
     responses=doc_write(schemas.FolderOut),
 )
 def update_folder(ctx: Ctx, id: ItemId, body: schemas.FolderUpdate) -> Response:
-    item = service.update_folder(ctx.session, company_id=ctx.company_id, folder_id=path_id(id), body=body)
+    item = service.update_folder(
+        ctx.session, company_id=ctx.company_id, folder_id=path_id(id), body=body, author=ctx.author
+    )
     return object_response(ctx.version, FOLDERS, item)
 
 

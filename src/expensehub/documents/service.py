@@ -222,6 +222,7 @@ def create_document(
     staged: StagedFile,
     form: schemas.DocumentCreateForm,
     caller_access_id: int | None,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
     """A document from an upload: checks (404, 422, 415) first, then the blob, then the row."""
     meta = new_document_from_form(
@@ -231,7 +232,7 @@ def create_document(
     document = store_document(
         session, store=store, company_id=company_id, staged=staged, kind=kind, meta=meta
     )
-    return _emitted(session, company_id, "document/create", _view(session, document))
+    return _emitted(session, company_id, "document/create", _view(session, document), author)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -240,7 +241,12 @@ def create_document(
 
 
 def update_document(
-    session: Session, *, company_id: int, document_id: int, body: schemas.DocumentUpdate
+    session: Session,
+    *,
+    company_id: int,
+    document_id: int,
+    body: schemas.DocumentUpdate,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
     """Partial update: only the keys sent change."""
     document = _get(session, company_id, document_id, lock=True)
@@ -274,10 +280,12 @@ def update_document(
     document.signature_status = "pending" if document.request_esignature and signees else None
     document.updated_at = utcnow()
     session.flush()
-    return _emitted(session, company_id, "document/update", _view(session, document))
+    return _emitted(session, company_id, "document/update", _view(session, document), author)
 
 
-def delete_document(session: Session, *, company_id: int, document_id: int) -> dict[str, Any]:
+def delete_document(
+    session: Session, *, company_id: int, document_id: int, author: webhooks.Author
+) -> dict[str, Any]:
     """Delete a document for good (also from the expenses it was a receipt of); returns it as it was.
 
     Its bytes stay in the store until the purge finds no document pointing at them.
@@ -285,7 +293,7 @@ def delete_document(session: Session, *, company_id: int, document_id: int) -> d
     document = _get(session, company_id, document_id, lock=True)
     view = _view(session, document)
     repository.delete_documents(session, company_id=company_id, document_ids=[document.id])
-    return _emitted(session, company_id, "document/delete", view)
+    return _emitted(session, company_id, "document/delete", view, author)
 
 
 def _trash_state(document: Document) -> dict[str, Any]:
@@ -294,7 +302,9 @@ def _trash_state(document: Document) -> dict[str, Any]:
     return {"resource": "document", "id": document.id, "status": status}
 
 
-def move_to_trash_bin(session: Session, *, company_id: int, ids: Sequence[int]) -> list[dict[str, Any]]:
+def move_to_trash_bin(
+    session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
+) -> list[dict[str, Any]]:
     """Trash documents (all or nothing); they are purged 30 days later.
 
     A document already in the trash is 409 ``already_in_trash_bin`` (and nothing changes): of several
@@ -313,10 +323,14 @@ def move_to_trash_bin(session: Session, *, company_id: int, ids: Sequence[int]) 
         document.deleted_at = now
         document.updated_at = now
     session.flush()
-    return _emitted_many(session, company_id, "document/move_to_trash_bin", _views(session, documents))
+    return _emitted_many(
+        session, company_id, "document/move_to_trash_bin", _views(session, documents), author
+    )
 
 
-def restore_from_trash_bin(session: Session, *, company_id: int, ids: Sequence[int]) -> list[dict[str, Any]]:
+def restore_from_trash_bin(
+    session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
+) -> list[dict[str, Any]]:
     """Take documents out of the trash bin (all or nothing); 409 ``not_in_trash_bin`` for one that is not."""
     documents = _all(session, company_id, ids, lock=True)
     for document in documents:
@@ -331,7 +345,9 @@ def restore_from_trash_bin(session: Session, *, company_id: int, ids: Sequence[i
         document.deleted_at = None
         document.updated_at = now
     session.flush()
-    return _emitted_many(session, company_id, "document/restore_from_trash_bin", _views(session, documents))
+    return _emitted_many(
+        session, company_id, "document/restore_from_trash_bin", _views(session, documents), author
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -488,7 +504,9 @@ def get_folder(session: Session, *, company_id: int, folder_id: int) -> dict[str
     return schemas.folder_out(_get_folder(session, company_id, folder_id))
 
 
-def create_folder(session: Session, *, company_id: int, body: schemas.FolderCreate) -> dict[str, Any]:
+def create_folder(
+    session: Session, *, company_id: int, body: schemas.FolderCreate, author: webhooks.Author
+) -> dict[str, Any]:
     if body.company_id is not None and body.company_id != company_id:
         raise NotFound(f"company {body.company_id} not found")
     name = body.name.strip()
@@ -509,11 +527,11 @@ def create_folder(session: Session, *, company_id: int, body: schemas.FolderCrea
             updated_at=now,
         ),
     )
-    return _emitted(session, company_id, "folder/create", schemas.folder_out(folder))
+    return _emitted(session, company_id, "folder/create", schemas.folder_out(folder), author)
 
 
 def update_folder(
-    session: Session, *, company_id: int, folder_id: int, body: schemas.FolderUpdate
+    session: Session, *, company_id: int, folder_id: int, body: schemas.FolderUpdate, author: webhooks.Author
 ) -> dict[str, Any]:
     folder = _get_folder(session, company_id, folder_id, lock=True)
     if body.id is not None and body.id != folder_id:
@@ -543,7 +561,7 @@ def update_folder(
         folder.active = body.active
     folder.updated_at = utcnow()
     session.flush()
-    return _emitted(session, company_id, "folder/update", schemas.folder_out(folder))
+    return _emitted(session, company_id, "folder/update", schemas.folder_out(folder), author)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -726,14 +744,20 @@ def sweep_orphan_files(session: Session, *, store: LocalFileStore, now: datetime
     return removed
 
 
-def _emitted(session: Session, company_id: int, event: str, view: dict[str, Any]) -> dict[str, Any]:
+def _emitted(
+    session: Session, company_id: int, event: str, view: dict[str, Any], author: webhooks.Author
+) -> dict[str, Any]:
     """Queue the ``documents/<event>`` webhook with ``view`` as payload; returns ``view``."""
-    webhooks.emit(session, company_id=company_id, event_type=f"documents/{event}", payload=view)
+    webhooks.emit(
+        session, company_id=company_id, event_type=f"documents/{event}", payload=view, author=author
+    )
     return view
 
 
 def _emitted_many(
-    session: Session, company_id: int, event: str, views: list[dict[str, Any]]
+    session: Session, company_id: int, event: str, views: list[dict[str, Any]], author: webhooks.Author
 ) -> list[dict[str, Any]]:
-    webhooks.emit_many(session, company_id=company_id, event_type=f"documents/{event}", payloads=views)
+    webhooks.emit_many(
+        session, company_id=company_id, event_type=f"documents/{event}", payloads=views, author=author
+    )
     return views

@@ -81,7 +81,7 @@ def get_expensable(ctx: Ctx, id: ItemId) -> Response:
     responses=doc_write(list[schemas.ExpensableOut], description="The paid expensables"),
 )
 def bulk_set_to_paid(ctx: Ctx, body: schemas.IdsBody) -> Response:
-    items = service.bulk_set_to_paid(ctx.session, company_id=ctx.company_id, ids=body.ids)
+    items = service.bulk_set_to_paid(ctx.session, company_id=ctx.company_id, ids=body.ids, author=ctx.author)
     return object_response(ctx.version, EXPENSABLES, items)
 
 
@@ -101,6 +101,7 @@ def update_reimbursable_amount(ctx: Ctx, body: schemas.ReimbursableAmountBody) -
         company_id=ctx.company_id,
         expensable_id=body.id,
         reimbursable_amount=body.reimbursable_amount,
+        author=ctx.author,
     )
     return object_response(ctx.version, EXPENSABLES, item)
 
@@ -116,7 +117,9 @@ def update_reimbursable_amount(ctx: Ctx, body: schemas.ReimbursableAmountBody) -
     responses=doc_write(list[schemas.ExpensableOut], description="The submitted expensables"),
 )
 def submit(ctx: Ctx, body: schemas.IdsBody) -> Response:
-    items = service.submit(ctx.session, company_id=ctx.company_id, ids=body.ids, actor=_actor(ctx))
+    items = service.submit(
+        ctx.session, company_id=ctx.company_id, ids=body.ids, actor=_actor(ctx), author=ctx.author
+    )
     return object_response(ctx.version, EXPENSABLES, items)
 
 
@@ -295,6 +298,7 @@ async def create_expense(request: Request, ctx: Ctx, config: Config, signer: Sig
                 body=body,
                 uploads=uploads,
                 signer=signer,
+                author=ctx.author,
             )
         finally:
             form.discard()
@@ -305,7 +309,12 @@ async def create_expense(request: Request, ctx: Ctx, config: Config, signer: Sig
         )
     body = _parse_body(await request.body(), schemas.ExpenseCreate)
     item = await run_in_threadpool(
-        service.create_expense, ctx.session, company_id=ctx.company_id, body=body, signer=signer
+        service.create_expense,
+        ctx.session,
+        company_id=ctx.company_id,
+        body=body,
+        signer=signer,
+        author=ctx.author,
     )
     return object_response(ctx.version, EXPENSES, item, 201)
 
@@ -321,7 +330,12 @@ async def create_expense(request: Request, ctx: Ctx, config: Config, signer: Sig
 )
 def update_expense(ctx: Ctx, id: ItemId, signer: Signer, body: schemas.ExpenseUpdate) -> Response:
     item = service.update_expense(
-        ctx.session, company_id=ctx.company_id, expense_id=path_id(id), body=body, signer=signer
+        ctx.session,
+        company_id=ctx.company_id,
+        expense_id=path_id(id),
+        body=body,
+        signer=signer,
+        author=ctx.author,
     )
     return object_response(ctx.version, EXPENSES, item)
 
@@ -369,7 +383,7 @@ def get_mileage(ctx: Ctx, id: ItemId) -> Response:
     responses=doc_write(schemas.MileageOut, 201, "The new mileage claim"),
 )
 def create_mileage(ctx: Ctx, body: schemas.MileageCreate) -> Response:
-    item = service.create_mileage(ctx.session, company_id=ctx.company_id, body=body)
+    item = service.create_mileage(ctx.session, company_id=ctx.company_id, body=body, author=ctx.author)
     return object_response(ctx.version, MILEAGES, item, 201)
 
 
@@ -385,7 +399,9 @@ def create_mileage(ctx: Ctx, body: schemas.MileageCreate) -> Response:
     responses=doc_write(schemas.MileageOut),
 )
 def update_mileage(ctx: Ctx, id: ItemId, body: schemas.MileageUpdate) -> Response:
-    item = service.update_mileage(ctx.session, company_id=ctx.company_id, mileage_id=path_id(id), body=body)
+    item = service.update_mileage(
+        ctx.session, company_id=ctx.company_id, mileage_id=path_id(id), body=body, author=ctx.author
+    )
     return object_response(ctx.version, MILEAGES, item)
 
 
@@ -433,7 +449,7 @@ def get_per_diem(ctx: Ctx, id: ItemId) -> Response:
     responses=doc_write(schemas.PerDiemOut, 201, "The new per diem claim"),
 )
 def create_per_diem(ctx: Ctx, body: schemas.PerDiemCreate) -> Response:
-    item = service.create_per_diem(ctx.session, company_id=ctx.company_id, body=body)
+    item = service.create_per_diem(ctx.session, company_id=ctx.company_id, body=body, author=ctx.author)
     return object_response(ctx.version, PER_DIEMS, item, 201)
 
 
@@ -448,7 +464,9 @@ def create_per_diem(ctx: Ctx, body: schemas.PerDiemCreate) -> Response:
     responses=doc_write(schemas.PerDiemOut),
 )
 def update_per_diem(ctx: Ctx, id: ItemId, body: schemas.PerDiemUpdate) -> Response:
-    item = service.update_per_diem(ctx.session, company_id=ctx.company_id, per_diem_id=path_id(id), body=body)
+    item = service.update_per_diem(
+        ctx.session, company_id=ctx.company_id, per_diem_id=path_id(id), body=body, author=ctx.author
+    )
     return object_response(ctx.version, PER_DIEMS, item)
 
 
@@ -480,6 +498,7 @@ def approve_resource(ctx: Ctx, body: schemas.ApprovalActionBody) -> Response:
         decision="approve",
         reason=body.reason,
         api_base=f"/api/{ctx.version.name}/resources",
+        author=ctx.author,
     )
     return object_response(ctx.version, FLOWS, flow)
 
@@ -501,5 +520,6 @@ def reject_resource(ctx: Ctx, body: schemas.ApprovalActionBody) -> Response:
         decision="reject",
         reason=body.reason,
         api_base=f"/api/{ctx.version.name}/resources",
+        author=ctx.author,
     )
     return object_response(ctx.version, FLOWS, flow)

@@ -875,6 +875,7 @@ def _create(
     body: BaseModel,
     uploads: Uploads | None = None,
     signer: UrlSigner | None = None,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
     if getattr(body, "id", None) is not None:
         # The server assigns ids; an id in a create body names nothing the caller may choose.
@@ -916,7 +917,7 @@ def _create(
                 for staged, file_type in uploads.files
             ]
         _set_receipts(session, company_id, detail, [*(receipts or []), *uploaded])
-    _emit(session, company_id, "create", [x])
+    _emit(session, company_id, "create", [x], author)
     return _detail_view(session, company_id, kind, detail.id, signer)
 
 
@@ -945,6 +946,7 @@ def _update(
     detail_id: int,
     body: BaseModel,
     signer: UrlSigner | None = None,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
     name = _DETAIL_NAME[kind]
     detail = repository.detail_of(session, _DETAIL_MODEL[kind], company_id=company_id, detail_id=detail_id)
@@ -972,7 +974,7 @@ def _update(
     _apply(session, plan, x, detail, utcnow())
     if receipts is not None:
         _set_receipts(session, company_id, detail, receipts)
-    _emit(session, company_id, "update", [x])
+    _emit(session, company_id, "update", [x], author)
     return _detail_view(session, company_id, kind, detail_id, signer)
 
 
@@ -983,13 +985,22 @@ def create_expense(
     body: schemas.ExpenseCreate,
     uploads: Uploads | None = None,
     signer: UrlSigner | None = None,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
     """A draft expense (header + detail); flagged when it looks like an earlier one.
 
     Its receipts are the documents named by ``document_ids``/``document_id`` (404 for another company's
     or a trashed one), then the ``uploads`` (already type-checked), stored as documents of the owner.
     """
-    return _create(session, company_id=company_id, kind="expense", body=body, uploads=uploads, signer=signer)
+    return _create(
+        session,
+        company_id=company_id,
+        kind="expense",
+        body=body,
+        uploads=uploads,
+        signer=signer,
+        author=author,
+    )
 
 
 def update_expense(
@@ -999,33 +1010,58 @@ def update_expense(
     expense_id: int,
     body: schemas.ExpenseUpdate,
     signer: UrlSigner | None = None,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
     """Partial update of an expense in draft or changes_requested (``document_ids`` replaces receipts)."""
     return _update(
-        session, company_id=company_id, kind="expense", detail_id=expense_id, body=body, signer=signer
+        session,
+        company_id=company_id,
+        kind="expense",
+        detail_id=expense_id,
+        body=body,
+        signer=signer,
+        author=author,
     )
 
 
-def create_mileage(session: Session, *, company_id: int, body: schemas.MileageCreate) -> dict[str, Any]:
+def create_mileage(
+    session: Session, *, company_id: int, body: schemas.MileageCreate, author: webhooks.Author
+) -> dict[str, Any]:
     """A draft mileage claim; without ``amount``, priced with ``rate`` or by the statutory rules."""
-    return _create(session, company_id=company_id, kind="mileage", body=body)
+    return _create(session, company_id=company_id, kind="mileage", body=body, author=author)
 
 
 def update_mileage(
-    session: Session, *, company_id: int, mileage_id: int, body: schemas.MileageUpdate
+    session: Session,
+    *,
+    company_id: int,
+    mileage_id: int,
+    body: schemas.MileageUpdate,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
-    return _update(session, company_id=company_id, kind="mileage", detail_id=mileage_id, body=body)
+    return _update(
+        session, company_id=company_id, kind="mileage", detail_id=mileage_id, body=body, author=author
+    )
 
 
-def create_per_diem(session: Session, *, company_id: int, body: schemas.PerDiemCreate) -> dict[str, Any]:
+def create_per_diem(
+    session: Session, *, company_id: int, body: schemas.PerDiemCreate, author: webhooks.Author
+) -> dict[str, Any]:
     """A draft per diem claim, priced by the statutory rules (its amount, when not given)."""
-    return _create(session, company_id=company_id, kind="perdiem", body=body)
+    return _create(session, company_id=company_id, kind="perdiem", body=body, author=author)
 
 
 def update_per_diem(
-    session: Session, *, company_id: int, per_diem_id: int, body: schemas.PerDiemUpdate
+    session: Session,
+    *,
+    company_id: int,
+    per_diem_id: int,
+    body: schemas.PerDiemUpdate,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
-    return _update(session, company_id=company_id, kind="perdiem", detail_id=per_diem_id, body=body)
+    return _update(
+        session, company_id=company_id, kind="perdiem", detail_id=per_diem_id, body=body, author=author
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1076,13 +1112,16 @@ def _set_status(x: Expensable, status: str, now: datetime) -> None:
     x.updated_at = now
 
 
-def _emit(session: Session, company_id: int, event: str, items: Sequence[Expensable]) -> None:
+def _emit(
+    session: Session, company_id: int, event: str, items: Sequence[Expensable], author: webhooks.Author
+) -> None:
     """Queue one webhook event per claim (payload: the expensable, built only if someone listens)."""
     webhooks.emit_many(
         session,
         company_id=company_id,
         event_type=f"expenses/expensable/{event}",
         payloads=[partial(_one_view, session, company_id, x.id) for x in items],
+        author=author,
     )
 
 
@@ -1095,7 +1134,9 @@ def _views_in_order(session: Session, company_id: int, items: Sequence[Expensabl
     return [views[x.id] for x in items]
 
 
-def submit(session: Session, *, company_id: int, ids: Sequence[int], actor: Actor) -> list[dict[str, Any]]:
+def submit(
+    session: Session, *, company_id: int, ids: Sequence[int], actor: Actor, author: webhooks.Author
+) -> list[dict[str, Any]]:
     """Send drafts (or claims sent back for changes) for approval; all or nothing.
 
     Each submission opens an approval flow with one step whose approver is the owner's manager, or the
@@ -1116,15 +1157,15 @@ def submit(session: Session, *, company_id: int, ids: Sequence[int], actor: Acto
         _set_status(x, target, now)
         x.review_request_at = now
         owner = people.get(x.employee_id)
-        author = people.get(x.reporter_id) if x.reporter_id else owner
+        claimant = people.get(x.reporter_id) if x.reporter_id else owner
         flow = repository.add(
             session,
             ApprovalFlow(
                 company_id=company_id,
                 resource_type=rules.APPROVAL_RESOURCE_TYPE,
                 resource_id=x.id,
-                author_access_id=actor.access_id or (author.access_id if author else None),
-                author_employee_id=actor.employee_id or (author.id if author else None),
+                author_access_id=actor.access_id or (claimant.access_id if claimant else None),
+                author_employee_id=actor.employee_id or (claimant.id if claimant else None),
                 owner_access_id=owner.access_id if owner else None,
                 owner_employee_id=x.employee_id,
                 status="running",
@@ -1145,7 +1186,7 @@ def submit(session: Session, *, company_id: int, ids: Sequence[int], actor: Acto
             ApprovalFlowApprover(flow_id=flow.id, step=1, status="pending", updated_at=now, **approver)
         )
     session.flush()
-    _emit(session, company_id, "submit", items)
+    _emit(session, company_id, "submit", items, author)
     return _views_in_order(session, company_id, items)
 
 
@@ -1210,6 +1251,7 @@ def decide_resource(
     decision: Literal["approve", "reject"],
     reason: str | None,
     api_base: str,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
     """Approve or reject a pending claim through its approval flow; returns the flow."""
     canonical = rules.approval_resource_type(resource_type)
@@ -1221,7 +1263,7 @@ def decide_resource(
         )
     x = _lock_one(session, company_id, resource_id)
     flow, approvers = _decide(session, company_id=company_id, x=x, decision=decision, reason=reason)
-    _emit(session, company_id, decision, [x])
+    _emit(session, company_id, decision, [x], author)
     return schemas.approval_flow_out(flow, approvers, f"{api_base}/expenses/expensables/{x.id}")
 
 
@@ -1234,7 +1276,9 @@ def request_changes(
     return _views_in_order(session, company_id, [x])[0]
 
 
-def bulk_set_to_paid(session: Session, *, company_id: int, ids: Sequence[int]) -> list[dict[str, Any]]:
+def bulk_set_to_paid(
+    session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
+) -> list[dict[str, Any]]:
     """Mark approved (or in payroll, or sent to pay) claims as paid; all or nothing."""
     items = _lock_all(session, company_id, ids)
     targets = _check_all(items, "pay")
@@ -1243,12 +1287,17 @@ def bulk_set_to_paid(session: Session, *, company_id: int, ids: Sequence[int]) -
         _set_status(x, target, now)
         x.paid_at = now
     session.flush()
-    _emit(session, company_id, "bulk_set_to_paid", items)
+    _emit(session, company_id, "bulk_set_to_paid", items, author)
     return _views_in_order(session, company_id, items)
 
 
 def update_reimbursable_amount(
-    session: Session, *, company_id: int, expensable_id: int, reimbursable_amount: int
+    session: Session,
+    *,
+    company_id: int,
+    expensable_id: int,
+    reimbursable_amount: int,
+    author: webhooks.Author,
 ) -> dict[str, Any]:
     """Change what is owed back on a reimbursable expense, up to its amount, until it is paid.
 
@@ -1277,7 +1326,7 @@ def update_reimbursable_amount(
     x.reimbursable_currency = x.currency
     x.updated_at = utcnow()
     session.flush()
-    _emit(session, company_id, "update_reimbursable_amount", [x])
+    _emit(session, company_id, "update_reimbursable_amount", [x], author)
     return _views_in_order(session, company_id, [x])[0]
 
 

@@ -143,6 +143,7 @@ def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
         code=body.code,
         description=body.description,
         deactivation_date=body.deactivation_date,
+        author=ctx.author,
     )
     return object_response(ctx.version, CC, _cost_centers_out(ctx, [center])[0], 201)
 
@@ -161,7 +162,7 @@ def edit_cost_center(ctx: Ctx, body: schemas.CostCenterEdit) -> Response:
         _own_company(ctx, body.company_id)
     changes = _given(body, ("name", "code", "description", "deactivation_date"), not_null=("name",))
     center = service.edit_cost_center(
-        ctx.session, company_id=ctx.company_id, cost_center_id=body.id, **changes
+        ctx.session, company_id=ctx.company_id, cost_center_id=body.id, author=ctx.author, **changes
     )
     return object_response(ctx.version, CC, _cost_centers_out(ctx, [center])[0])
 
@@ -176,7 +177,9 @@ def edit_cost_center(ctx: Ctx, body: schemas.CostCenterEdit) -> Response:
     responses=doc_write(schemas.CostCenterOut),
 )
 def delete_cost_center(ctx: Ctx, id: ItemId) -> Response:
-    center = service.delete_cost_center(ctx.session, company_id=ctx.company_id, cost_center_id=path_id(id))
+    center = service.delete_cost_center(
+        ctx.session, company_id=ctx.company_id, cost_center_id=path_id(id), author=ctx.author
+    )
     return object_response(ctx.version, CC, _cost_centers_out(ctx, [center])[0])
 
 

@@ -158,7 +158,9 @@ def list_categories(
 # --- cost centres -------------------------------------------------------------------------------
 
 
-def _emit_cost_center(session: Session, cost_center: CostCenter, action: str) -> None:
+def _emit_cost_center(
+    session: Session, cost_center: CostCenter, action: str, author: webhooks.Author
+) -> None:
     """``finance/cost_center/{create,edit,delete}`` to subscribers, in this transaction."""
 
     def payload() -> dict[str, Any]:
@@ -173,6 +175,7 @@ def _emit_cost_center(session: Session, cost_center: CostCenter, action: str) ->
         company_id=cost_center.company_id,
         event_type=f"finance/cost_center/{action}",
         payload=payload,
+        author=author,
     )
 
 
@@ -202,6 +205,7 @@ def create_cost_center(
     code: str | None = None,
     description: str | None = None,
     deactivation_date: date | None = None,
+    author: webhooks.Author,
 ) -> CostCenter:
     """A cost centre; ``code`` is unique among the company's cost centres (409 ``duplicate_code``)."""
     name, code = name.strip(), _clean(code)
@@ -222,7 +226,7 @@ def create_cost_center(
     )
     session.add(cost_center)
     repository.flush_or_conflict(session, f"a cost centre with code {code!r} exists", "duplicate_code")
-    _emit_cost_center(session, cost_center, "create")
+    _emit_cost_center(session, cost_center, "create", author)
     return cost_center
 
 
@@ -247,6 +251,7 @@ def edit_cost_center(
     code: str | Unset | None = UNSET,
     description: str | Unset | None = UNSET,
     deactivation_date: date | Unset | None = UNSET,
+    author: webhooks.Author,
 ) -> CostCenter:
     """Change the given fields; ``None`` clears code, description or deactivation date."""
     cost_center = get_cost_center(session, company_id=company_id, cost_center_id=cost_center_id, lock=True)
@@ -267,11 +272,13 @@ def edit_cost_center(
         cost_center.deactivation_date = deactivation_date
     cost_center.updated_at = utcnow()
     repository.flush_or_conflict(session, f"a cost centre with code {code!r} exists", "duplicate_code")
-    _emit_cost_center(session, cost_center, "edit")
+    _emit_cost_center(session, cost_center, "edit", author)
     return cost_center
 
 
-def delete_cost_center(session: Session, *, company_id: int, cost_center_id: int) -> CostCenter:
+def delete_cost_center(
+    session: Session, *, company_id: int, cost_center_id: int, author: webhooks.Author
+) -> CostCenter:
     """Soft delete: the centre and its memberships disappear from the API; expenses keep pointing at it.
 
     Of several requests deleting the same centre at once, one succeeds; the others find it deleted (404).
@@ -281,7 +288,7 @@ def delete_cost_center(session: Session, *, company_id: int, cost_center_id: int
     cost_center.deleted_at = now
     cost_center.updated_at = now
     session.flush()
-    _emit_cost_center(session, cost_center, "delete")
+    _emit_cost_center(session, cost_center, "delete", author)
     return cost_center
 
 

@@ -21,9 +21,12 @@ class WebhookSubscription(Base):
     """A subscription (``api_public/webhook_subscriptions``); deleting sets ``deleted_at``.
 
     Besides Factorial's fields it holds the signing secret (and the previous one during a rotation
-    overlap) and the delivery lane's state, which only the worker writes: ``lease_owner`` and
-    ``lease_until`` (a worker is sending this lane's deliveries), ``retry_at`` (the lane's head
-    delivery failed; nothing of the lane is sent before then) and ``claimed_at`` (fair rotation).
+    overlap), ``delivery_order`` (``strict``: one at a time in order, a failing event parked after some
+    attempts; ``independent``: each delivery retries on its own) and the delivery lane's state, which
+    only the worker writes: ``lease_owner`` and ``lease_until`` (a worker is sending this lane's
+    deliveries), ``retry_at`` (strict: the lane's head delivery failed; nothing of the lane is sent
+    before then), ``claimed_at`` (fair rotation), ``failure_streak`` and ``failing_since`` (failed
+    attempts since the last success, and when the first of them was: what disables a subscription).
     """
 
     __tablename__ = "webhook_subscriptions"
@@ -40,6 +43,7 @@ class WebhookSubscription(Base):
     challenge: Mapped[str | None] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     api_version: Mapped[str] = mapped_column(String(10))
+    delivery_order: Mapped[str] = mapped_column(String(16), default="strict", server_default="strict")
     secret: Mapped[str] = mapped_column(String(100))
     previous_secret: Mapped[str | None] = mapped_column(String(100))
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -52,6 +56,8 @@ class WebhookSubscription(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failure_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class WebhookEvent(Base):
@@ -71,6 +77,9 @@ class WebhookEvent(Base):
     type: Mapped[str] = mapped_column(String(120))
     resource: Mapped[str] = mapped_column(String(80))
     payload: Mapped[str] = mapped_column(Text)
+    # Who made the change (``x-factorial-author-*``): ``employee`` or ``company`` and its id. ``emit``
+    # requires it, and migration 0002 filled in the rows written before; the columns stay nullable in
+    # the schema only because making them NOT NULL rebuilds the table on SQLite.
     author_id: Mapped[int | None] = mapped_column(BigInteger)
     author_type: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -79,8 +88,10 @@ class WebhookEvent(Base):
 class WebhookDelivery(Base):
     """The sending of one event to one subscription: ``pending`` until ``delivered`` or ``failed``.
 
-    ``cancelled`` when the subscription is deleted first. A redelivery is a new row for the same event
-    and subscription (``redelivery_of_id`` points at the original), so the log keeps every attempt.
+    ``parked`` when a strict-order lane went on without it (after ``webhook_park_after_attempts``
+    failures); ``cancelled`` when the subscription is deleted first. A redelivery is a new row for the
+    same event and subscription (``redelivery_of_id`` points at the original), so the log keeps every
+    attempt.
     """
 
     __tablename__ = "webhook_deliveries"
@@ -92,6 +103,23 @@ class WebhookDelivery(Base):
             "ix_webhook_deliveries_pending_lane",
             "subscription_id",
             "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        # An event is queued at most once per subscription (redeliver's compare-and-set).
+        Index(
+            "ix_webhook_deliveries_one_pending",
+            "subscription_id",
+            "event_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        # Independent lanes: the pending deliveries that are due.
+        Index(
+            "ix_webhook_deliveries_pending_due",
+            "subscription_id",
+            "next_attempt_at",
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),

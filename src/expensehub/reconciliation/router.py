@@ -36,7 +36,9 @@ EXTENSION = "**expensehub extension** (Factorial has no such endpoint). "
     responses=doc_write(schemas.RunOut, 201),
 )
 def create_run(ctx: Ctx, body: schemas.RunCreate) -> Response:
-    run = service.create_run(ctx.session, company_id=ctx.company_id, start=body.from_, end=body.to)
+    run = service.create_run(
+        ctx.session, company_id=ctx.company_id, start=body.from_, end=body.to, author=ctx.author
+    )
     return object_response(ctx.version, RUNS, schemas.run_out(run), 201)
 
 

@@ -124,6 +124,7 @@ def create_run(
     end: date | None = None,
     settings: engine.Settings | None = None,
     progress: Progress | None = None,
+    author: webhooks.Author,
 ) -> ReconciliationRun:
     """Reconcile the card payments dated ``start``..``end`` (inclusive; open when ``None``); store the run."""
     cfg = settings or engine.Settings()
@@ -185,6 +186,7 @@ def create_run(
         company_id=company_id,
         event_type="reconciliation/run/completed",
         payload=lambda: schemas.run_out(run),
+        author=author,
     )
     if progress:
         progress("store", 3, 3)

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, exists, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from expensehub.db.pagination import paginate
@@ -180,6 +182,58 @@ def page_attempts(session: Session, stmt: Select[Any], req: PageRequest) -> Page
     return paginate(session, stmt, A.id, req, lambda row: row[0].id)
 
 
+def queue_redelivery(
+    session: Session,
+    *,
+    company_id: int,
+    subscription_id: int,
+    event_id: int,
+    redelivery_of_id: int,
+    now: datetime,
+) -> int | None:
+    """Queue the event again for the subscription, unless it is queued already: the new delivery's id,
+    or ``None`` when a pending delivery of that event and subscription exists.
+
+    One statement, ``INSERT ... ON CONFLICT DO NOTHING`` on the unique index of pending deliveries
+    (``ix_webhook_deliveries_one_pending``): of concurrent callers exactly one inserts, whatever they
+    read before (PostgreSQL makes the others wait for its commit; SQLite serialises writers).
+    """
+    table = cast(Table, D.__table__)
+    insert_fn = pg_insert if is_postgres(session) else sqlite_insert
+    stmt = (
+        insert_fn(table)
+        .values(
+            company_id=company_id,
+            subscription_id=subscription_id,
+            event_id=event_id,
+            redelivery_of_id=redelivery_of_id,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(
+            index_elements=[table.c.subscription_id, table.c.event_id],
+            index_where=table.c.status == "pending",
+        )
+        .returning(table.c.id)
+    )
+    found = session.execute(stmt).scalar()
+    return None if found is None else int(found)
+
+
+def pending_delivery_of(session: Session, *, company_id: int, subscription_id: int, event_id: int) -> Any:
+    """``(delivery, msg_id, event_type)`` of the event's pending delivery to the subscription, or ``None``."""
+    return session.execute(
+        _delivery_select().where(
+            D.company_id == company_id,
+            D.subscription_id == subscription_id,
+            D.event_id == event_id,
+            D.status == "pending",
+        )
+    ).first()
+
+
 def clear_lane_wait(session: Session, *, subscription_id: int) -> None:
     """Let the lane's head delivery go at once (re-enabled subscription, redelivery)."""
     session.execute(
@@ -196,11 +250,17 @@ def claim_lanes(
 ) -> list[int]:
     """Lease up to ``limit`` subscriptions that have pending deliveries and may send now.
 
-    ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: concurrent workers never claim the same lane, and never
-    wait for each other. The lease makes the claim outlive this short transaction; a crashed worker's
-    lanes are free again once ``lease_until`` passes. Least recently claimed lanes come first.
+    A strict lane may send when its head is not waiting to retry (``retry_at``); an independent lane
+    when one of its pending deliveries is due (``next_attempt_at``). ``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL: concurrent workers never claim the same lane, and never wait for each other. The lease
+    makes the claim outlive this short transaction; a crashed worker's lanes are free again once
+    ``lease_until`` passes. Least recently claimed lanes come first.
     """
-    pending = exists().where(D.subscription_id == S.id, D.status == "pending")
+    pending = exists().where(
+        D.subscription_id == S.id,
+        D.status == "pending",
+        or_(S.delivery_order == "strict", D.next_attempt_at <= now),
+    )
     stmt = (
         select(S.id)
         .where(
@@ -244,6 +304,9 @@ class LaneSubscription:
     secret: str
     previous_secret: str | None
     previous_secret_expires_at: datetime | None
+    delivery_order: str
+    failure_streak: int
+    failing_since: datetime | None
 
 
 @dataclass(frozen=True)
@@ -262,9 +325,10 @@ class LaneItem:
 
 
 def lane_batch(
-    session: Session, *, subscription_id: int, owner: str, limit: int
+    session: Session, *, subscription_id: int, owner: str, limit: int, now: datetime
 ) -> tuple[LaneSubscription | None, list[LaneItem]]:
-    """The leased subscription and its first ``limit`` pending deliveries in id order.
+    """The leased subscription and its first ``limit`` pending deliveries in id order (independent
+    lanes: the ones due at ``now``).
 
     ``(None, [])`` when the lease is not ours any more, or the subscription was disabled or deleted.
     """
@@ -278,10 +342,15 @@ def lane_batch(
             S.secret,
             S.previous_secret,
             S.previous_secret_expires_at,
+            S.delivery_order,
+            S.failure_streak,
+            S.failing_since,
         ).where(S.id == subscription_id, S.lease_owner == owner, S.enabled.is_(True), S.deleted_at.is_(None))
     ).first()
     if sub is None:
         return None, []
+    lane = LaneSubscription(*sub)
+    due = [] if lane.delivery_order == "strict" else [D.next_attempt_at <= now]
     rows = session.execute(
         select(
             D.id,
@@ -295,11 +364,11 @@ def lane_batch(
             E.author_type,
         )
         .join(E, E.id == D.event_id)
-        .where(D.subscription_id == subscription_id, D.status == "pending")
+        .where(D.subscription_id == subscription_id, D.status == "pending", *due)
         .order_by(D.id)
         .limit(limit)
     ).all()
-    return LaneSubscription(*sub), [LaneItem(*row) for row in rows]
+    return lane, [LaneItem(*row) for row in rows]
 
 
 def record_attempts(
@@ -344,9 +413,14 @@ def release_lane(
     retry_at: datetime | None,
     disable_reason: str | None,
     now: datetime,
+    streak: tuple[int, datetime | None] | None = None,
 ) -> None:
-    """End our lease; set when the lane may send again; disable the subscription when giving up."""
+    """End our lease; set when the lane may send again and (``streak``, when attempts were made) its
+    failed attempts since the last success and when the first was; disable the subscription when
+    giving up."""
     values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "retry_at": retry_at}
+    if streak is not None:
+        values.update(failure_streak=streak[0], failing_since=streak[1])
     if disable_reason is not None:
         values.update(enabled=False, disabled_reason=disable_reason, disabled_at=now, updated_at=now)
     session.execute(

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from expensehub.api.deps import Ctx, ItemId, Paging, path_id
 from expensehub.api.openapi import doc_list, doc_one, doc_write
 from expensehub.api.responses import list_response, object_response
-from expensehub.errors import NotFound, ValidationFailed
+from expensehub.errors import InvalidState, NotFound, ValidationFailed
 from expensehub.webhooks import schemas, service
 
 router = APIRouter()
@@ -31,13 +31,6 @@ EXT: list[str | Any] = ["webhooks (extension)"]
 def _allow_private(request: Request) -> bool:
     """``EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS`` of the app's settings."""
     return bool(request.app.state.settings.webhook_allow_private_targets)
-
-
-def _author(ctx: Ctx) -> dict[str, Any]:
-    """``x-factorial-author-*``: the employee of a user token, else the company (API keys)."""
-    if ctx.principal.employee_id is not None:
-        return {"author_id": ctx.principal.employee_id, "author_type": "employee"}
-    return {"author_id": ctx.company_id, "author_type": "company"}
 
 
 def _own_company(ctx: Ctx, company_id: int) -> None:
@@ -91,7 +84,11 @@ def get_subscription(ctx: Ctx, id: ItemId) -> Response:
     "rendered in `api_version`). The response carries the signing `secret` (`whsec_…`, expensehub "
     "extension) once: deliveries carry Standard Webhooks `webhook-signature` headers made with it. "
     "`target_url` must be http(s); private, loopback and link-local addresses are 422 "
-    "`invalid_target_url` unless the server allows them.",
+    "`invalid_target_url` unless the server allows them, in any numeric form (`127.1`, `2130706433`, "
+    "`0x7f.1`, `0177.0.0.1`, `127.0.0.1.`, `[::ffff:127.0.0.1]`, ...): hosts are normalised first. "
+    "`delivery_order` (extension): `strict` (default; in order, an event refused "
+    "`EXPENSEHUB_WEBHOOK_PARK_AFTER_ATTEMPTS` times is parked so the later ones go on) or `independent` "
+    "(each delivery retried on its own); another value is 422 `invalid_delivery_order`.",
     responses=doc_write(schemas.SubscriptionOut, 201),
 )
 def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCreate) -> Response:
@@ -106,7 +103,8 @@ def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCr
         challenge=body.challenge,
         enabled=body.enabled,
         api_version=body.api_version,
-        **_author(ctx),
+        delivery_order=body.delivery_order,
+        author=ctx.author,
     )
     return object_response(ctx.version, SUB, schemas.subscription_out(sub, secret), 201)
 
@@ -117,14 +115,24 @@ def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCr
     summary="Update a webhook subscription",
     description="Changes only the keys sent; `id` in the body, when sent, must equal the path id. "
     "`enabled: true` re-enables a subscription disabled after failed deliveries: the deliveries queued "
-    "meanwhile are sent at once, in order.",
+    "meanwhile are sent at once, in order, with a fresh retry schedule. A new `target_url` is checked as "
+    "on create (422 `invalid_target_url` for private addresses in any numeric form); a new "
+    "`delivery_order` applies to the queued deliveries (422 `invalid_delivery_order` for unknown values).",
     responses=doc_write(schemas.SubscriptionOut),
 )
 def update_subscription(ctx: Ctx, request: Request, id: ItemId, body: schemas.SubscriptionUpdate) -> Response:
     subscription_id = path_id(id)
     if body.id is not None and body.id != subscription_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({id})"]})
-    names = ("target_url", "subscription_type", "name", "challenge", "enabled", "api_version")
+    names = (
+        "target_url",
+        "subscription_type",
+        "name",
+        "challenge",
+        "enabled",
+        "api_version",
+        "delivery_order",
+    )
     changes = {name: getattr(body, name) for name in names if name in body.model_fields_set}
     sub = service.update_subscription(
         ctx.session,
@@ -132,7 +140,7 @@ def update_subscription(ctx: Ctx, request: Request, id: ItemId, body: schemas.Su
         subscription_id=subscription_id,
         changes=changes,
         allow_private=_allow_private(request),
-        **_author(ctx),
+        author=ctx.author,
     )
     return object_response(ctx.version, SUB, schemas.subscription_out(sub))
 
@@ -147,7 +155,7 @@ def update_subscription(ctx: Ctx, request: Request, id: ItemId, body: schemas.Su
 )
 def delete_subscription(ctx: Ctx, id: ItemId) -> Response:
     sub = service.delete_subscription(
-        ctx.session, company_id=ctx.company_id, subscription_id=path_id(id), **_author(ctx)
+        ctx.session, company_id=ctx.company_id, subscription_id=path_id(id), author=ctx.author
     )
     return object_response(ctx.version, SUB, schemas.subscription_out(sub))
 
@@ -207,7 +215,8 @@ def get_event(ctx: Ctx, id: ItemId) -> Response:
     tags=EXT,
     summary="List webhook deliveries",
     description="expensehub extension: the delivery log, one row per event and subscription (and per "
-    "redelivery), with the outcome of its last attempt.",
+    "redelivery), with the outcome of its last attempt. `statuses[]=parked` lists the events a "
+    "strict-order subscription went on without (redeliver them).",
     responses=doc_list(schemas.DeliveryOut),
 )
 def list_deliveries(ctx: Ctx, paging: Paging, f: Annotated[schemas.DeliveryFilters, Query()]) -> Response:
@@ -243,11 +252,23 @@ def get_delivery(ctx: Ctx, id: ItemId) -> Response:
     summary="Redeliver an event",
     description="expensehub extension. Queues the delivery's event again for the same subscription "
     "(a new delivery, same `webhook-id`, sent after what is already queued; a lane waiting to retry "
-    "retries at once). 409 `subscription_disabled` or `subscription_deleted` when it cannot be sent.",
+    "retries at once); works on `parked`, `failed` and `delivered` deliveries alike. An event is queued at "
+    "most once per subscription: while a delivery of it is pending (the original, or a redelivery made "
+    "a moment ago, e.g. by a concurrent request), 409 `already_queued` with the current state in "
+    "`details` (`delivery`: the one asked for; `queued`: the pending one); of concurrent requests exactly "
+    "one queues. 409 `subscription_disabled` or `subscription_deleted` when it cannot be sent.",
     responses=doc_write(schemas.DeliveryOut),
 )
 def redeliver(ctx: Ctx, body: schemas.RedeliverIn) -> Response:
-    row = service.redeliver(ctx.session, company_id=ctx.company_id, delivery_id=body.id)
+    try:
+        row = service.redeliver(ctx.session, company_id=ctx.company_id, delivery_id=body.id)
+    except InvalidState as exc:
+        if exc.code == "already_queued" and isinstance(exc.details, dict):
+            exc.details = {
+                key: None if found is None else ctx.version.render(schemas.delivery_out(*found), DLV)
+                for key, found in exc.details.items()
+            }
+        raise
     return object_response(ctx.version, DLV, schemas.delivery_out(*row))
 
 

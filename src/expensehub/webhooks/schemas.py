@@ -19,9 +19,16 @@ from expensehub.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookE
 from expensehub.webhooks import rules
 
 ApiVersionName = Literal["2025-10-01", "2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01"]
-DeliveryStatus = Literal["pending", "delivered", "failed", "cancelled"]
+DeliveryStatus = Literal["pending", "delivered", "failed", "parked", "cancelled"]
 
 _EVENT_ENUM: JsonDict = {"enum": [*sorted(rules.EVENT_TYPES)]}
+_ORDER_ENUM: JsonDict = {"enum": list(rules.DELIVERY_ORDERS)}
+_ORDER_DOC = (
+    "expensehub extension. `strict` (default): deliveries are sent one at a time in the order of the "
+    "changes; an event refused `EXPENSEHUB_WEBHOOK_PARK_AFTER_ATTEMPTS` times (default 8, about 32 "
+    "minutes) is `parked` and the later ones go on. `independent`: each delivery is retried on its own "
+    "schedule and a failing one holds back nothing. Other values: 422 `invalid_delivery_order`."
+)
 
 
 def _check_event_type(value: str | None) -> str | None:
@@ -48,8 +55,12 @@ class SubscriptionOut(BaseModel):
     target_url: str = Field(description="URL the events are POSTed to")
     type: str = Field(description="The event type subscribed to (the `subscription_type` of the create body)")
     company_id: str = Field(description="Company the subscription belongs to")
-    enabled: bool = Field(description="Whether events are delivered; false after 20 failed attempts")
+    enabled: bool = Field(
+        description="Whether events are delivered; false after the receiver accepted nothing for a whole "
+        "retry schedule (see `disabled_reason`)"
+    )
     api_version: str = Field(description="API version the payloads are rendered in")
+    delivery_order: str = Field(description=_ORDER_DOC, json_schema_extra=_ORDER_ENUM)
     name: str | None = Field(None, description="A label")
     challenge: str | None = Field(None, description="Echoed in the `x-factorial-wh-challenge` header")
     secret: str | None = Field(
@@ -63,9 +74,11 @@ class SubscriptionOut(BaseModel):
         "previous secret (after rotate_secret)",
     )
     disabled_reason: str | None = Field(
-        None, description="expensehub extension: `delivery_failed` when retries ran out, else null"
+        None,
+        description="expensehub extension: `delivery_failed` when the receiver accepted nothing for a "
+        "whole retry schedule (20 attempts or 48 h), else null",
     )
-    disabled_at: str | None = Field(None, description="expensehub extension: when retries ran out")
+    disabled_at: str | None = Field(None, description="expensehub extension: when it was disabled")
     created_at: str = Field(description="expensehub extension: creation time")
     updated_at: str = Field(description="expensehub extension: last change")
 
@@ -78,6 +91,7 @@ def subscription_out(s: WebhookSubscription, secret: str | None = None) -> dict[
         "company_id": s.company_id,
         "enabled": s.enabled,
         "api_version": s.api_version,
+        "delivery_order": s.delivery_order,
         "name": s.name,
         "challenge": s.challenge,
         "previous_secret_expires_at": format_ts(s.previous_secret_expires_at),
@@ -109,8 +123,9 @@ class SubscriptionCreate(_Body):
     target_url: str = Field(
         min_length=1,
         max_length=rules.MAX_URL_LENGTH,
-        description="http(s) URL receiving the POSTs; private, loopback and link-local addresses are "
-        "refused unless EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS is set",
+        description="http(s) URL receiving the POSTs; private, loopback and link-local addresses (in any "
+        "numeric form: `127.1`, `2130706433`, `[::ffff:127.0.0.1]`, ...) are refused with "
+        "`invalid_target_url` unless EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS is set",
     )
     company_id: IdIn = Field(description="Your company's id (any other company's id is 404)")
     name: str | None = Field(None, max_length=200, description="A label")
@@ -120,6 +135,9 @@ class SubscriptionCreate(_Body):
     enabled: bool = Field(True, description="Deliver events (default true)")
     api_version: ApiVersionName = Field(
         "2026-10-01", description="API version the payloads are rendered in (default newest)"
+    )
+    delivery_order: str = Field(
+        rules.DEFAULT_DELIVERY_ORDER, description=_ORDER_DOC, json_schema_extra=_ORDER_ENUM
     )
 
     _type = field_validator("subscription_type")(_check_event_type)
@@ -141,6 +159,9 @@ class SubscriptionUpdate(_Body):
         None, description="Enable or disable; enabling sends queued deliveries at once, in order"
     )
     api_version: ApiVersionName | None = Field(None, description="New payload version (cannot be null)")
+    delivery_order: str | None = Field(
+        None, description="New delivery order (cannot be null). " + _ORDER_DOC, json_schema_extra=_ORDER_ENUM
+    )
 
     _type = field_validator("subscription_type")(_check_event_type)
 
@@ -168,8 +189,12 @@ class EventOut(BaseModel):
     company_id: str = Field(description="Company the event belongs to")
     webhook_id: str = Field(description="The `webhook-id` header of every delivery of this event")
     type: str = Field(description="Event type (a `subscription_type`)")
-    author_id: str | None = Field(None, description="Who acted (`x-factorial-author-id`), when known")
-    author_type: str | None = Field(None, description="`employee` or `company`, when known")
+    author_id: str | None = Field(
+        None, description="Who made the change (`x-factorial-author-id`): the employee or company id"
+    )
+    author_type: str | None = Field(
+        None, description="`employee` or `company` (`x-factorial-author-type`); `company` for API keys"
+    )
     payload: dict[str, Any] = Field(description="The resource as delivered, rendered in this API version")
     created_at: str = Field(description="When the change was committed")
 
@@ -205,7 +230,9 @@ class DeliveryOut(BaseModel):
     event_type: str = Field(description="Event type")
     status: DeliveryStatus = Field(
         description="`pending` (queued or waiting to retry), `delivered` (a 2xx answer), `failed` (20 "
-        "attempts or 48 h without one), `cancelled` (the subscription was deleted first)"
+        "attempts or 48 h without one, or its subscription was disabled), `parked` (a strict-order "
+        "subscription went on without it after `EXPENSEHUB_WEBHOOK_PARK_AFTER_ATTEMPTS` failures; "
+        "redeliver it), `cancelled` (the subscription was deleted first)"
     )
     attempts: int = Field(description="Attempts made so far")
     next_attempt_at: str | None = Field(None, description="When the next retry is due (pending only)")

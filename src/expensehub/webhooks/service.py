@@ -9,8 +9,7 @@
         company_id=company_id,
         event_type="finance/cost_center/create",
         payload=lambda: schemas.cost_center_out(cc, counts, today),  # or a dict
-        author_id=None,       # employee id, or company id for a company credential; None if unknown
-        author_type=None,     # "employee" | "company" | None
+        author=author,        # webhooks.Author: who made the change (required)
     )
 
 It writes one event row and one pending delivery per enabled subscription of that type, with the
@@ -32,11 +31,11 @@ from sqlalchemy.orm import Session
 from expensehub.errors import InvalidState, NotFound, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.pagination import Page, PageRequest
-from expensehub.models.webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
+from expensehub.models.webhooks import WebhookEvent, WebhookSubscription
 from expensehub.webhooks import repository, rules, schemas, signing
 
 Payload = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
-AUTHOR_TYPES = ("employee", "company")
+Author = rules.Author  # re-exported: every domain that emits names its author with it
 
 
 # --- the outbox ---------------------------------------------------------------------------------
@@ -48,24 +47,18 @@ def emit(
     company_id: int,
     event_type: str,
     payload: Payload,
-    author_id: int | None = None,
-    author_type: str | None = None,
+    author: Author,
 ) -> int | None:
     """Queue ``event_type`` for the company's subscribers, in the caller's transaction.
 
     ``payload`` is the resource exactly as the REST API builds it for the current version (integer
     ids; the same dict the router renders), or a callable returning it, called only when someone
-    subscribes. Returns the event id, or ``None`` when no enabled subscription listens.
-    Raises ``ValueError`` for an event type not in the catalog (a programming error).
+    subscribes. ``author`` is who made the change (``x-factorial-author-*`` of every delivery).
+    Returns the event id, or ``None`` when no enabled subscription listens.
+    Raises ``ValueError`` for an event type not in the catalog or a missing author (programming
+    errors).
     """
-    ids = emit_many(
-        session,
-        company_id=company_id,
-        event_type=event_type,
-        payloads=[payload],
-        author_id=author_id,
-        author_type=author_type,
-    )
+    ids = emit_many(session, company_id=company_id, event_type=event_type, payloads=[payload], author=author)
     return ids[0] if ids else None
 
 
@@ -75,15 +68,14 @@ def emit_many(
     company_id: int,
     event_type: str,
     payloads: Sequence[Payload],
-    author_id: int | None = None,
-    author_type: str | None = None,
+    author: Author,
 ) -> list[int]:
     """One event per payload, in order (bulk actions: Factorial sends one delivery per record)."""
     kind = rules.EVENT_TYPES.get(event_type)
     if kind is None:
         raise ValueError(f"unknown webhook event type {event_type!r}")
-    if author_type is not None and author_type not in AUTHOR_TYPES:
-        raise ValueError(f"author_type must be one of {AUTHOR_TYPES}")
+    if not isinstance(author, rules.Author):
+        raise ValueError(f"emit needs the change's author (a webhooks.Author), not {author!r}")
     if not payloads:
         return []
     subscription_ids = repository.enabled_subscription_ids(
@@ -102,8 +94,8 @@ def emit_many(
                 "type": event_type,
                 "resource": kind.resource,
                 "payload": orjson.dumps(dict(data)).decode(),
-                "author_id": author_id,
-                "author_type": author_type if author_id is not None else None,
+                "author_id": author.id,
+                "author_type": author.type,
                 "created_at": now,
             }
         )
@@ -141,16 +133,23 @@ def _check_url(url: str, allow_private: bool) -> str:
     return url
 
 
-def _emit_subscription(
-    session: Session, sub: WebhookSubscription, action: str, author_id: int | None, author_type: str | None
-) -> None:
+def _check_order(order: str) -> str:
+    if order not in rules.DELIVERY_ORDERS:
+        raise ValidationFailed(
+            "invalid delivery_order",
+            fields={"delivery_order": [f"must be one of {', '.join(rules.DELIVERY_ORDERS)} (got {order!r})"]},
+            code="invalid_delivery_order",
+        )
+    return order
+
+
+def _emit_subscription(session: Session, sub: WebhookSubscription, action: str, author: Author) -> None:
     emit(
         session,
         company_id=sub.company_id,
         event_type=f"api_public/webhook_subscription/{action}",
         payload=lambda: schemas.subscription_out(sub),
-        author_id=author_id,
-        author_type=author_type,
+        author=author,
     )
 
 
@@ -165,10 +164,14 @@ def create_subscription(
     challenge: str | None = None,
     enabled: bool = True,
     api_version: str = rules.DEFAULT_API_VERSION,
-    author_id: int | None = None,
-    author_type: str | None = None,
+    delivery_order: str = rules.DEFAULT_DELIVERY_ORDER,
+    author: Author,
 ) -> tuple[WebhookSubscription, str]:
-    """A subscription and its signing secret (returned once; keep it)."""
+    """A subscription and its signing secret (returned once; keep it).
+
+    ``delivery_order``: ``strict`` (one at a time in order; a failing event is parked after
+    ``webhook_park_after_attempts``) or ``independent`` (each delivery retries on its own).
+    """
     fields: dict[str, list[str]] = {}
     if subscription_type not in rules.EVENT_TYPES:
         fields["subscription_type"] = [f"unknown subscription type {subscription_type!r}"]
@@ -177,6 +180,7 @@ def create_subscription(
     if fields:
         raise ValidationFailed("invalid webhook subscription", fields=fields)
     url = _check_url(target_url, allow_private)
+    order = _check_order(delivery_order)
     secret = signing.generate_secret()
     now = utcnow()
     sub = repository.add(
@@ -189,12 +193,14 @@ def create_subscription(
             challenge=challenge,
             enabled=enabled,
             api_version=api_version,
+            delivery_order=order,
+            failure_streak=0,
             secret=secret,
             created_at=now,
             updated_at=now,
         ),
     )
-    _emit_subscription(session, sub, "create", author_id, author_type)
+    _emit_subscription(session, sub, "create", author)
     return sub, secret
 
 
@@ -230,14 +236,14 @@ def update_subscription(
     subscription_id: int,
     changes: Mapping[str, Any],
     allow_private: bool,
-    author_id: int | None = None,
-    author_type: str | None = None,
+    author: Author,
 ) -> WebhookSubscription:
     """Change the given fields (``target_url``, ``subscription_type``, ``name``, ``challenge``,
-    ``enabled``, ``api_version``). Enabling a subscription lets its queued deliveries go at once."""
+    ``enabled``, ``api_version``, ``delivery_order``). Enabling a subscription lets its queued
+    deliveries go at once, with a fresh retry schedule."""
     sub = get_subscription(session, company_id=company_id, subscription_id=subscription_id)
     fields: dict[str, list[str]] = {}
-    for key in ("target_url", "subscription_type", "enabled", "api_version"):
+    for key in ("target_url", "subscription_type", "enabled", "api_version", "delivery_order"):
         if key in changes and changes[key] is None:
             fields[key] = ["cannot be null"]
     stype = changes.get("subscription_type")
@@ -248,8 +254,13 @@ def update_subscription(
         fields["api_version"] = [f"must be one of {', '.join(rules.API_VERSIONS)}"]
     if fields:
         raise ValidationFailed("invalid webhook subscription", fields=fields)
-    if changes.get("target_url") is not None:
-        sub.target_url = _check_url(changes["target_url"], allow_private)
+    url = _check_url(changes["target_url"], allow_private) if changes.get("target_url") is not None else None
+    order = _check_order(changes["delivery_order"]) if changes.get("delivery_order") is not None else None
+    if url is not None:
+        sub.target_url = url
+    if order is not None and order != sub.delivery_order:
+        sub.delivery_order = order
+        sub.retry_at = None  # a strict head's wait does not hold an independent lane (nor the reverse)
     if stype is not None:
         sub.type = stype
     if version is not None:
@@ -264,11 +275,13 @@ def update_subscription(
         sub.disabled_reason = None
         sub.disabled_at = None
         sub.retry_at = None
+        sub.failure_streak = 0  # a fresh retry schedule
+        sub.failing_since = None
     elif enabled is False:
         sub.enabled = False
     sub.updated_at = utcnow()
     session.flush()
-    _emit_subscription(session, sub, "update", author_id, author_type)
+    _emit_subscription(session, sub, "update", author)
     return sub
 
 
@@ -277,8 +290,7 @@ def delete_subscription(
     *,
     company_id: int,
     subscription_id: int,
-    author_id: int | None = None,
-    author_type: str | None = None,
+    author: Author,
 ) -> WebhookSubscription:
     """Soft delete: no more deliveries; queued ones are cancelled; the delivery log stays readable."""
     sub = get_subscription(session, company_id=company_id, subscription_id=subscription_id)
@@ -288,7 +300,7 @@ def delete_subscription(
     sub.enabled = False
     session.flush()
     repository.cancel_pending(session, subscription_id=sub.id)
-    _emit_subscription(session, sub, "delete", author_id, author_type)
+    _emit_subscription(session, sub, "delete", author)
     return sub
 
 
@@ -383,7 +395,11 @@ def redeliver(session: Session, *, company_id: int, delivery_id: int) -> Any:
 
     A new delivery row (the log keeps the old one), sent after what is already queued for the
     subscription, at once even if the lane is waiting to retry. The subscription must exist and be
-    enabled (409 ``subscription_disabled`` otherwise; enable it with PUT first).
+    enabled (409 ``subscription_disabled`` otherwise; enable it with PUT first). An event is queued
+    at most once per subscription: while a delivery of it is pending (the original, or a redelivery
+    made a moment ago by a concurrent request), 409 ``already_queued``, whose ``details`` hold the
+    current state (``delivery``: the one asked for; ``queued``: the pending one). The check and the
+    insert are one statement, so of concurrent calls exactly one queues.
     """
     original, _msg_id, _type = get_delivery(session, company_id=company_id, delivery_id=delivery_id)
     sub = repository.get_subscription(
@@ -397,20 +413,28 @@ def redeliver(session: Session, *, company_id: int, delivery_id: int) -> Any:
         raise InvalidState(
             f"subscription {sub.id} is disabled; enable it first", code="subscription_disabled"
         )
-    now = utcnow()
-    new = repository.add(
+    new_id = repository.queue_redelivery(
         session,
-        WebhookDelivery(
-            company_id=company_id,
-            subscription_id=sub.id,
-            event_id=original.event_id,
-            redelivery_of_id=original.id,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        ),
+        company_id=company_id,
+        subscription_id=sub.id,
+        event_id=original.event_id,
+        redelivery_of_id=original.id,
+        now=utcnow(),
     )
+    if new_id is None:
+        queued = repository.pending_delivery_of(
+            session, company_id=company_id, subscription_id=sub.id, event_id=original.event_id
+        )
+        session.refresh(original)
+        raise InvalidState(
+            f"event {original.event_id} is already queued for subscription {sub.id}"
+            + (f" (delivery {queued[0].id})" if queued is not None else ""),
+            code="already_queued",
+            details={
+                "delivery": get_delivery(session, company_id=company_id, delivery_id=delivery_id),
+                "queued": queued,
+            },
+        )
     repository.clear_lane_wait(session, subscription_id=sub.id)
     repository.notify(session)
-    return get_delivery(session, company_id=company_id, delivery_id=new.id)
+    return get_delivery(session, company_id=company_id, delivery_id=new_id)

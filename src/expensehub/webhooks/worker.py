@@ -2,8 +2,11 @@
 
 * A lane is a subscription with pending deliveries. A worker leases up to ``webhook_concurrency``
   lanes at once (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never share a lane) and
-  sends each lane's deliveries one after the other, in id order: the order of the changes is kept
-  per subscription. A failed attempt stops the lane until its retry is due.
+  sends each lane's deliveries one after the other, in id order.
+* ``strict`` lanes keep the order of the changes: a failed attempt stops the lane until its retry
+  is due, and an event that failed ``webhook_park_after_attempts`` times is parked so the lane goes
+  on. ``independent`` lanes send what is due; a failed delivery waits for its own retry without
+  holding the others back. ``rules.after_failure`` decides, and when a subscription is disabled.
 * Results (attempts, delivery states, the lane's lease) are written in one transaction per batch.
   A worker killed mid-batch has sent deliveries it did not record: they are sent again, with the
   same ``webhook-id``, once its lease expires (at-least-once; receivers dedupe on ``webhook-id``).
@@ -24,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO, Any, TypeVar
 
@@ -53,6 +56,7 @@ class WorkerStats:
     delivered: int = 0
     failed_attempts: int = 0
     gave_up: int = 0
+    parked: int = 0
     batches: int = 0
 
 
@@ -63,6 +67,15 @@ class _Attempt:
     first_attempt_at: datetime
     result: SendResult
     outcome: rules.Outcome
+
+
+@dataclass
+class _Lane:
+    """What sending a lane's batch did: the attempts, and the lane's failures since its last success."""
+
+    done: list[_Attempt] = field(default_factory=list)
+    streak: int = 0
+    failing_since: datetime | None = None
 
 
 @contextlib.contextmanager
@@ -123,25 +136,30 @@ class DeliveryWorker:
         budget_end = time.monotonic() + max(
             self.cfg.webhook_lease_seconds - self.cfg.webhook_timeout_seconds - LEASE_MARGIN, 0.0
         )
+        now = utcnow()
         sub, items = await self._db(
             lambda s: repository.lane_batch(
-                s, subscription_id=subscription_id, owner=self.owner, limit=self.cfg.webhook_batch_size
+                s,
+                subscription_id=subscription_id,
+                owner=self.owner,
+                limit=self.cfg.webhook_batch_size,
+                now=now,
             )
         )
-        done: list[_Attempt] = []
+        lane: _Lane | None = None
         if sub is not None and items:
-            done = await self._send_lane(sender, sub, items, budget_end)
-        await self._db(lambda s: self._record(s, subscription_id, sub, done))
+            lane = await self._send_lane(sender, sub, items, budget_end)
+        await self._db(lambda s: self._record(s, subscription_id, sub, lane))
         self.stats.batches += 1
 
     async def _send_lane(
         self, sender: Sender, sub: LaneSubscription, items: list[LaneItem], budget_end: float
-    ) -> list[_Attempt]:
-        done: list[_Attempt] = []
-        now = utcnow()
-        keys = signing_keys(sub, now)
+    ) -> _Lane:
+        lane = _Lane(streak=sub.failure_streak, failing_since=sub.failing_since)
+        strict = sub.delivery_order == rules.STRICT
+        keys = signing_keys(sub, utcnow())
         for item in items:
-            if done and (self._stopping or time.monotonic() > budget_end):
+            if lane.done and (self._stopping or time.monotonic() > budget_end):
                 break
             started = utcnow()
             attempt = item.attempts + 1
@@ -149,30 +167,39 @@ class DeliveryWorker:
             headers = build_headers(sub, item, body, keys, int(time.time()), attempt)
             result = await sender.post(sub.target_url, body, headers, started)
             first = item.first_attempt_at or started
-            outcome = rules.after_attempt(
-                success=result.ok,
-                attempts_made=attempt,
-                first_attempt_at=first,
-                now=utcnow(),
-                draw=random.random(),
-                scale=self.cfg.webhook_retry_scale,
-            )
-            done.append(_Attempt(item, attempt, first, result, outcome))
-            if outcome.status == "delivered":
+            if result.ok:
+                outcome = rules.Outcome("delivered")
+                lane.streak, lane.failing_since = 0, None
                 self.stats.delivered += 1
             else:
+                lane.streak += 1
+                lane.failing_since = lane.failing_since or started
+                outcome = rules.after_failure(
+                    order=sub.delivery_order,
+                    attempts_made=attempt,
+                    first_attempt_at=first,
+                    streak=lane.streak,
+                    failing_since=lane.failing_since,
+                    now=utcnow(),
+                    draw=random.random(),
+                    scale=self.cfg.webhook_retry_scale,
+                    park_after=self.cfg.webhook_park_after_attempts,
+                )
                 self.stats.failed_attempts += 1
-                if outcome.status == "failed":
-                    self.stats.gave_up += 1
-                break
-        return done
+                self.stats.gave_up += outcome.status == "failed"
+                self.stats.parked += outcome.status == "parked"
+            lane.done.append(_Attempt(item, attempt, first, result, outcome))
+            if outcome.disable or (strict and outcome.status == "pending"):
+                break  # disabled; or the strict lane waits for its head's retry
+        return lane
 
     def _record(
-        self, session: Session, subscription_id: int, sub: LaneSubscription | None, done: list[_Attempt]
+        self, session: Session, subscription_id: int, sub: LaneSubscription | None, lane: _Lane | None
     ) -> None:
         now = utcnow()
         attempts: list[dict[str, Any]] = []
         deliveries: list[dict[str, Any]] = []
+        done = lane.done if lane is not None else []
         for a in done:
             r = a.result
             assert sub is not None
@@ -204,13 +231,17 @@ class DeliveryWorker:
             )
         repository.record_attempts(session, attempts, deliveries)
         last = done[-1].outcome if done else None
+        strict = sub is not None and sub.delivery_order == rules.STRICT
         repository.release_lane(
             session,
             subscription_id=subscription_id,
             owner=self.owner,
-            retry_at=last.next_attempt_at if last is not None and last.status == "pending" else None,
-            disable_reason="delivery_failed" if last is not None and last.status == "failed" else None,
+            retry_at=last.next_attempt_at
+            if strict and last is not None and last.status == "pending"
+            else None,
+            disable_reason="delivery_failed" if any(a.outcome.disable for a in done) else None,
             now=now,
+            streak=(lane.streak, lane.failing_since) if lane is not None and done else None,
         )
 
     # -- the loop -------------------------------------------------------------------------------

@@ -146,5 +146,9 @@ def _emit(session: Session, run: ReportRun, name: str) -> None:
     if REPORT_RUN_EVENT not in webhook_rules.EVENT_TYPES:
         return
     webhooks.emit(
-        session, company_id=run.company_id, event_type=REPORT_RUN_EVENT, payload=run_payload(run, name)
+        session,
+        company_id=run.company_id,
+        event_type=REPORT_RUN_EVENT,
+        payload=run_payload(run, name),
+        author=webhooks.Author.company(run.company_id),  # the worker or the CLI runs it for the company
     )
