@@ -26,7 +26,7 @@ def test_migrated_schema_matches_models(db_url: str) -> None:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     finally:
         engine.dispose()
-    assert diff == [], "models changed without a migration: run scripts/regen-migration.sh"
+    assert diff == [], "models changed without a migration: add one (alembic revision --autogenerate)"
 
 
 def test_upgrade_downgrade_round_trip(tmp_path) -> None:
