@@ -118,6 +118,7 @@ def env(client: httpx.Client, session_factory: sessionmaker[Session]) -> Env:
                 subscription_type=event_type,
                 target_url="http://127.0.0.1:9/hook",
                 allow_private=True,
+                author=webhook_rules.Author.company(tenant.company_id),
             )
     return Env(api=ApiClient(client, tenant.api_key), tenant=tenant, factory=session_factory)
 
