@@ -18,6 +18,7 @@ from expensehub.allowances.mileage import MileageResult
 from expensehub.allowances.perdiem import PerDiemResult
 from expensehub.allowances.tables import RateTable
 from expensehub.kit.clock import format_date, format_ts
+from expensehub.kit.ids import TextId
 from expensehub.kit.money import MAX_MINOR_UNITS
 
 Money = Annotated[int, Field(strict=True, ge=0, le=MAX_MINOR_UNITS)]
@@ -54,7 +55,7 @@ class SourceOut(BaseModel):
 class RateTableOut(BaseModel):
     """A rate table used for the computation."""
 
-    id: str = Field(description="Table identifier: `<country>/<kind>/<valid_from>` (its data file's path)")
+    id: TextId = Field(description="Table identifier: `<country>/<kind>/<valid_from>` (its data file's path)")
     country: str = Field(description="Country whose rules the table holds")
     kind: Literal["per_diem", "mileage"] = Field(description="Allowance the table prices")
     currency: str = Field(description="Currency of the table's amounts")

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+import orjson
+from fastapi import Depends, FastAPI
 from sqlalchemy import text
 from starlette.responses import Response
 
 from expensehub import __version__
 from expensehub.api import errors
+from expensehub.api.deps import api_version
 from expensehub.api.middleware import (
     ControlCharacterGuardMiddleware,
     RequestContextMiddleware,
     RequestGuardMiddleware,
     VersionQueryMiddleware,
 )
-from expensehub.api.openapi import complete_statuses
+from expensehub.api.openapi import complete_statuses, version_document
 from expensehub.api.responses import json_response
 from expensehub.api.routers import ROUTERS
 from expensehub.config import Settings, load_settings
 from expensehub.db.engine import make_engine, make_session_factory
 from expensehub.documents.router import files_router
-from expensehub.versions import SUPPORTED
+from expensehub.versions import SUPPORTED, ApiVersion
 
 DESCRIPTION = f"""
 A self-hostable expense platform whose REST API is wire-compatible with Factorial's expense, finance,
@@ -32,6 +34,8 @@ documents, banking and webhook APIs: same paths, JSON shapes, pagination and aut
 * Paths: `/api/{{version}}/resources/{{namespace}}/{{resource}}`, `/{{id}}`, and POST actions on
   `/{{resource}}/{{action}}`. Supported versions: {", ".join(f"`{v}`" for v in SUPPORTED)}. From
   2026-07-01 on, ids are JSON strings; before, integers.
+* One OpenAPI document per version at `/api/{{version}}/openapi.json`; `/openapi.json` is the current
+  version's.
 * Auth: `x-api-key: <key>` or `Authorization: Bearer <token>`.
 * Lists: `{{data, meta}}`, cursor mode (`limit` ≤ 100, `after_id`, `before_id`) or page mode (`page`).
 * Operations tagged **extension** are expensehub's own; everything else matches Factorial.
@@ -114,4 +118,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    documents: dict[str, bytes] = {}
+
+    @app.get("/api/{version}/openapi.json", include_in_schema=False)
+    def version_openapi(version: Annotated[ApiVersion, Depends(api_version)]) -> Response:
+        """The OpenAPI document of one API version (built once, from the current one, then cached)."""
+        if version.name not in documents:
+            documents[version.name] = orjson.dumps(version_document(app.openapi(), version))
+        return Response(documents[version.name], media_type="application/json")
+
     return app

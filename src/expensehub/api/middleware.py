@@ -277,9 +277,9 @@ class VersionQueryMiddleware:
         if scope["type"] == "http" and scope.get("query_string"):
             match = _RESOURCE_PATH.match(scope["path"])
             version = get_version(match["version"]) if match else None
-            if match and version is not None and version.query_aliases:
+            if match and version is not None and version.current_query_aliases:
                 resource = f"{match['ns']}/{match['res']}"
-                aliases = version.query_aliases.get(resource)
+                aliases = version.current_query_aliases.get(resource)
                 if aliases:
                     pairs: list[tuple[str, Any]] = parse_qsl(
                         scope["query_string"].decode("latin-1"), keep_blank_values=True

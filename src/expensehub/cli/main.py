@@ -9,6 +9,7 @@ from rich.table import Table
 
 from expensehub.cli.apps import app, console, db_app, err, keys_app, session_factory, settings
 from expensehub.db.engine import transaction
+from expensehub.versions import CURRENT
 
 
 @app.command()
@@ -86,7 +87,7 @@ def demo(
     console.print(f"API key (shown once): [bold green]{summary.api_key}[/bold green]")
     console.print(
         f"Try: curl -H 'x-api-key: {summary.api_key}' "
-        f"http://{cfg.host}:{cfg.port}/api/2026-10-01/resources/expenses/expensables?limit=2"
+        f"http://{cfg.host}:{cfg.port}/api/{CURRENT}/resources/expenses/expensables?limit=2"
     )
     if serve_after:
         serve(host=None, port=None, workers=1, migrate=False)

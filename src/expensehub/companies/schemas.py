@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from expensehub.kit.clock import format_date, format_ts
-from expensehub.kit.ids import IdIn
+from expensehub.kit.ids import IdIn, TextId
 from expensehub.models import Company, Employee, LegalEntity
 
 
@@ -158,7 +158,7 @@ class EmployeeFilters(BaseModel):
 class CredentialOut(BaseModel):
     """The caller's credential (``api_public/credentials``)."""
 
-    id: str = Field(description="Credential id, prefixed with its type, e.g. `api_key-3`")
+    id: TextId = Field(description="Credential id, prefixed with its type, e.g. `api_key-3`")
     company_id: str = Field(description="Company the credential belongs to")
     employee_id: str | None = Field(None, description="Employee of a user token; null for API keys")
     name: str | None = Field(None, description="Company name (company credentials and API keys)")
