@@ -421,3 +421,16 @@ def test_check_challenge() -> None:
     assert check_challenge({"X-Factorial-Wh-Challenge": "s3cret"}, "s3cret")
     assert not check_challenge({"X-Factorial-Wh-Challenge": "nope"}, "s3cret")
     assert not check_challenge({}, "s3cret")
+
+
+def test_the_webhook_version_enum_is_stated_once_and_covers_the_registry() -> None:
+    from typing import get_args
+
+    from expensehub.versions import CURRENT, VERSIONS
+    from expensehub.webhooks.schemas import ApiVersionName
+
+    assert set(get_args(ApiVersionName)) == set(rules.API_VERSIONS)
+    assert set(VERSIONS) <= set(rules.API_VERSIONS)
+    assert rules.DEFAULT_API_VERSION == CURRENT
+    # every requested version renders with a registered one
+    assert {rules.render_version(v, tuple(VERSIONS)) for v in rules.API_VERSIONS} <= set(VERSIONS)

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
+from expensehub.versions import CURRENT
+
 
 @dataclass(frozen=True)
 class EventType:
@@ -131,9 +133,10 @@ class Author:
         return cls("employee", employee_id)
 
 
-# The payload schema versions a subscription may ask for (Factorial's enum).
+# The payload schema versions a subscription may ask for: Factorial's enum, wider than the versions this
+# API registers (expensehub.versions); render_version maps each onto a registered one.
 API_VERSIONS = ("2025-10-01", "2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01")
-DEFAULT_API_VERSION = "2026-10-01"
+DEFAULT_API_VERSION = CURRENT
 
 
 def render_version(requested: str, registered: tuple[str, ...]) -> str:

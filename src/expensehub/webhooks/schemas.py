@@ -134,7 +134,8 @@ class SubscriptionCreate(_Body):
     )
     enabled: bool = Field(True, description="Deliver events (default true)")
     api_version: ApiVersionName = Field(
-        "2026-10-01", description="API version the payloads are rendered in (default newest)"
+        rules.DEFAULT_API_VERSION,  # type: ignore[arg-type]  # the registry's CURRENT, one of the enum (tested)
+        description="API version the payloads are rendered in (default newest)",
     )
     delivery_order: str = Field(
         rules.DEFAULT_DELIVERY_ORDER, description=_ORDER_DOC, json_schema_extra=_ORDER_ENUM
