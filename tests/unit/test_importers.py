@@ -149,6 +149,20 @@ def test_ofx_2_credit_card_statement() -> None:
     assert feed.closing_balance == -9938
 
 
+def test_ofx_amounts_may_use_a_decimal_comma() -> None:
+    # OFX 1.6 and 2.x, "Amounts": the fractional part starts at a decimal point or a comma.
+    data = (
+        read("ofx_bank_v1.ofx")
+        .replace(b"<TRNAMT>-42.90", b"<TRNAMT>-42,90")
+        .replace(b"<BALAMT>13335.51", b"<BALAMT>13335,51")
+    )
+    feed = parse_ofx(data)
+    assert feed.entries[0].amount == -4290
+    assert feed.closing_balance == 1333551
+    with pytest.raises(MalformedFeed, match="is not an amount"):
+        parse_ofx(read("ofx_bank_v1.ofx").replace(b"<TRNAMT>-42.90", b"<TRNAMT>-4,2.90"))
+
+
 @pytest.mark.parametrize(
     ("name", "problem"),
     [
