@@ -116,6 +116,31 @@ def test_camt053_entry_checks() -> None:
         parse_camt053(too_precise.encode())
 
 
+@pytest.mark.parametrize(
+    ("prolog", "problem"),
+    [
+        ('<!DOCTYPE Document SYSTEM "http://127.0.0.1:9/evil.dtd">\n', "document type declarations"),
+        (
+            '<!DOCTYPE Document [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>\n',
+            "document type declarations",
+        ),
+        ("<!DOCTYPE Document>\n", "document type declarations"),
+    ],
+)
+def test_every_form_of_dtd_is_refused_on_its_line(prolog: str, problem: str) -> None:
+    data = f'<?xml version="1.0"?>\n{prolog}<Document><BkToCstmrStmt/></Document>'.encode()
+    with pytest.raises(MalformedFeed) as info:
+        parse_camt053(data)
+    assert (info.value.where, problem in info.value.problem) == ("line 2", True)
+
+
+def test_an_undefined_entity_is_refused_with_line_and_column() -> None:
+    with pytest.raises(MalformedFeed) as info:
+        parse_camt053(b'<?xml version="1.0"?>\n<Document>\n  <x>&passwd;</x></Document>')
+    assert info.value.where == "line 3, column 6"
+    assert "undefined entity" in info.value.problem
+
+
 def test_xml_nesting_is_bounded() -> None:
     deep = "<Document>" + "<a>" * 200 + "</a>" * 200 + "</Document>"
     with pytest.raises(MalformedFeed, match="nested deeper"):
