@@ -196,7 +196,8 @@ def test_reports_and_worker(data: Data, tmp_path: Path, session_factory: session
     for bad, message in [
         (["--name", "w", "--sql", "delete from expensables"], "SELECT"),
         (["--name", "w", "--sql", "select 1; select 2"], "one statement"),
-        (["--name", "w", "--sql", "select 1", "--schedule", "0 25 * * *"], "cron"),
+        (["--name", "w", "--sql", "select 1", "--schedule", "0 25 * * *"], "hour: 25 is out of range 0-23"),
+        (["--name", "w", "--sql", "select 1", "--schedule", "*/² * * * *"], "minute: step must be"),
         (["--name", "weekly", "--sql", "select 1"], "exists already"),
     ]:
         code, output = cli("reports", "create", *company, *bad)

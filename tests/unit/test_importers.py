@@ -116,6 +116,31 @@ def test_camt053_entry_checks() -> None:
         parse_camt053(too_precise.encode())
 
 
+@pytest.mark.parametrize(
+    ("prolog", "problem"),
+    [
+        ('<!DOCTYPE Document SYSTEM "http://127.0.0.1:9/evil.dtd">\n', "document type declarations"),
+        (
+            '<!DOCTYPE Document [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>\n',
+            "document type declarations",
+        ),
+        ("<!DOCTYPE Document>\n", "document type declarations"),
+    ],
+)
+def test_every_form_of_dtd_is_refused_on_its_line(prolog: str, problem: str) -> None:
+    data = f'<?xml version="1.0"?>\n{prolog}<Document><BkToCstmrStmt/></Document>'.encode()
+    with pytest.raises(MalformedFeed) as info:
+        parse_camt053(data)
+    assert (info.value.where, problem in info.value.problem) == ("line 2", True)
+
+
+def test_an_undefined_entity_is_refused_with_line_and_column() -> None:
+    with pytest.raises(MalformedFeed) as info:
+        parse_camt053(b'<?xml version="1.0"?>\n<Document>\n  <x>&passwd;</x></Document>')
+    assert info.value.where == "line 3, column 6"
+    assert "undefined entity" in info.value.problem
+
+
 def test_xml_nesting_is_bounded() -> None:
     deep = "<Document>" + "<a>" * 200 + "</a>" * 200 + "</Document>"
     with pytest.raises(MalformedFeed, match="nested deeper"):
@@ -147,6 +172,20 @@ def test_ofx_2_credit_card_statement() -> None:
     assert hotel.booked_at == datetime(2026, 3, 3, 0, 30, tzinfo=UTC)
     assert (uber.description, refund.tx_type) == ("UBER *TRIP HELP.UBER.COM", "card_refund")
     assert feed.closing_balance == -9938
+
+
+def test_ofx_amounts_may_use_a_decimal_comma() -> None:
+    # OFX 1.6 and 2.x, "Amounts": the fractional part starts at a decimal point or a comma.
+    data = (
+        read("ofx_bank_v1.ofx")
+        .replace(b"<TRNAMT>-42.90", b"<TRNAMT>-42,90")
+        .replace(b"<BALAMT>13335.51", b"<BALAMT>13335,51")
+    )
+    feed = parse_ofx(data)
+    assert feed.entries[0].amount == -4290
+    assert feed.closing_balance == 1333551
+    with pytest.raises(MalformedFeed, match="is not an amount"):
+        parse_ofx(read("ofx_bank_v1.ofx").replace(b"<TRNAMT>-42.90", b"<TRNAMT>-4,2.90"))
 
 
 @pytest.mark.parametrize(

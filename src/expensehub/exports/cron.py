@@ -1,16 +1,24 @@
-"""Five-field cron expressions (pure): parse, validate, and compute the next run time (UTC).
+"""Five-field cron expressions in UTC: a thin adapter over the ``cronsim`` library.
 
 ``minute hour day-of-month month day-of-week``, each field ``*``, a number, a range ``a-b``, a step
 ``*/n`` / ``a-b/n`` / ``a/n``, or a comma list of those. Months and weekdays also take names
-(``jan``..``dec``, ``sun``..``sat``); weekday 0 and 7 are Sunday. As in Vixie cron, when both
-day-of-month and day-of-week are restricted, a day matches if either does. Shorthands: ``@yearly``
-(``@annually``), ``@monthly``, ``@weekly``, ``@daily`` (``@midnight``), ``@hourly``. Times are UTC.
+(``jan``..``dec``, ``sun``..``sat``); weekday 0 and 7 are Sunday. cronsim also reads ``L`` (the last day
+of the month), ``LW`` (its last weekday), ``5L`` (the month's last Friday) and ``1#2`` (its second
+Monday). Days follow Vixie/Debian cron: when either day field starts with ``*`` a day must match both,
+otherwise either. Shorthands (ours, cronsim has none): ``@yearly`` (``@annually``), ``@monthly``,
+``@weekly``, ``@daily`` (``@midnight``), ``@hourly``.
+
+cronsim decides what is valid and computes every run time. This module adds what it leaves out: the
+five-field limit (cronsim also takes a seconds field), the shorthands, UTC for naive times, and an error
+that says why a field was refused (cronsim says only ``Bad minute``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+
+from cronsim import CronSim, CronSimError
 
 _MACROS = {
     "@yearly": "0 0 1 1 *",
@@ -21,23 +29,19 @@ _MACROS = {
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
 }
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-    )
-}
-_DAYS = {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
-# (name, low, high, names)
-_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
-    ("minute", 0, 59, {}),
-    ("hour", 0, 23, {}),
-    ("day of month", 1, 31, {}),
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+# (name, low, high, names), in field order.
+_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
     ("month", 1, 12, _MONTHS),
     ("day of week", 0, 7, _DAYS),
 )
-# Far enough to cross every leap-year/weekday combination once.
-_SEARCH_YEARS = 8
+_DIGITS = frozenset("0123456789")
+# Validation starts here; cronsim looks 50 years ahead before it gives up.
+_VALIDATION_START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 class CronError(ValueError):
@@ -46,50 +50,17 @@ class CronError(ValueError):
 
 @dataclass(frozen=True)
 class Cron:
-    """A parsed cron expression."""
+    """A validated cron expression (``expression`` is its normal form: lower case, shorthand expanded)."""
 
     expression: str
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    days: frozenset[int]
-    months: frozenset[int]
-    weekdays: frozenset[int]
-    days_restricted: bool
-    weekdays_restricted: bool
-
-    def matches_day(self, moment: datetime) -> bool:
-        dom = moment.day in self.days
-        dow = (moment.isoweekday() % 7) in self.weekdays
-        if self.days_restricted and self.weekdays_restricted:
-            return dom or dow
-        if self.days_restricted:
-            return dom
-        if self.weekdays_restricted:
-            return dow
-        return True
 
     def next_after(self, after: datetime) -> datetime:
         """The first minute strictly after ``after`` (tz-aware; naive means UTC) at which it fires."""
         moment = (after if after.tzinfo else after.replace(tzinfo=UTC)).astimezone(UTC)
-        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        limit = moment + timedelta(days=366 * _SEARCH_YEARS)
-        while moment < limit:
-            if moment.month not in self.months:
-                year = moment.year + (moment.month == 12)
-                month = moment.month % 12 + 1
-                moment = moment.replace(year=year, month=month, day=1, hour=0, minute=0)
-                continue
-            if not self.matches_day(moment):
-                moment = (moment + timedelta(days=1)).replace(hour=0, minute=0)
-                continue
-            if moment.hour not in self.hours:
-                moment = (moment + timedelta(hours=1)).replace(minute=0)
-                continue
-            if moment.minute not in self.minutes:
-                moment += timedelta(minutes=1)
-                continue
-            return moment
-        raise CronError(f"{self.expression!r} never fires")
+        try:
+            return next(CronSim(self.expression, moment))
+        except (StopIteration, OverflowError):
+            raise CronError(f"{self.expression!r} never fires") from None
 
 
 def parse_cron(expression: str) -> Cron:
@@ -105,59 +76,73 @@ def parse_cron(expression: str) -> Cron:
         raise CronError(
             f"a cron expression has 5 fields (minute hour day-of-month month day-of-week); got {len(parts)}"
         )
-    values = [
-        _field(part, name, low, high, names)
-        for part, (name, low, high, names) in zip(parts, _FIELDS, strict=True)
-    ]
-    weekdays = frozenset(d % 7 for d in values[4])
+    try:
+        CronSim(text, _VALIDATION_START)
+    except CronSimError:
+        raise CronError(_why_refused(parts)) from None
     cron = Cron(
-        expression=" ".join(parts),
-        minutes=frozenset(values[0]),
-        hours=frozenset(values[1]),
-        days=frozenset(values[2]),
-        months=frozenset(values[3]),
-        weekdays=weekdays,
-        days_restricted=parts[2] != "*",
-        weekdays_restricted=parts[4] != "*",
+        " ".join(_single_value_ranges(part, names) for part, (*_, names) in zip(parts, _FIELDS, strict=True))
     )
-    # Refuse expressions that can never fire (e.g. 30 February).
-    cron.next_after(datetime(2024, 1, 1, tzinfo=UTC))
+    cron.next_after(_VALIDATION_START)  # refuses what does not fire within cronsim's 50 years
     return cron
 
 
-def _field(part: str, name: str, low: int, high: int, names: dict[str, int]) -> set[int]:
-    found: set[int] = set()
-    for item in part.split(","):
-        if not item:
-            raise CronError(f"{name}: empty list item in {part!r}")
-        base, _, step_text = item.partition("/")
-        step = 1
-        if step_text:
-            if not step_text.isdigit() or int(step_text) == 0:
-                raise CronError(f"{name}: step must be a positive integer in {item!r}")
-            step = int(step_text)
-        if base == "*":
-            start, end = low, high
-        elif "-" in base:
-            a, _, b = base.partition("-")
-            start, end = _value(a, name, low, high, names), _value(b, name, low, high, names)
-            if start > end:
-                raise CronError(f"{name}: range {base!r} runs backwards")
-        else:
-            start = _value(base, name, low, high, names)
-            end = high if step_text else start
-        found.update(range(start, end + 1, step))
-    return found
+def _single_value_ranges(field: str, names: tuple[str, ...]) -> str:
+    """Write a stepped range of one value (``5-5/10``) as that value: cronsim 2.8 reads it as ``5/10``."""
+    items = field.split(",")
+    for index, item in enumerate(items):
+        bounds, slash, _step = item.partition("/")
+        first, dash, last = bounds.partition("-")
+        if slash and dash and _number(first, names) == _number(last, names):
+            items[index] = first
+    return ",".join(items)
 
 
-def _value(text: str, name: str, low: int, high: int, names: dict[str, int]) -> int:
+def _number(text: str, names: tuple[str, ...]) -> int:
+    """A field value cronsim accepted (digits or a name) as its number."""
     if text in names:
-        return names[text]
-    if not text.isdigit():
-        raise CronError(
-            f"{name}: {text!r} is not a number" + (f" or a name ({', '.join(names)})" if names else "")
-        )
-    value = int(text)
-    if not low <= value <= high:
-        raise CronError(f"{name}: {value} is out of range {low}-{high}")
-    return value
+        return names.index(text) + (1 if names is _MONTHS else 0)
+    return int(text)
+
+
+def _accepted(parts: list[str]) -> bool:
+    try:
+        CronSim(" ".join(parts), _VALIDATION_START)
+    except CronSimError:
+        return False
+    return True
+
+
+def _why_refused(parts: list[str]) -> str:
+    """Name the field and list item cronsim refused, and why; cronsim itself says only ``Bad <field>``."""
+    for index, (name, low, high, names) in enumerate(_FIELDS):
+        alone = ["*"] * 5
+        for item in parts[index].split(","):
+            alone[index] = item
+            if not _accepted(alone):
+                return f"{name}: {_explain(item, parts[index], low, high, names)}"
+    # Every item is valid on its own: the day of month exists in none of the months (30 February).
+    return f"{' '.join(parts)!r} never fires"
+
+
+def _explain(item: str, field: str, low: int, high: int, names: tuple[str, ...]) -> str:
+    if not item:
+        return f"empty list item in {field!r}"
+    base, slash, step = item.partition("/")
+    if slash and (not step or not set(step) <= _DIGITS or int(step) == 0):
+        return f"step must be a positive integer in {item!r}"
+    if base == "*":
+        return f"{item!r} is not valid"
+    if "#" in base:
+        return f"{item!r}: WEEKDAY#N takes a weekday (0-7 or a name) and N from 1 to 5"
+    values = base.split("-", 1)
+    for value in values:
+        if value in names:
+            continue
+        if not value or not set(value) <= _DIGITS:
+            return f"{value!r} is not a number" + (f" or a name ({', '.join(names)})" if names else "")
+        if not low <= int(value) <= high:
+            return f"{int(value)} is out of range {low}-{high}"
+    if len(values) == 2:
+        return f"range {base!r} runs backwards"
+    return f"{item!r} is not valid"

@@ -6,8 +6,9 @@ naming the line (and element or column) at fault; nothing is imported then. Rows
 but out of scope (not booked, another account, a status the mapping skips) are kept in
 ``ParsedFeed.rejected`` with their line and reason.
 
-XML is read with expat directly: any DTD (``<!DOCTYPE``) is refused, so no entity can be declared,
-expanded or fetched (no billion laughs, no XXE).
+XML is read through defusedxml with DTDs forbidden (``xmlsafe``): any ``<!DOCTYPE`` is refused, so no
+entity can be declared, expanded or fetched (no billion laughs, no XXE). OFX is read by our own
+tokenizer (``ofx``), which refuses a DTD too; docs/architecture.md says why it is not ofxtools.
 """
 
 from __future__ import annotations

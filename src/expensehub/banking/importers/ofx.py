@@ -8,7 +8,8 @@ expands an entity beyond the five XML ones and numeric character references, and
 * ``CREDITCARDMSGSRSV1/CCSTMTTRNRS/CCSTMTRS`` (a card account, ``CCACCTFROM/ACCTID`` the card number):
   every ``STMTTRN`` is a card payment on the card with those last four digits.
 
-``TRNAMT`` is negative for money out (a purchase); ``FITID`` is the stable id that makes re-imports
+``TRNAMT`` is negative for money out (a purchase), its fraction after a decimal point or, as the OFX
+specification also allows, a comma (``-42,90``); ``FITID`` is the stable id that makes re-imports
 idempotent; ``DTPOSTED`` is ``YYYYMMDD[HHMMSS[.XXX]][[+|-]H[.MM][:TZ]]``. A purchase abroad carries
 ``ORIGCURRENCY`` (``CURSYM``, ``CURRATE``: account currency per unit of ``CURSYM``); the original
 amount is then ``TRNAMT / CURRATE``. ``LEDGERBAL``/``AVAILBAL`` give the closing balances.
@@ -175,6 +176,11 @@ def _tree(text: str) -> _El:
     return ofx
 
 
+def _amount(text: str, currency: str, where: str) -> int:
+    """An OFX amount: the fraction starts at a decimal point or a comma; there is no thousands separator."""
+    return parse_amount(text, currency, where, decimal="," if "," in text else ".")
+
+
 def _when(text: str | None, where: str) -> datetime:
     if not text:
         raise MalformedFeed(where, "missing date")
@@ -232,7 +238,7 @@ def _statement(stmt: _El, card: bool, feed: ParsedFeed) -> None:
         bal = stmt.child(tag)
         if bal is not None and bal.text_at("BALAMT"):
             bwhere = f"line {bal.line}, <{tag}>/BALAMT"
-            setattr(feed, attr, parse_amount(bal.text_at("BALAMT") or "", currency, bwhere))
+            setattr(feed, attr, _amount(bal.text_at("BALAMT") or "", currency, bwhere))
             if tag == "LEDGERBAL":
                 feed.balance_currency = currency
                 feed.balance_at = _when(bal.text_at("DTASOF"), f"line {bal.line}, <{tag}>/DTASOF")
@@ -250,9 +256,7 @@ def _transaction(trn: _El, currency: str, card: bool, last4: str | None, account
         raise MalformedFeed(f"{where}/TRNTYPE", f"unknown transaction type {trntype!r}")
     own_currency = trn.text_at("CURRENCY/CURSYM")
     ccy = check_currency(own_currency, f"{where}/CURRENCY") if own_currency else currency
-    amount = (
-        parse_amount(trn.text_at("TRNAMT") or "", ccy, f"{where}/TRNAMT") if trn.text_at("TRNAMT") else None
-    )
+    amount = _amount(trn.text_at("TRNAMT") or "", ccy, f"{where}/TRNAMT") if trn.text_at("TRNAMT") else None
     if amount is None:
         raise MalformedFeed(f"{where}/TRNAMT", "missing amount")
     posted = _when(trn.text_at("DTPOSTED"), f"{where}/DTPOSTED")
