@@ -577,3 +577,24 @@ def test_postgres_view_query_plan_uses_the_company_index(
     assert "InitPlan" in plan, plan
     assert "ix_expensables_company" in plan, plan
     assert "Index Cond: (company_id = $" in plan, plan
+
+
+def test_migrating_drops_the_report_views_and_reports_make_them_again(
+    session_factory: sessionmaker[Session], two: tuple[Data, Data], db_url: str
+) -> None:
+    """A view pins the columns it reads: migrations run with the views dropped (db/derived.py)."""
+    if not is_pg(db_url):
+        pytest.skip("PostgreSQL's report views")
+    from expensehub.db.migrate import upgrade
+
+    count_views = (
+        "SELECT count(*) FROM pg_views WHERE schemaname = :schema",
+        {"schema": sandbox.REPORT_SCHEMA},
+    )
+    report(session_factory, two[0].company_id, "SELECT count(*) AS n FROM report_taxes")
+    assert admin_rows(session_factory, count_views[0], **count_views[1]) == [(len(sandbox.REPORT_VIEWS),)]
+    upgrade(db_url)  # already at head: only the views are dropped
+    assert admin_rows(session_factory, count_views[0], **count_views[1]) == [(0,)]
+    assert report(session_factory, two[0].company_id, "SELECT count(*) AS n FROM report_employees") == [
+        {"n": "3"}
+    ]
