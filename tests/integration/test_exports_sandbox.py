@@ -473,7 +473,7 @@ def test_postgres_report_role_and_views(
         role=role,
     )
     assert (login, superuser, inherit, bypass, memberships) == (True, False, False, False, 0)
-    assert {"default_transaction_read_only=on", "track_activities=off"} <= set(config)
+    assert {"default_transaction_read_only=on", "track_activities=off", "temp_file_limit=1GB"} <= set(config)
     readable = admin_rows(
         session_factory,
         "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "

@@ -30,7 +30,7 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -368,10 +368,21 @@ def report_role_of(engine: Engine, cfg: SandboxConfig) -> tuple[str, str]:
     return _identifier(url.username or ""), url.render_as_string(hide_password=False)
 
 
+# Settings of the report role for every session logging in as it (each report transaction sets its
+# search_path and statement timeout itself too): (name, value in SQL, value as PostgreSQL keeps it,
+# whether only a superuser may set it).
+_ROLE_SETTINGS = (
+    ("search_path", f"{REPORT_SCHEMA}, public", f"{REPORT_SCHEMA}, public", False),
+    ("default_transaction_read_only", "on", "on", False),
+    ("track_activities", "off", "off", True),  # report sessions do not show each other their query text
+    ("temp_file_limit", "'1GB'", "1GB", True),  # disk a query's sorts and hashes may fill
+)
+
+
 def admin_statements(role: str, app_role: str) -> str:
+    settings = "; ".join(f"ALTER ROLE {role} SET {name} = {value}" for name, value, _, _ in _ROLE_SETTINGS)
     return (
-        f"CREATE ROLE {role} {_ROLE_OPTIONS} PASSWORD '<a password>'; "
-        f"ALTER ROLE {role} SET track_activities = off; "
+        f"CREATE ROLE {role} {_ROLE_OPTIONS} PASSWORD '<a password>'; {settings}; "
         f"CREATE SCHEMA IF NOT EXISTS {REPORT_SCHEMA} AUTHORIZATION {app_role}; "
         "then set EXPENSEHUB_REPORT_DATABASE_URL to a URL logging in as "
         f"{role} (docs/exports.md)"
@@ -388,6 +399,9 @@ def _unavailable(what: str, role: str, app_role: str) -> SandboxUnavailable:
 
 _STATE = f"""
 SELECT current_user::text,
+  (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+  (SELECT rolcreaterole FROM pg_roles WHERE rolname = current_user),
+  coalesce(r.rolconfig, '{{}}'),
   (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = '{REPORT_SCHEMA}' AND c.relkind = 'v' AND c.relname = ANY(%(views)s)
       AND obj_description(c.oid, 'pg_class') = %(tag)s),
@@ -407,6 +421,9 @@ FROM (SELECT 1) AS one LEFT JOIN pg_roles r ON r.rolname = %(role)s
 @dataclass(frozen=True)
 class _PgState:
     app_role: str
+    app_superuser: bool
+    app_createrole: bool
+    role_config: list[str]
     current_views: int
     has_sessions: bool
     role_exists: bool
@@ -426,7 +443,17 @@ class _PgState:
 
 def _pg_state(conn: Connection, role: str) -> _PgState:
     row = conn.exec_driver_sql(_STATE, {"views": list(REPORT_VIEWS), "tag": _pg_tag(), "role": role}).one()
-    return _PgState(str(row[0]), int(row[1]), bool(row[2]), bool(row[3]), bool(row[4]), int(row[5]))
+    return _PgState(
+        app_role=str(row[0]),
+        app_superuser=bool(row[1]),
+        app_createrole=bool(row[2]),
+        role_config=[str(c) for c in row[3]],
+        current_views=int(row[4]),
+        has_sessions=bool(row[5]),
+        role_exists=bool(row[6]),
+        role_usage=bool(row[7]),
+        role_views=int(row[8]),
+    )
 
 
 def prepare_postgres(engine: Engine, role: str) -> None:
@@ -442,10 +469,12 @@ def prepare_postgres(engine: Engine, role: str) -> None:
             conn.rollback()
     except DBAPIError as exc:
         raise _unavailable(_first_line(exc), role, "<the application role>") from exc
-    if state.ready:
-        return
     if not state.role_exists:
         _create_role(engine, role, state.app_role)
+        state = replace(state, role_config=[])
+    _settle_role(engine, role, state)
+    if state.ready:
+        return
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql(_SETUP_LOCK)
@@ -482,19 +511,30 @@ def _create_role(engine: Engine, role: str, app_role: str) -> None:
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql(f"CREATE ROLE {role} {_ROLE_OPTIONS}")
-            conn.exec_driver_sql(f"ALTER ROLE {role} SET search_path = {REPORT_SCHEMA}, public")
-            conn.exec_driver_sql(f"ALTER ROLE {role} SET default_transaction_read_only = on")
-            superuser = conn.exec_driver_sql(
-                "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
-            ).scalar()
-            if superuser:  # a superuser-only setting: report sessions do not show each other's query
-                conn.exec_driver_sql(f"ALTER ROLE {role} SET track_activities = off")
         log.info("created the PostgreSQL report role %s", role)
     except DBAPIError as exc:
         sqlstate = getattr(exc.orig, "sqlstate", None)
         if sqlstate in _DUPLICATE:
             return  # another process created it meanwhile
         raise _unavailable(_first_line(exc), role, app_role) from exc
+
+
+def _settle_role(engine: Engine, role: str, state: _PgState) -> None:
+    """Give the report role the settings it lacks, those the application's role may set.
+
+    They are defence in depth (each report transaction sets what it needs), so a failure is logged:
+    another process may be altering the role at the same moment, or the role is the administrator's.
+    """
+    for name, value, kept, superuser_only in _ROLE_SETTINGS:
+        if f"{name}={kept}" in state.role_config:
+            continue
+        if not (state.app_superuser or (state.app_createrole and not superuser_only)):
+            continue
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"ALTER ROLE {role} SET {name} = {value}")
+        except DBAPIError as exc:
+            log.warning("could not set %s of the report role %s: %s", name, role, _first_line(exc))
 
 
 # What the report connection checks about itself before it runs anything (one round trip): the
