@@ -553,11 +553,18 @@ def test_postgres_refuses_a_report_role_with_rights(
         pytest.skip("PostgreSQL's report role")
     from expensehub.errors import Unavailable
 
+    role_state = (
+        "SELECT rolconfig, (SELECT count(*) FROM pg_auth_members WHERE member = r.oid) FROM pg_roles r "
+        "WHERE rolname = current_user"
+    )
+    before = admin_rows(session_factory, role_state)
     powerful = sandbox.SandboxConfig(report_database_url=db_url)
     with pytest.raises(Unavailable) as info:
         report(session_factory, two[0].company_id, "SELECT count(*) AS n FROM report_taxes", config=powerful)
     assert info.value.code == "sql_reports_unavailable"
     assert "superuser" in info.value.message
+    # Refused before anything was set or granted: that role's settings are not the report role's.
+    assert admin_rows(session_factory, role_state) == before
 
 
 def test_postgres_view_query_plan_uses_the_company_index(

@@ -402,6 +402,9 @@ SELECT current_user::text,
   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
   (SELECT rolcreaterole FROM pg_roles WHERE rolname = current_user),
   coalesce(r.rolconfig, '{{}}'),
+  coalesce(r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication OR r.rolbypassrls
+    OR r.rolname = current_user
+    OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid), false),
   (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = '{REPORT_SCHEMA}' AND c.relkind = 'v' AND c.relname = ANY(%(views)s)
       AND obj_description(c.oid, 'pg_class') = %(tag)s),
@@ -424,6 +427,7 @@ class _PgState:
     app_superuser: bool
     app_createrole: bool
     role_config: list[str]
+    role_powerful: bool
     current_views: int
     has_sessions: bool
     role_exists: bool
@@ -448,11 +452,12 @@ def _pg_state(conn: Connection, role: str) -> _PgState:
         app_superuser=bool(row[1]),
         app_createrole=bool(row[2]),
         role_config=[str(c) for c in row[3]],
-        current_views=int(row[4]),
-        has_sessions=bool(row[5]),
-        role_exists=bool(row[6]),
-        role_usage=bool(row[7]),
-        role_views=int(row[8]),
+        role_powerful=bool(row[4]),
+        current_views=int(row[5]),
+        has_sessions=bool(row[6]),
+        role_exists=bool(row[7]),
+        role_usage=bool(row[8]),
+        role_views=int(row[9]),
     )
 
 
@@ -469,10 +474,18 @@ def prepare_postgres(engine: Engine, role: str) -> None:
             conn.rollback()
     except DBAPIError as exc:
         raise _unavailable(_first_line(exc), role, "<the application role>") from exc
-    if not state.role_exists:
-        _create_role(engine, role, state.app_role)
-        state = replace(state, role_config=[])
-    _settle_role(engine, role, state)
+    if state.role_powerful:
+        # Before anything is granted or set: the URL may name the application's own role, or another
+        # that may do more than read the views. Its settings are never touched.
+        raise SandboxUnavailable(
+            f"SQL reports refuse the report role {role}: it is the application's role, a superuser, may "
+            "create roles or databases, replicate or bypass RLS, or is a member of another role. It must be "
+            f"a login role with no other rights than reading the views of {REPORT_SCHEMA} "
+            f"(docs/exports.md): {admin_statements(role, state.app_role)}"
+        )
+    created = not state.role_exists and _create_role(engine, role, state.app_role)
+    if created or role == REPORT_ROLE:  # a role of another name is the administrator's: only granted views
+        _settle_role(engine, role, replace(state, role_config=[]) if created else state)
     if state.ready:
         return
     try:
@@ -507,15 +520,17 @@ def _create_views(conn: Connection) -> None:
     log.info("report views (re)created in schema %s", REPORT_SCHEMA)
 
 
-def _create_role(engine: Engine, role: str, app_role: str) -> None:
+def _create_role(engine: Engine, role: str, app_role: str) -> bool:
+    """Create the report role; whether this call created it (not another process meanwhile)."""
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql(f"CREATE ROLE {role} {_ROLE_OPTIONS}")
         log.info("created the PostgreSQL report role %s", role)
+        return True
     except DBAPIError as exc:
         sqlstate = getattr(exc.orig, "sqlstate", None)
         if sqlstate in _DUPLICATE:
-            return  # another process created it meanwhile
+            return False  # another process created it meanwhile
         raise _unavailable(_first_line(exc), role, app_role) from exc
 
 
