@@ -13,8 +13,8 @@ system catalog (``pg_*``, ``information_schema``, ``sqlite_*``, ``pragma_*``: ``
 
 This is defence in depth. The database is the real containment (docs/exports.md): on PostgreSQL
 the query runs on a connection logged in as a role that may read the report views and nothing
-else; on SQLite in a separate process, over a read-only copy of the schema, under an authorizer
-and with time, memory and size limits.
+else; on SQLite in a separate process, over the database attached read-only, under an authorizer
+and with time, memory and size limits (exports/sandbox.py).
 """
 
 from __future__ import annotations
