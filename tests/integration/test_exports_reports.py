@@ -224,6 +224,13 @@ def test_postgresql_without_the_report_role_refuses_sql_reports(
         with admin_engine.connect() as admin:
             found = admin.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": missing})
             assert found.scalar() is None
+        # The report role and views exist (made by a role that may), but this application role may not
+        # record its report sessions in a schema that is not its own: the same 503, nothing run.
+        sql_rows(session_factory, tenant.company_id, BY_CURRENCY)
+        with pytest.raises(Unavailable) as info:
+            service.stream_sql_report(engine, company_id=tenant.company_id, sql=BY_CURRENCY, fmt="csv")
+        assert info.value.code == "sql_reports_unavailable"
+        assert "permission denied" in info.value.message
     finally:
         engine.dispose()
         with admin_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:

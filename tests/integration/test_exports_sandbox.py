@@ -496,6 +496,33 @@ def test_postgres_report_role_and_views(
     assert admin_rows(session_factory, f"SELECT count(*) FROM {sandbox.REPORT_SCHEMA}.sessions") == [(0,)]
 
 
+def test_postgres_report_database_url(
+    session_factory: sessionmaker[Session], two: tuple[Data, Data], db_url: str
+) -> None:
+    """EXPENSEHUB_REPORT_DATABASE_URL names the report role's login (with a password in production);
+    a plain postgresql:// URL gets the application's driver."""
+    if not is_pg(db_url):
+        pytest.skip("PostgreSQL's report role")
+    from sqlalchemy.engine import make_url
+
+    from expensehub.errors import Unavailable
+
+    plain = make_url(db_url).set(drivername="postgresql", username=sandbox.REPORT_ROLE)
+    config = sandbox.SandboxConfig(report_database_url=plain.render_as_string(hide_password=False))
+    sql = "SELECT count(*) AS n FROM report_expensables"
+    assert report(session_factory, two[0].company_id, sql, config=config) == [{"n": str(len(two[0].ids))}]
+    for url, words in [
+        ("not a url", "not a database URL"),
+        ("sqlite:///x.db", "PostgreSQL URL"),
+        (make_url(db_url).set(username="Report-Role").render_as_string(), "plain lower-case identifier"),
+    ]:
+        bad = sandbox.SandboxConfig(report_database_url=url)
+        with pytest.raises(Unavailable) as info:
+            report(session_factory, two[0].company_id, sql, config=bad)
+        assert info.value.code == "sql_reports_unavailable"
+        assert words in info.value.message
+
+
 def test_postgres_views_follow_their_definition(
     session_factory: sessionmaker[Session], two: tuple[Data, Data], db_url: str
 ) -> None:

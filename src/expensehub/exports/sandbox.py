@@ -49,7 +49,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
 from expensehub.db.derived import REPORT_SCHEMA
@@ -362,7 +362,14 @@ def _pg_tag() -> str:
 def report_role_of(engine: Engine, cfg: SandboxConfig) -> tuple[str, str]:
     """The report role and the URL to log in as it (default: the application's URL, user replaced)."""
     if cfg.report_database_url:
-        url = make_url(cfg.report_database_url)
+        try:
+            url = make_url(cfg.report_database_url)
+        except ArgumentError as exc:
+            raise SandboxUnavailable(f"EXPENSEHUB_REPORT_DATABASE_URL is not a database URL: {exc}") from None
+        if url.get_backend_name() != "postgresql":
+            raise SandboxUnavailable("EXPENSEHUB_REPORT_DATABASE_URL must be a PostgreSQL URL")
+        if url.drivername != engine.url.drivername:  # postgresql:// would pick a driver not installed
+            url = url.set(drivername=engine.url.drivername)
     else:
         url = engine.url.set(username=REPORT_ROLE, password=None)
     return _identifier(url.username or ""), url.render_as_string(hide_password=False)
@@ -651,9 +658,12 @@ class _PgQuery:
                 f"(docs/exports.md): {admin_statements(role, '<the application role>')}"
             )
         self.pid = int(pid)
-        with app.connect() as own:
-            own.execute(_upsert_session(), {"pid": self.pid, "company_id": company_id})
-            own.commit()
+        try:
+            with app.connect() as own:
+                own.execute(_upsert_session(), {"pid": self.pid, "company_id": company_id})
+                own.commit()
+        except DBAPIError as exc:  # the schema is not the application's to write (set up by someone else)
+            raise _unavailable(_first_line(exc), role, "<the application role>") from exc
 
     def batches(self) -> Iterator[Sequence[Sequence[Any]]]:
         try:
@@ -669,6 +679,11 @@ class _PgQuery:
     def close(self) -> None:
         conn, self.conn = self.conn, None
         if conn is not None:
+            try:
+                if self.result is not None:
+                    self.result.close()  # the server-side cursor, while its connection is still there
+            except Exception as exc:  # a failed query leaves an aborted transaction: nothing to close
+                log.debug("closing a report cursor failed: %s", exc)
             try:
                 conn.invalidate()  # never back to a pool: the session ends here
             except Exception as exc:  # closing is best effort, the server ends the session anyway
