@@ -172,6 +172,7 @@ def run(job: dict[str, Any], out: IO[bytes]) -> None:
         write_frame(out, "error", (exc.code, str(exc)))
     except (sqlite3.Error, MemoryError, OverflowError) as exc:
         text = "out of memory" if isinstance(exc, MemoryError) else str(exc).strip().splitlines()[0]
+        text = text.replace(f"{job['alias']}.", "")  # the schema name means nothing to the reader
         write_frame(out, "error", (error_code(exc, timed_out=state["timed_out"]), text))
 
 
