@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ENV_PREFIX = "EXPENSEHUB_"
 DEFAULT_STORAGE_DIR = "./expensehub-files"
 # Values never repeated in an error message (they may hold passwords or keys).
-_SECRET_FIELDS = frozenset({"database_url", "secret_key"})
+_SECRET_FIELDS = frozenset({"database_url", "report_database_url", "secret_key"})
 
 
 class SettingsError(ValueError):
@@ -86,6 +86,20 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
         description="Seconds a SQL report query may run (sql_timeout beyond it); the --query-timeout "
         "option overrides it",
+    )
+    report_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL: URL SQL reports log in with, as the report role (no rights but reading "
+        "the report views; docs/exports.md), e.g. postgresql+psycopg://expensehub_report_login:PASSWORD@"
+        "host/db. Default: the database URL with the user replaced by expensehub_report_login and no "
+        "password (enough with trust or certificate authentication)",
+    )
+    report_memory_limit_mb: int = Field(
+        default=512,
+        ge=64,
+        le=1024 * 1024,
+        description="SQLite: memory (address space) of the process a SQL report query runs in; past it "
+        "the query stops with sql_too_large",
     )
     worker_interval_seconds: float = Field(
         default=30.0,

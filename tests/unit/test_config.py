@@ -128,3 +128,20 @@ def test_every_bad_variable_is_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert text.startswith("2 invalid settings:")
     assert "EXPENSEHUB_WORKER_INTERVAL_SECONDS" in text
     assert "EXPENSEHUB_WEBHOOK_CONCURRENCY" in text
+
+
+def test_report_sandbox_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = load_settings()
+    assert cfg.report_database_url is None  # the database URL, user replaced by the report role
+    assert cfg.report_memory_limit_mb == 512
+    url = "postgresql+psycopg://expensehub_report_login:s3cret@db.internal/expensehub"
+    monkeypatch.setenv("EXPENSEHUB_REPORT_DATABASE_URL", url)
+    monkeypatch.setenv("EXPENSEHUB_REPORT_MEMORY_LIMIT_MB", "256")
+    cfg = load_settings()
+    assert cfg.report_database_url == url
+    assert cfg.report_memory_limit_mb == 256
+    monkeypatch.setenv("EXPENSEHUB_REPORT_MEMORY_LIMIT_MB", "8")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert "EXPENSEHUB_REPORT_MEMORY_LIMIT_MB" in str(info.value)
+    assert "s3cret" not in str(info.value)

@@ -15,6 +15,7 @@ from expensehub.cli.apps import app, console, err, export_app, session_factory, 
 from expensehub.db.engine import transaction
 from expensehub.errors import AppError, ValidationFailed
 from expensehub.exports import service
+from expensehub.exports.sandbox import SandboxConfig
 from expensehub.exports.templates import load_template
 
 reports_app = typer.Typer(
@@ -328,6 +329,7 @@ def reports_create(
                 sql=sql,
                 schedule=schedule,
                 query_timeout_s=timeout,
+                config=SandboxConfig.from_settings(cfg),
             )
             console.print(
                 f"report [bold]{report.id}[/bold] {report.name!r} saved ({report.kind}, {report.format}"
@@ -395,7 +397,13 @@ def reports_run(
     except AppError as exc:
         raise _fail(exc) from exc
     outcome = run_report(
-        factory, report_id, trigger="manual", reports_dir=folder, out=out, query_timeout_s=timeout
+        factory,
+        report_id,
+        trigger="manual",
+        reports_dir=folder,
+        out=out,
+        query_timeout_s=timeout,
+        sandbox=SandboxConfig.from_settings(cfg),
     )
     if not outcome.ok:
         err.print(f"[red]error:[/red] report {outcome.name!r} failed: {outcome.error}")

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from expensehub.cli.apps import app, console, err, session_factory, settings
 from expensehub.config import Settings
+from expensehub.exports.sandbox import SandboxConfig
 from expensehub.worker.reports import ReportOutcome
 
 
@@ -88,6 +89,7 @@ def worker(
             interval_s=interval,
             once=once,
             query_timeout_s=query_timeout,
+            sandbox=SandboxConfig.from_settings(cfg),
             on_run=report,
             handle_signals=not once,
         )

@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from expensehub.db.derived import drop_report_views_before_migrating
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -19,12 +21,14 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` up to ``revision``."""
+    """Bring the database at ``url`` up to ``revision`` (the report views are dropped first)."""
+    drop_report_views_before_migrating(url)
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
-    """Take the database at ``url`` down to ``revision``."""
+    """Take the database at ``url`` down to ``revision`` (the report views are dropped first)."""
+    drop_report_views_before_migrating(url)
     command.downgrade(alembic_config(url), revision)
 
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Select,
     String,
     and_,
@@ -31,7 +30,6 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 if TYPE_CHECKING:
@@ -137,9 +135,11 @@ class Filters:
 
 
 Fields = dict[str, tuple[Any, tuple[str, ...]]]
+# A company id, or an SQL expression giving one (the PostgreSQL report views look it up per session).
+CompanyRef = int | ColumnElement[Any]
 
 
-def _expense_fields(company_id: int, dialect: str) -> Fields:
+def _expense_fields(company_id: CompanyRef, dialect: str) -> Fields:
     """Source fields of the expenses dataset: SQL expression and the joins it needs."""
 
     def ts(col: Any) -> Any:
@@ -223,7 +223,7 @@ def _expense_fields(company_id: int, dialect: str) -> Fields:
     }
 
 
-def _expense_joins(stmt: Select[Any], join: str, company_id: int, dialect: str) -> Select[Any]:
+def _expense_joins(stmt: Select[Any], join: str, company_id: CompanyRef, dialect: str) -> Select[Any]:
     if join == "ex":
         return stmt.outerjoin(ex, ex.expensable_id == x.id)
     if join == "mi":
@@ -267,7 +267,7 @@ def _expense_joins(stmt: Select[Any], join: str, company_id: int, dialect: str) 
 
 
 def _expense_where(
-    company_id: int, f: Filters, on: Any = x
+    company_id: CompanyRef, f: Filters, on: Any = x
 ) -> tuple[list[ColumnElement[bool]], tuple[str, ...]]:
     cond: list[ColumnElement[bool]] = [on.company_id == company_id]
     if f.date_from is not None:
@@ -289,7 +289,7 @@ def _expense_where(
     return cond, ()
 
 
-def _card_payment_fields(company_id: int, dialect: str) -> Fields:
+def _card_payment_fields(company_id: CompanyRef, dialect: str) -> Fields:
     def ts(col: Any) -> Any:
         return ts_text(col, dialect)
 
@@ -342,7 +342,7 @@ def _card_payment_fields(company_id: int, dialect: str) -> Fields:
     }
 
 
-def _card_payment_joins(stmt: Select[Any], join: str, company_id: int, dialect: str) -> Select[Any]:
+def _card_payment_joins(stmt: Select[Any], join: str, company_id: CompanyRef, dialect: str) -> Select[Any]:
     if join == "ba":
         return stmt.outerjoin(ba, and_(ba.id == cp.bank_account_id, ba.company_id == company_id))
     if join == "card":
@@ -360,7 +360,9 @@ def _day_bounds(f: Filters) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
-def _card_payment_where(company_id: int, f: Filters) -> tuple[list[ColumnElement[bool]], tuple[str, ...]]:
+def _card_payment_where(
+    company_id: CompanyRef, f: Filters
+) -> tuple[list[ColumnElement[bool]], tuple[str, ...]]:
     cond: list[ColumnElement[bool]] = [cp.company_id == company_id]
     joins: list[str] = []
     start, end = _day_bounds(f)
@@ -385,7 +387,7 @@ def _card_payment_where(company_id: int, f: Filters) -> tuple[list[ColumnElement
     return cond, tuple(joins)
 
 
-def _transaction_fields(company_id: int, dialect: str) -> Fields:
+def _transaction_fields(company_id: CompanyRef, dialect: str) -> Fields:
     def ts(col: Any) -> Any:
         return ts_text(col, dialect)
 
@@ -409,11 +411,13 @@ def _transaction_fields(company_id: int, dialect: str) -> Fields:
     }
 
 
-def _transaction_joins(stmt: Select[Any], join: str, company_id: int, dialect: str) -> Select[Any]:
+def _transaction_joins(stmt: Select[Any], join: str, company_id: CompanyRef, dialect: str) -> Select[Any]:
     return stmt.outerjoin(ba, and_(ba.id == tx.bank_account_id, ba.company_id == company_id))
 
 
-def _transaction_where(company_id: int, f: Filters) -> tuple[list[ColumnElement[bool]], tuple[str, ...]]:
+def _transaction_where(
+    company_id: CompanyRef, f: Filters
+) -> tuple[list[ColumnElement[bool]], tuple[str, ...]]:
     cond: list[ColumnElement[bool]] = [tx.company_id == company_id]
     joins: list[str] = []
     start, end = _day_bounds(f)
@@ -436,10 +440,10 @@ def _transaction_where(company_id: int, f: Filters) -> tuple[list[ColumnElement[
 @dataclass(frozen=True)
 class _Dataset:
     base: Any
-    fields: Callable[[int, str], Fields]
+    fields: Callable[[CompanyRef, str], Fields]
     join_order: tuple[str, ...]
-    join: Callable[[Select[Any], str, int, str], Select[Any]]
-    where: Callable[[int, Filters], tuple[list[ColumnElement[bool]], tuple[str, ...]]]
+    join: Callable[[Select[Any], str, CompanyRef, str], Select[Any]]
+    where: Callable[[CompanyRef, Filters], tuple[list[ColumnElement[bool]], tuple[str, ...]]]
     amount: str
     currency: str
 
@@ -474,7 +478,9 @@ def source_fields(dataset: str) -> frozenset[str]:
     return frozenset(_DATASETS[dataset].fields(0, "sqlite"))
 
 
-def rows_query(dataset: str, company_id: int, f: Filters, fields: Sequence[str], dialect: str) -> Select[Any]:
+def rows_query(
+    dataset: str, company_id: CompanyRef, f: Filters, fields: Sequence[str], dialect: str
+) -> Select[Any]:
     """SELECT of ``fields`` (source field names, in that order) for the dataset's filtered rows, by id."""
     ds = _DATASETS[dataset]
     catalogue = ds.fields(company_id, dialect)
@@ -666,11 +672,13 @@ def company_exists(session: Session, company_id: int) -> bool:
 
 
 # --------------------------------------------------------------------------------------------------
-# Report views: temporary views scoped to one company, created on the report's own connection
+# Report views: the rows of one company that report SQL may read (run by exports/sandbox.py)
 # --------------------------------------------------------------------------------------------------
 
 
-def _report_view_selects(company_id: int, dialect: str) -> dict[str, Select[Any]]:
+def report_view_selects(company_id: CompanyRef, dialect: str) -> dict[str, Select[Any]]:
+    """The SELECT of each report view, keeping the rows of ``company_id`` (a number, or an SQL expression
+    such as the PostgreSQL views' lookup of the company by backend pid; exports/sandbox.py)."""
     fields = [
         "expensable_id",
         "detail_id",
@@ -765,153 +773,6 @@ REPORT_VIEWS: tuple[str, ...] = (
     "report_card_payments",
     "report_transactions",
 )
-
-
-def create_report_views(conn: Connection, company_id: int) -> list[str]:
-    """CREATE TEMP VIEW of every report view for ``company_id`` on ``conn``; returns their names.
-
-    Temporary views live only on this connection; the caller discards the connection afterwards.
-    """
-    dialect = conn.dialect.name
-    names = []
-    for name, stmt in _report_view_selects(company_id, dialect).items():
-        sql = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
-        conn.exec_driver_sql(f"CREATE TEMP VIEW {name} AS {sql}")
-        names.append(name)
-    return names
-
-
-@dataclass
-class SqlGuard:
-    """What :func:`guard_read_only` installed, to check the deadline between batches."""
-
-    deadline: float
-    clock: Callable[[], float]
-    timed_out: list[bool] = field(default_factory=list)
-
-
-# PostgreSQL role report SQL runs as (no login, no privileges; allowed to read the temporary report views).
-REPORT_ROLE = "expensehub_report_reader"
-REPORT_ROLE_SETUP = (
-    f"CREATE ROLE {REPORT_ROLE} NOLOGIN NOINHERIT; GRANT {REPORT_ROLE} TO <the application's role>;"
-)
-
-
-class ReportRoleMissing(RuntimeError):
-    """The report role does not exist and the application's role may not create it."""
-
-
-def _identifier(name: str) -> str:
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise ValueError(f"not a plain identifier: {name!r}")
-    return name
-
-
-def _may_be_report_role(conn: Connection) -> bool:
-    """The report role exists and the connection's role is a member (so it may ``SET ROLE`` to it)."""
-    return bool(
-        conn.exec_driver_sql(
-            "SELECT pg_has_role(current_user, r.oid, 'MEMBER') FROM pg_roles r WHERE r.rolname = %(name)s",
-            {"name": REPORT_ROLE},
-        ).scalar()
-    )
-
-
-def ensure_report_role(conn: Connection) -> None:
-    """Make sure :data:`REPORT_ROLE` exists and the connection's role may ``SET ROLE`` to it.
-
-    Created once, on a connection of its own (committed at once, whatever the report does), when the
-    application's role may create roles; else the administrator creates it (:data:`REPORT_ROLE_SETUP`).
-    """
-    if _may_be_report_role(conn):
-        return
-    try:
-        with conn.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
-            exists = admin.exec_driver_sql(
-                "SELECT 1 FROM pg_roles WHERE rolname = %(name)s", {"name": REPORT_ROLE}
-            ).scalar()
-            if not exists:
-                admin.exec_driver_sql(f"CREATE ROLE {REPORT_ROLE} NOLOGIN NOINHERIT")
-            admin.exec_driver_sql(f"GRANT {REPORT_ROLE} TO CURRENT_USER")
-    except DBAPIError as exc:
-        # Another connection may have created it meanwhile; check again before giving up.
-        if not _may_be_report_role(conn):
-            raise ReportRoleMissing(str(exc.orig or exc).strip().splitlines()[0]) from exc
-
-
-def guard_read_only(
-    conn: Connection, *, timeout_s: float, allowed: Sequence[str], clock: Callable[[], float]
-) -> SqlGuard:
-    """Make ``conn`` read-only and time-limited for the rest of its (single) transaction.
-
-    PostgreSQL: ``SET TRANSACTION READ ONLY`` and ``SET LOCAL statement_timeout``.
-    SQLite: ``PRAGMA query_only=ON``, a progress handler that interrupts past the deadline, and an
-    authorizer that lets the statement read only the report views (not the tables behind them directly).
-    """
-    guard = SqlGuard(deadline=clock() + timeout_s, clock=clock)
-    if conn.dialect.name == "postgresql":
-        # The query runs as a role that may read the report views and nothing else: a view reads its
-        # tables with its owner's rights, the role has none of its own on any table.
-        ensure_report_role(conn)
-        for view in allowed:
-            conn.exec_driver_sql(f"GRANT SELECT ON pg_temp.{_identifier(view)} TO {REPORT_ROLE}")
-        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-        conn.exec_driver_sql(f"SET LOCAL ROLE {REPORT_ROLE}")
-        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(timeout_s * 1000))}")
-        return guard
-    raw: Any = conn.connection.dbapi_connection
-    raw.execute("PRAGMA query_only=ON")
-
-    def progress() -> int:
-        if clock() > guard.deadline:
-            guard.timed_out.append(True)
-            return 1
-        return 0
-
-    raw.set_progress_handler(progress, 10_000)
-    allowed_set = set(allowed)
-
-    import sqlite3
-
-    def authorizer(action: int, arg1: Any, arg2: Any, db_name: Any, source: Any) -> int:
-        if action == sqlite3.SQLITE_SELECT:
-            return sqlite3.SQLITE_OK
-        if action == sqlite3.SQLITE_READ:
-            # Reads behind a report view name that view as ``source``; direct reads of tables do not.
-            # A query's own CTEs and subqueries belong to no database (``db_name`` is None).
-            if db_name is None or arg1 in allowed_set or source in allowed_set:
-                return sqlite3.SQLITE_OK
-            return sqlite3.SQLITE_DENY
-        if action in (sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE):
-            return sqlite3.SQLITE_OK
-        return sqlite3.SQLITE_DENY
-
-    raw.set_authorizer(authorizer)
-    return guard
-
-
-def release_sqlite_guard(conn: Connection) -> None:
-    """Remove the SQLite authorizer and progress handler (before the connection is discarded)."""
-    if conn.dialect.name != "sqlite":
-        return
-    raw: Any = conn.connection.dbapi_connection
-    raw.set_authorizer(None)
-    raw.set_progress_handler(None, 0)
-
-
-def stream_sql(conn: Connection, sql: str, batch_size: int) -> tuple[list[str], Iterator[Sequence[Any]]]:
-    """Run a (validated, guarded) report query; its column names and its rows in batches."""
-    # no_parameters: the text goes to the driver untouched (a '%' in LIKE patterns is not a placeholder).
-    result = conn.execution_options(yield_per=batch_size, no_parameters=True).exec_driver_sql(sql)
-    names = list(result.keys())
-
-    def rows() -> Iterator[Sequence[Any]]:
-        try:
-            yield from result.partitions(batch_size)
-        finally:
-            result.close()
-
-    return names, rows()
 
 
 # --------------------------------------------------------------------------------------------------

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from expensehub.errors import Conflict, NotFound, Unavailable, ValidationFailed
-from expensehub.exports import repository, shaping
+from expensehub.exports import repository, sandbox, shaping
 from expensehub.exports.columns import DATASET_FILTERS, DATASETS, SPLIT_MONEY_COLUMNS, Column, catalogue
 from expensehub.exports.cron import CronError, parse_cron
+from expensehub.exports.sandbox import SandboxConfig
 from expensehub.exports.sqlcheck import SqlRefused, check_read_only_sql
 from expensehub.exports.templates import Template, columns_of, parse_template
 from expensehub.exports.writers import EXTENSIONS, FORMATS, OutputColumn, WriterOptions, write
@@ -732,11 +732,14 @@ def stream_sql_report(
     timeout_s: float = DEFAULT_QUERY_TIMEOUT_S,
     batch_size: int = BATCH_ROWS,
     trial: bool = False,
+    config: SandboxConfig | None = None,
 ) -> SqlStream:
-    """Run a report query on its own connection, read-only and time-limited, over the report views.
+    """Run a report query in the report sandbox (``exports/sandbox.py``), over the report views.
 
-    The query is started here (so a bad query fails before any byte is produced); the bytes come as
-    the returned iterator is consumed, and the connection is discarded when it ends.
+    The text is checked first (``sqlcheck``); the sandbox then holds the query to the company's
+    report views, read-only, within ``timeout_s`` and its size limits. The query is started here (so
+    a bad query fails before any byte is produced); the bytes come as the returned iterator is
+    consumed, and the sandbox is closed when it ends.
     """
     query = check_sql(sql)
     if fmt not in FORMATS:
@@ -746,47 +749,36 @@ def stream_sql_report(
     if trial:
         # A trial run at creation: the first row only, so errors (unknown names, writes) show up now.
         query = f"SELECT * FROM ({query}) AS report_query LIMIT 1"
-    conn = engine.connect()
-    guard: repository.SqlGuard | None = None
     try:
-        views = repository.create_report_views(conn, company_id)
-        guard = repository.guard_read_only(conn, timeout_s=timeout_s, allowed=views, clock=time.monotonic)
-        names, batches = repository.stream_sql(conn, query, batch_size)
-    except DBAPIError as exc:
-        _discard(conn)
-        raise _sql_error(exc, guard) from exc
-    except repository.ReportRoleMissing as exc:
-        _discard(conn)
-        raise Unavailable(
-            f"SQL reports need the PostgreSQL role {repository.REPORT_ROLE}, which the application may not "
-            f"create ({exc}). An administrator can create it: {repository.REPORT_ROLE_SETUP}",
-            code="sql_reports_unavailable",
-        ) from exc
-    except BaseException:
-        _discard(conn)
-        raise
+        running = sandbox.run_report_sql(
+            engine,
+            company_id=company_id,
+            sql=query,
+            timeout_s=timeout_s,
+            batch_size=batch_size,
+            config=config,
+            clock=time.monotonic,
+        )
+    except sandbox.SqlFailure as exc:
+        raise _sql_error(exc) from exc
+    except sandbox.SandboxUnavailable as exc:
+        raise Unavailable(str(exc), code="sql_reports_unavailable") from exc
     summary = ExportSummary()
-    columns = _sql_columns(names)
+    columns = _sql_columns(running.columns)
 
     def records() -> Iterator[Sequence[Sequence[Any]]]:
         try:
-            for batch in batches:
-                if guard is not None and guard.clock() > guard.deadline:
-                    raise ValidationFailed(
-                        f"the report query ran longer than {timeout_s:g} s",
-                        fields={"sql": ["timed out"]},
-                        code="sql_timeout",
-                    )
+            for batch in running.batches():
                 summary.rows += len(batch)
                 summary.source_rows += len(batch)
                 yield batch
-        except DBAPIError as exc:
-            raise _sql_error(exc, guard) from exc
+        except sandbox.SqlFailure as exc:
+            raise _sql_error(exc) from exc
         finally:
-            _discard(conn)
+            running.close()
 
     return SqlStream(
-        columns=names,
+        columns=running.columns,
         chunks=write(fmt, columns, records(), WriterOptions(sheet_name="report")),
         summary=summary,
     )
@@ -806,33 +798,22 @@ def _sql_columns(names: Sequence[str]) -> list[OutputColumn]:
     return out
 
 
-def _discard(conn: Any) -> None:
-    try:
-        repository.release_sqlite_guard(conn)
-        conn.invalidate()
-    except Exception as exc:  # the connection is being thrown away; closing is best effort
-        log.debug("discarding a report connection failed: %s", exc)
-    conn.close()
+_SQL_MESSAGES = {
+    "sql_timeout": "the report query ran past its time limit",
+    "sql_too_large": "the report query made a value or a result larger than reports allow: {text}",
+    "sql_not_read_only": "the report query tried to write: {text}",
+    "sql_not_allowed": "the report query may read only the report views ("
+    + ", ".join(sandbox.REPORT_VIEWS)
+    + "): {text}",
+}
 
 
-def _sql_error(exc: DBAPIError, guard: repository.SqlGuard | None) -> ValidationFailed:
-    text = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-    low = text.lower()
-    if (guard is not None and guard.timed_out) or "statement timeout" in low or "canceling statement" in low:
-        return ValidationFailed(
-            "the report query ran past its time limit", fields={"sql": ["timed out"]}, code="sql_timeout"
-        )
-    if "read-only" in low or "readonly" in low or "query_only" in low:
-        return ValidationFailed(
-            f"the report query tried to write: {text}", fields={"sql": [text]}, code="sql_not_read_only"
-        )
-    if "not authorized" in low or "permission denied" in low or "prohibited" in low:
-        return ValidationFailed(
-            f"the report query may read only the report views ({', '.join(repository.REPORT_VIEWS)}): {text}",
-            fields={"sql": [text]},
-            code="sql_not_allowed",
-        )
-    return ValidationFailed(f"the report query failed: {text}", fields={"sql": [text]}, code="sql_error")
+def _sql_error(exc: sandbox.SqlFailure) -> ValidationFailed:
+    """The sandbox's refusal as a one-line validation error with a stable code."""
+    text = exc.message.strip().splitlines()[0] if exc.message.strip() else exc.code
+    message = _SQL_MESSAGES.get(exc.code, "the report query failed: {text}").format(text=text)
+    field = "timed out" if exc.code == "sql_timeout" else text
+    return ValidationFailed(message, fields={"sql": [field]}, code=exc.code)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -852,6 +833,7 @@ def create_report(
     sql: str | None = None,
     schedule: str | None = None,
     query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S,
+    config: SandboxConfig | None = None,
 ) -> ReportDefinition:
     """Save a report (a template or a read-only SQL query), optionally on a cron schedule.
 
@@ -899,7 +881,13 @@ def create_report(
     if sql is not None:
         engine = _engine_of(session)
         trial = stream_sql_report(
-            engine, company_id=company_id, sql=sql, fmt=chosen_fmt, timeout_s=query_timeout_s, trial=True
+            engine,
+            company_id=company_id,
+            sql=sql,
+            fmt=chosen_fmt,
+            timeout_s=query_timeout_s,
+            trial=True,
+            config=config,
         )
         for _ in trial.chunks:
             pass
@@ -986,6 +974,7 @@ def produce_report(
     out: Path,
     query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S,
     receipt_url: ReceiptUrl | None = None,
+    config: SandboxConfig | None = None,
 ) -> ExportSummary:
     """Run ``report`` and write its file at ``out`` atomically; the summary of what was written."""
     if report.kind == "sql":
@@ -995,6 +984,7 @@ def produce_report(
             sql=report.sql or "",
             fmt=report.format,
             timeout_s=query_timeout_s,
+            config=config,
         )
         write_file_atomically(stream.chunks, out)
         return stream.summary

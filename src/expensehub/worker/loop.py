@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from expensehub import logs
 from expensehub.exports import service
+from expensehub.exports.sandbox import SandboxConfig
 from expensehub.worker.reports import ReportOutcome, run_due_reports
 
 log = logs.get_logger("expensehub.worker")
@@ -48,6 +49,7 @@ def run_worker(
     interval_s: float = 30.0,
     once: bool = False,
     query_timeout_s: float = service.DEFAULT_QUERY_TIMEOUT_S,
+    sandbox: SandboxConfig | None = None,
     on_run: Callable[[ReportOutcome], None] | None = None,
     handle_signals: bool = False,
 ) -> WorkerStats:
@@ -65,7 +67,9 @@ def run_worker(
     while True:
         stats.polls += 1
         try:
-            outcomes = run_due_reports(factory, reports_dir=reports_dir, query_timeout_s=query_timeout_s)
+            outcomes = run_due_reports(
+                factory, reports_dir=reports_dir, query_timeout_s=query_timeout_s, sandbox=sandbox
+            )
         except Exception:  # the database went away, ...: log, wait, retry
             log.exception("worker poll failed")
             outcomes = []

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from expensehub.db.engine import transaction
 from expensehub.exports import service
+from expensehub.exports.sandbox import SandboxConfig
 from expensehub.kit.clock import format_ts, utcnow
 from expensehub.models.exports import ReportDefinition, ReportRun
 
@@ -45,6 +46,7 @@ def run_due_reports(
     *,
     reports_dir: Path,
     query_timeout_s: float = service.DEFAULT_QUERY_TIMEOUT_S,
+    sandbox: SandboxConfig | None = None,
     now: datetime | None = None,
     limit: int = 10,
 ) -> list[ReportOutcome]:
@@ -54,7 +56,12 @@ def run_due_reports(
         claimed = service.claim_due_reports(session, now=moment, limit=limit)
     return [
         run_report(
-            factory, report_id, trigger="schedule", reports_dir=reports_dir, query_timeout_s=query_timeout_s
+            factory,
+            report_id,
+            trigger="schedule",
+            reports_dir=reports_dir,
+            query_timeout_s=query_timeout_s,
+            sandbox=sandbox,
         )
         for report_id in claimed
     ]
@@ -68,11 +75,13 @@ def run_report(
     reports_dir: Path | None = None,
     out: Path | None = None,
     query_timeout_s: float = service.DEFAULT_QUERY_TIMEOUT_S,
+    sandbox: SandboxConfig | None = None,
 ) -> ReportOutcome:
     """Run one report now: its file at ``out``, else under ``reports_dir``; the run is recorded.
 
     The callers (``expensehub worker``, ``expensehub reports run``) pass the ``reports_dir`` and
-    ``query_timeout_s`` of the settings, or of their command-line options.
+    ``query_timeout_s`` of the settings, or of their command-line options, and the report sandbox of
+    the settings (``EXPENSEHUB_REPORT_DATABASE_URL``, ``EXPENSEHUB_REPORT_MEMORY_LIMIT_MB``).
     """
     started = utcnow()
     with transaction(factory) as session:
@@ -90,13 +99,18 @@ def run_report(
     try:
         with transaction(factory) as session:
             summary = service.produce_report(
-                session, _report(session, report_id), out=path, query_timeout_s=query_timeout_s
+                session,
+                _report(session, report_id),
+                out=path,
+                query_timeout_s=query_timeout_s,
+                config=sandbox,
             )
             rows = summary.rows
             session.rollback()
     except Exception as exc:  # a failed run is recorded, not raised: the worker carries on
         error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-        log.warning("report %s (%s) failed: %s", report_id, name, error)
+        # Info, not warning: both callers print the failure themselves (one line, no duplicate).
+        log.info("report %s (%s) failed: %s", report_id, name, error)
     ok = error is None
     with transaction(factory) as session:
         run = service.finish_run(
