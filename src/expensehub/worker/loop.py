@@ -75,7 +75,7 @@ def run_worker(
             outcomes = []
         for outcome in outcomes:
             stats.runs.append(outcome)
-            log.info(
+            (log.info if outcome.ok else log.warning)(
                 "report run",
                 report_id=outcome.report_id,
                 name=outcome.name,

@@ -8,7 +8,6 @@ are configured with that event type).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,8 +20,6 @@ from expensehub.exports import service
 from expensehub.exports.sandbox import SandboxConfig
 from expensehub.kit.clock import format_ts, utcnow
 from expensehub.models.exports import ReportDefinition, ReportRun
-
-log = logging.getLogger("expensehub.worker.reports")
 
 REPORT_RUN_EVENT = "reports/report_run/completed"
 
@@ -109,8 +106,8 @@ def run_report(
             session.rollback()
     except Exception as exc:  # a failed run is recorded, not raised: the worker carries on
         error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-        # Info, not warning: both callers print the failure themselves (one line, no duplicate).
-        log.info("report %s (%s) failed: %s", report_id, name, error)
+        # Not logged here: the caller reports each outcome once (the worker's "report run" log line,
+        # the CLI's one-line summary).
     ok = error is None
     with transaction(factory) as session:
         run = service.finish_run(
