@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -54,6 +55,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         yield url
         return
 
+    with fresh_pg_database("expensehub_test") as url:
+        upgrade(url)
+        yield url
+
+
+@contextmanager
+def fresh_pg_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database (dropped afterwards); skips, or fails under CI, without a server."""
     problem = _pg_available()
     if problem is not None:
         if os.environ.get("EXPENSEHUB_REQUIRE_PG") == "1":
@@ -62,7 +71,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     import psycopg
 
     admin = make_url(PG_ADMIN_URL)
-    name = f"expensehub_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     conninfo = {
         "host": admin.host,
         "port": admin.port or 5432,
@@ -71,10 +80,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     }
     with psycopg.connect(**conninfo, autocommit=True) as conn:  # type: ignore[arg-type]
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin.set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
-        yield url
+        yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(**conninfo, autocommit=True) as conn:  # type: ignore[arg-type]
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +9,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
 
 from expensehub import models  # noqa: F401
 from expensehub.db.base import Base
@@ -56,30 +53,10 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    from tests.conftest import PG_ADMIN_URL, _pg_available
+    from tests.conftest import fresh_pg_database
 
-    problem = _pg_available()
-    if problem is not None:
-        if os.environ.get("EXPENSEHUB_REQUIRE_PG") == "1":
-            pytest.fail(f"PostgreSQL is required but does not answer: {problem}")
-        pytest.skip(f"no PostgreSQL server answers: {problem}")
-    import psycopg
-
-    admin = make_url(PG_ADMIN_URL)
-    name = f"expensehub_mig_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    conninfo = {
-        "host": admin.host,
-        "port": admin.port or 5432,
-        "user": admin.username,
-        "dbname": admin.database,
-    }
-    with psycopg.connect(**conninfo, autocommit=True) as conn:  # type: ignore[arg-type]
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(**conninfo, autocommit=True) as conn:  # type: ignore[arg-type]
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database("expensehub_mig") as url:
+        yield url
 
 
 def _rows(url: str, sql: str, **params: object) -> list[tuple[object, ...]]:
