@@ -30,6 +30,7 @@ from expensehub.kit.pagination import PageRequest
 from expensehub.models.webhooks import WebhookAttempt
 from expensehub.versions import SUPPORTED
 from expensehub.webhooks import service as webhooks
+from expensehub.webhooks.rules import Author
 from tests.api.test_body_ids_sweep import World, furnish
 from tests.factories import ApiClient, Tenant
 
@@ -83,7 +84,12 @@ def world(http: Any, session_factory: sessionmaker[Session]) -> Iterator[World]:
     with transaction(session_factory) as s:
         page = webhooks.list_subscriptions(s, company_id=tenant.company_id, page=PageRequest(limit=100))
         for (sub,) in page.rows:
-            webhooks.delete_subscription(s, company_id=tenant.company_id, subscription_id=sub.id)
+            webhooks.delete_subscription(
+                s,
+                company_id=tenant.company_id,
+                subscription_id=sub.id,
+                author=Author.company(tenant.company_id),
+            )
 
 
 def _attempt(factory: sessionmaker[Session], company_id: int, delivery_id: int) -> None:

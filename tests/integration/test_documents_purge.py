@@ -24,6 +24,7 @@ from expensehub.documents.context import DocumentsConfig
 from expensehub.documents.storage import blob_key, stage_bytes
 from expensehub.kit.clock import utcnow
 from expensehub.models.documents import Document, StoredBlob
+from expensehub.webhooks.rules import Author
 from tests.api.test_documents_api import DOCS, PDF, uploaded
 from tests.factories import ApiClient, Tenant
 
@@ -205,7 +206,12 @@ def test_purge_spares_a_document_restored_while_it_runs(
             purged.append(service.purge_trashed(s, now=utcnow()))
 
     with transaction(session_factory) as restoring:
-        service.restore_from_trash_bin(restoring, company_id=tenant.company_id, ids=[int(doc["id"])])
+        service.restore_from_trash_bin(
+            restoring,
+            company_id=tenant.company_id,
+            ids=[int(doc["id"])],
+            author=Author.company(tenant.company_id),
+        )
         purger = threading.Thread(target=purge)
         purger.start()
         time.sleep(1)  # the purge has found the document in the trash and waits for the restore

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -609,7 +610,9 @@ def test_postgres_view_query_plan_uses_the_company_index(
             for r in s.execute(text(f"EXPLAIN SELECT * FROM {sandbox.REPORT_SCHEMA}.report_expensables"))
         )
     assert "InitPlan" in plan, plan
-    assert "ix_expensables_company" in plan, plan
+    # every ix_expensables_* index leads with company_id; which one the planner takes depends on the
+    # table's statistics (the shared test database holds other tests' rows)
+    assert re.search(r"Index Scan (using|on) ix_expensables_\w+", plan), plan
     assert "Index Cond: (company_id = $" in plan, plan
 
 
