@@ -21,6 +21,19 @@ LogFormat = Literal["json", "console"]
 _configured: tuple[str, str, int] | None = None
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a line is emitted (not when configured), so a process
+    that swaps stderr (a test runner capturing output, a daemon) never writes to a closed stream."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def _shared_processors() -> list[Any]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -36,8 +49,7 @@ def configure(level: str = "INFO", fmt: LogFormat = "json", stream: TextIO | Non
     Calling it again with the same arguments does nothing; with others, it reconfigures.
     """
     global _configured
-    out = stream or sys.stderr
-    key = (level.upper(), fmt, id(out))
+    key = (level.upper(), fmt, id(stream))
     if _configured == key:
         return
     renderer: Any = (
@@ -51,7 +63,7 @@ def configure(level: str = "INFO", fmt: LogFormat = "json", stream: TextIO | Non
             renderer,
         ],
     )
-    handler = logging.StreamHandler(out)
+    handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(formatter)
     handler.set_name("expensehub")
     root = logging.getLogger()
