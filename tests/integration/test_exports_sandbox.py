@@ -407,12 +407,18 @@ def test_cli_stops_a_bomb_at_the_limit(
     started = time.monotonic()  # the command with a quick query: its cost around the query
     assert CliRunner().invoke(app, [*args, "--name", "quick", "--sql", "SELECT 1 AS n"]).exit_code == 0
     overhead = time.monotonic() - started
-    started = time.monotonic()
-    result = CliRunner().invoke(app, [*args, "--name", "bomb", "--sql", sql])
-    elapsed = time.monotonic() - started
-    assert result.exit_code == 2, result.output
-    assert "error: " in result.output
-    assert elapsed < overhead + LIMIT_S + 1.0, (elapsed, overhead)
+    # Wall time on a shared 2-core machine carries scheduling noise: the bound must hold in one of two
+    # runs (a limit that does not stop the query fails both, each taking far longer than the bound).
+    times = []
+    for _ in range(2):
+        started = time.monotonic()
+        result = CliRunner().invoke(app, [*args, "--name", "bomb", "--sql", sql])
+        times.append(time.monotonic() - started)
+        assert result.exit_code == 2, result.output
+        assert "error: " in result.output
+        if times[-1] < overhead + LIMIT_S + 1.0:
+            break
+    assert min(times) < overhead + LIMIT_S + 1.0, (times, overhead)
 
 
 def test_cli_and_worker_record_a_stopped_run(
