@@ -62,6 +62,20 @@ TAGS = [
 ]
 
 
+RESOURCES_PREFIX = "/api/{version}/resources"
+
+
+def _route_templates(app: FastAPI) -> list[str]:
+    """Every route's path template, for the request log (read from the routers: building the OpenAPI
+    document for this would cost the first request seconds)."""
+    own = [path for r in app.routes if (path := getattr(r, "path", ""))]
+    resources = [
+        f"{RESOURCES_PREFIX}{r.path}" for router in ROUTERS for r in router.routes if hasattr(r, "path")
+    ]
+    files = [r.path for r in files_router.routes if hasattr(r, "path")]
+    return [*own, *resources, *files]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API application for ``settings`` (read from the environment when omitted)."""
     settings = settings or load_settings()
@@ -91,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # reaches another middleware or a route.
     app.add_middleware(ControlCharacterGuardMiddleware)
     # Outermost: request ids, the per-request log line and the last-resort 500 cover everything above.
-    app.add_middleware(RequestContextMiddleware, templates=lambda: list(app.openapi()["paths"]))
+    app.add_middleware(RequestContextMiddleware, templates=lambda: _route_templates(app))
 
     @app.get(
         "/healthz",
@@ -108,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return json_response({"status": "ok", "database": "ok", "version": __version__})
 
     for router in ROUTERS:
-        app.include_router(router, prefix="/api/{version}/resources")
+        app.include_router(router, prefix=RESOURCES_PREFIX)
     app.include_router(files_router)
     build_openapi = app.openapi
 
