@@ -58,6 +58,8 @@ FORBIDDEN = [
     ("expenses/schemas.py", "import expensehub.expenses.service", "Schemas (wire shapes)"),
     ("finance/schemas.py", "import expensehub.finance.repository", "Schemas (wire shapes)"),
     ("expenses/repository.py", "import expensehub.expenses.service", "Inside a domain"),
+    ("finance/resources.py", "import expensehub.finance.service", "Inside a domain"),
+    ("finance/repository.py", "import expensehub.finance.resources", "Inside a domain"),
     ("models/__init__.py", "import expensehub.expenses", "models, db and kit import no domain"),
     ("versions.py", "import expensehub.webhooks", "models, db and kit import no domain"),
     ("expenses/service.py", "import expensehub.api.deps", "Nothing below the routers imports the API"),

@@ -144,6 +144,8 @@ def complete_statuses(spec: dict[str, Any]) -> dict[str, Any]:
 # --- one document per version ----------------------------------------------------------------------
 
 RESOURCES_PREFIX = "/api/{version}/resources/"
+VERSIONS_KEY = "x-versions"
+"""On an operation served by some versions only: the names of those versions."""
 _SCHEMAS = "#/components/schemas/"
 
 
@@ -158,6 +160,7 @@ def version_document(spec: dict[str, Any], version: ApiVersion) -> dict[str, Any
     not modified.
     """
     doc = copy.deepcopy(spec)
+    _only_served(doc, version.name)
     # The components of each changed resource, found before any change (wrapping) is made.
     changed = {resource for step in version.lineage for resource in step.changes}
     objects = {resource: _object_components(doc, resource) for resource in changed}
@@ -189,6 +192,18 @@ def version_document(spec: dict[str, Any], version: ApiVersion) -> dict[str, Any
         "description": info.get("description", "") + "".join(notes),
     }
     return doc
+
+
+def _only_served(doc: dict[str, Any], name: str) -> None:
+    """Leave out the operations ``name`` does not serve (their ``x-versions`` does not name it)."""
+    for path in list(doc.get("paths", {})):
+        ops = doc["paths"][path]
+        for method in list(ops):
+            served = ops[method].get(VERSIONS_KEY) if isinstance(ops[method], dict) else None
+            if served is not None and name not in served:
+                del ops[method]
+        if not ops:
+            del doc["paths"][path]
 
 
 def path_resource(path: str) -> str | None:

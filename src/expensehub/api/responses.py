@@ -6,6 +6,7 @@ schema still documents every shape through the ``responses=`` declarations on ea
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -33,13 +34,18 @@ def meta_of(page: Page) -> dict[str, Any]:
     }
 
 
-def list_response(version: ApiVersion, resource: str, page: Page, items: list[dict[str, Any]]) -> Response:
+def list_response(
+    version: ApiVersion, resource: str, page: Page, items: Sequence[Mapping[str, Any]]
+) -> Response:
     """``{data, meta}`` for a page of items."""
     return json_response({"data": version.render(items, resource), "meta": meta_of(page)})
 
 
 def object_response(
-    version: ApiVersion, resource: str, obj: dict[str, Any] | list[dict[str, Any]], status_code: int = 200
+    version: ApiVersion,
+    resource: str,
+    obj: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    status_code: int = 200,
 ) -> Response:
     """A bare object (GET one, create, update, action) or a bare array (bulk actions)."""
     return json_response(version.render_one(obj, resource), status_code)

@@ -10,16 +10,14 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, false, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from expensehub.db.locking import for_update
-from expensehub.db.pagination import paginate
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
 from expensehub.db.sql import contains_pattern
 from expensehub.errors import Conflict
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import (
     Account,
     Category,
@@ -69,39 +67,6 @@ def category_by_identifier(session: Session, *, company_id: int, identifier: str
     ).first()
 
 
-def categories_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    company_ids: Sequence[int] | None = None,
-    parent_category_ids: Sequence[int] | None = None,
-    level: str = "all",
-    type: str = "all",
-    statuses: Sequence[str] = ("enabled", "disabled"),
-    search: str | None = None,
-) -> Select[Any]:
-    stmt = select(Category).where(Category.company_id == company_id, Category.status.in_(list(statuses)))
-    if company_ids is not None and company_id not in company_ids:
-        stmt = stmt.where(false())
-    if ids is not None:
-        stmt = stmt.where(Category.id.in_(ids))
-    if parent_category_ids is not None:
-        stmt = stmt.where(Category.parent_category_id.in_(parent_category_ids))
-    if level == "category":
-        stmt = stmt.where(Category.parent_category_id.is_(None))
-    elif level == "subcategory":
-        stmt = stmt.where(Category.parent_category_id.is_not(None))
-    if type != "all":
-        stmt = stmt.where(Category.type == type)
-    if search:
-        stmt = stmt.where(_ilike_any(search, Category.label, Category.default_label, Category.identifier))
-    return stmt
-
-
-def page_categories(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, Category.id, req, lambda row: row[0].id)
-
-
 # --- cost centres -------------------------------------------------------------------------------
 
 
@@ -142,35 +107,6 @@ def cost_center_code_taken(
     return session.execute(stmt.limit(1)).first() is not None
 
 
-def cost_centers_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    company_filter: int | None = None,
-    legal_entity_ids: Sequence[int] | None = None,
-    active_on: date | None = None,
-    search: str | None = None,
-) -> Select[Any]:
-    stmt = select(CostCenter).where(CostCenter.company_id == company_id, CostCenter.deleted_at.is_(None))
-    if company_filter is not None and company_filter != company_id:
-        stmt = stmt.where(false())
-    if ids is not None:
-        stmt = stmt.where(CostCenter.id.in_(ids))
-    if legal_entity_ids is not None:
-        stmt = stmt.where(CostCenter.legal_entity_id.in_(legal_entity_ids))
-    if active_on is not None:
-        stmt = stmt.where(
-            or_(CostCenter.deactivation_date.is_(None), CostCenter.deactivation_date > active_on)
-        )
-    if search:
-        stmt = stmt.where(_ilike_any(search, CostCenter.name, CostCenter.code))
-    return stmt
-
-
-def page_cost_centers(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, CostCenter.id, req, lambda row: row[0].id)
-
-
 def employee_counts(
     session: Session, *, company_id: int, cost_center_ids: Sequence[int], today: date
 ) -> dict[int, tuple[int, int]]:
@@ -194,38 +130,25 @@ def employee_counts(
 # --- memberships --------------------------------------------------------------------------------
 
 
-def memberships_query(
-    *,
-    company_id: int,
-    company_filter: int | None = None,
-    cost_center_ids: Sequence[int] | None = None,
-    employee_id: int | None = None,
-    not_ended_on: date | None = None,
-    covering: Sequence[date] = (),
-) -> Select[Any]:
+def memberships_covering(
+    session: Session, *, company_id: int, employee_id: int, day: date
+) -> list[CostCenterMembership]:
+    """The employee's memberships covering ``day`` (of cost centres not deleted), oldest first."""
     m = CostCenterMembership
     stmt = (
         select(m)
         .join(CostCenter, CostCenter.id == m.cost_center_id)
         .where(
-            m.company_id == company_id, CostCenter.company_id == company_id, CostCenter.deleted_at.is_(None)
+            m.company_id == company_id,
+            CostCenter.company_id == company_id,
+            CostCenter.deleted_at.is_(None),
+            m.employee_id == employee_id,
+            m.start_date <= day,
+            or_(m.end_date.is_(None), m.end_date >= day),
         )
+        .order_by(m.id)
     )
-    if company_filter is not None and company_filter != company_id:
-        stmt = stmt.where(false())
-    if cost_center_ids is not None:
-        stmt = stmt.where(m.cost_center_id.in_(cost_center_ids))
-    if employee_id is not None:
-        stmt = stmt.where(m.employee_id == employee_id)
-    if not_ended_on is not None:
-        stmt = stmt.where(or_(m.end_date.is_(None), m.end_date >= not_ended_on))
-    for day in covering:
-        stmt = stmt.where(m.start_date <= day, or_(m.end_date.is_(None), m.end_date >= day))
-    return stmt
-
-
-def page_memberships(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, CostCenterMembership.id, req, lambda row: row[0].id)
+    return list(session.scalars(stmt))
 
 
 def lock_employee(session: Session, *, company_id: int, employee_id: int) -> bool:
@@ -286,33 +209,6 @@ def account_by_number(
     ).first()
 
 
-def accounts_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    legal_entity_ids: Sequence[int] | None = None,
-    types: Sequence[str] | None = None,
-    number: str | None = None,
-    updated_from: date | None = None,
-) -> Select[Any]:
-    stmt = select(Account).where(Account.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(Account.id.in_(ids))
-    if legal_entity_ids is not None:
-        stmt = stmt.where(Account.legal_entity_id.in_(legal_entity_ids))
-    if types is not None:
-        stmt = stmt.where(Account.type.in_(types))
-    if number is not None:
-        stmt = stmt.where(Account.number == number)
-    if updated_from is not None:
-        stmt = stmt.where(Account.updated_at >= _day_start(updated_from))
-    return stmt
-
-
-def page_accounts(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, Account.id, req, lambda row: row[0].id)
-
-
 # --- ledger account resources -------------------------------------------------------------------
 
 
@@ -338,34 +234,3 @@ def ledger_account_resource_by_key(
             r.resource_id == resource_id,
         )
     ).first()
-
-
-def ledger_account_resources_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    resource_ids: Sequence[int] | None = None,
-    resource_type: str | None = None,
-    legal_entity_ids: Sequence[int] | None = None,
-    updated_from: date | None = None,
-    account_ids: Sequence[int] | None = None,
-) -> Select[Any]:
-    r = LedgerAccountResource
-    stmt = select(r).where(r.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(r.id.in_(ids))
-    if resource_ids is not None:
-        stmt = stmt.where(r.resource_id.in_(resource_ids))
-    if resource_type is not None:
-        stmt = stmt.where(r.resource_type == resource_type)
-    if legal_entity_ids is not None:
-        stmt = stmt.where(r.legal_entity_id.in_(legal_entity_ids))
-    if updated_from is not None:
-        stmt = stmt.where(r.updated_at >= _day_start(updated_from))
-    if account_ids is not None:
-        stmt = stmt.where(r.account_id.in_(account_ids))
-    return stmt
-
-
-def page_ledger_account_resources(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, LedgerAccountResource.id, req, lambda row: row[0].id)

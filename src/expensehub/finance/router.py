@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from expensehub.api.deps import Ctx, ItemId, Paging, path_id
-from expensehub.api.openapi import doc_list, doc_one, doc_write
-from expensehub.api.responses import list_response, object_response
+from expensehub.api.deps import Ctx, ItemId, path_id
+from expensehub.api.openapi import doc_write
+from expensehub.api.resources import mount
+from expensehub.api.responses import object_response
+from expensehub.db.resources import views_of
 from expensehub.errors import NotFound, ValidationFailed
-from expensehub.finance import schemas, service
-from expensehub.kit.clock import utcnow
+from expensehub.finance import resources, schemas, service
 from expensehub.models import CostCenter
 
 router = APIRouter()
@@ -43,85 +44,17 @@ def _own_company(ctx: Ctx, company_id: int) -> None:
 # --- categories ---------------------------------------------------------------------------------
 
 
-@router.get(
-    f"/{CAT}",
-    tags=TAGS,
-    summary="List expense categories",
-    description="Categories and subcategories in ascending id order. `category_level`, `type` and "
-    "`statuses[]` are optional (Factorial's spec marks them required); without `statuses[]`, "
-    "enabled and disabled categories are listed but deleted ones are not.",
-    responses=doc_list(schemas.CategoryOut),
-)
-def list_categories(ctx: Ctx, paging: Paging, f: Annotated[schemas.CategoryFilters, Query()]) -> Response:
-    page = service.list_categories(
-        ctx.session,
-        company_id=ctx.company_id,
-        page=paging,
-        ids=f.ids,
-        company_ids=f.company_ids,
-        parent_category_ids=f.parent_category_ids,
-        category_level=f.category_level,
-        type=f.type,
-        statuses=f.statuses,
-        search=f.search,
-    )
-    return list_response(ctx.version, CAT, page, [schemas.category_out(r[0]) for r in page.rows])
-
-
-@router.get(
-    f"/{CAT}/{{id}}",
-    tags=TAGS,
-    summary="Get an expense category",
-    description="One category of the company, whatever its status.",
-    responses=doc_one(schemas.CategoryOut),
-)
-def get_category(ctx: Ctx, id: ItemId) -> Response:
-    category = service.get_category(ctx.session, company_id=ctx.company_id, category_id=path_id(id))
-    return object_response(ctx.version, CAT, schemas.category_out(category))
+mount(router, resources.CATEGORIES)
 
 
 # --- cost centres -------------------------------------------------------------------------------
 
 
-def _cost_centers_out(ctx: Ctx, centers: list[CostCenter]) -> list[dict[str, Any]]:
-    today = utcnow().date()
-    counts = service.cost_center_counts(
-        ctx.session, company_id=ctx.company_id, cost_center_ids=[c.id for c in centers], today=today
-    )
-    return [schemas.cost_center_out(c, counts[c.id], today) for c in centers]
+def _cost_center_out(ctx: Ctx, center: CostCenter) -> schemas.CostCenterView:
+    return views_of(ctx.session, resources.COST_CENTERS, company_id=ctx.company_id, rows=[(center,)])[0]
 
 
-@router.get(
-    f"/{CC}",
-    tags=TAGS,
-    summary="List cost centres",
-    description="Cost centres not deleted, in ascending id order, with their employee counts.",
-    responses=doc_list(schemas.CostCenterOut),
-)
-def list_cost_centers(ctx: Ctx, paging: Paging, f: Annotated[schemas.CostCenterFilters, Query()]) -> Response:
-    page = service.list_cost_centers(
-        ctx.session,
-        company_id=ctx.company_id,
-        page=paging,
-        ids=f.ids,
-        company_filter=f.company_id,
-        legal_entity_ids=f.legal_entity_ids,
-        include_actives_on_date=f.include_actives_on_date,
-        search=f.search,
-    )
-    return list_response(ctx.version, CC, page, _cost_centers_out(ctx, [r[0] for r in page.rows]))
-
-
-@router.get(
-    f"/{CC}/{{id}}",
-    tags=TAGS,
-    summary="Get a cost centre",
-    description="One cost centre of the company (deleted ones are not found).",
-    responses=doc_one(schemas.CostCenterOut),
-)
-def get_cost_center(ctx: Ctx, id: ItemId) -> Response:
-    center = service.get_cost_center(ctx.session, company_id=ctx.company_id, cost_center_id=path_id(id))
-    return object_response(ctx.version, CC, _cost_centers_out(ctx, [center])[0])
+mount(router, resources.COST_CENTERS)
 
 
 @router.post(
@@ -145,7 +78,7 @@ def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
         deactivation_date=body.deactivation_date,
         author=ctx.author,
     )
-    return object_response(ctx.version, CC, _cost_centers_out(ctx, [center])[0], 201)
+    return object_response(ctx.version, CC, _cost_center_out(ctx, center), 201)
 
 
 @router.post(
@@ -164,7 +97,7 @@ def edit_cost_center(ctx: Ctx, body: schemas.CostCenterEdit) -> Response:
     center = service.edit_cost_center(
         ctx.session, company_id=ctx.company_id, cost_center_id=body.id, author=ctx.author, **changes
     )
-    return object_response(ctx.version, CC, _cost_centers_out(ctx, [center])[0])
+    return object_response(ctx.version, CC, _cost_center_out(ctx, center))
 
 
 @router.delete(
@@ -180,34 +113,13 @@ def delete_cost_center(ctx: Ctx, id: ItemId) -> Response:
     center = service.delete_cost_center(
         ctx.session, company_id=ctx.company_id, cost_center_id=path_id(id), author=ctx.author
     )
-    return object_response(ctx.version, CC, _cost_centers_out(ctx, [center])[0])
+    return object_response(ctx.version, CC, _cost_center_out(ctx, center))
 
 
 # --- cost centre memberships --------------------------------------------------------------------
 
 
-@router.get(
-    f"/{CCM}",
-    tags=TAGS,
-    summary="List cost centre memberships",
-    description="Memberships in ascending id order. Without `active_on`/`applying_on`, only memberships "
-    "not ended today are listed (`only_active` is the default); `only_active=false` lists the history.",
-    responses=doc_list(schemas.MembershipOut),
-)
-def list_memberships(ctx: Ctx, paging: Paging, f: Annotated[schemas.MembershipFilters, Query()]) -> Response:
-    page = service.list_memberships(
-        ctx.session,
-        company_id=ctx.company_id,
-        page=paging,
-        cost_center_id=f.cost_center_id,
-        cost_center_ids=f.cost_center_ids,
-        employee_id=f.employee_id,
-        active_on=f.active_on,
-        applying_on=f.applying_on,
-        only_active=f.only_active,
-        company_filter=f.company_id,
-    )
-    return list_response(ctx.version, CCM, page, [schemas.membership_out(r[0]) for r in page.rows])
+mount(router, resources.MEMBERSHIPS)
 
 
 @router.post(
@@ -243,37 +155,7 @@ def bulk_create_update_memberships(ctx: Ctx, body: schemas.MembershipsBulkIn) ->
 # --- ledger accounts ----------------------------------------------------------------------------
 
 
-@router.get(
-    f"/{ACC}",
-    tags=TAGS,
-    summary="List ledger accounts",
-    description="Ledger accounts of the company's legal entities, in ascending id order.",
-    responses=doc_list(schemas.AccountOut),
-)
-def list_accounts(ctx: Ctx, paging: Paging, f: Annotated[schemas.AccountFilters, Query()]) -> Response:
-    page = service.list_accounts(
-        ctx.session,
-        company_id=ctx.company_id,
-        page=paging,
-        ids=f.ids,
-        legal_entity_ids=f.legal_entity_ids,
-        types=f.types,
-        number=f.number,
-        updated_from=f.updated_from,
-    )
-    return list_response(ctx.version, ACC, page, [schemas.account_out(r[0]) for r in page.rows])
-
-
-@router.get(
-    f"/{ACC}/{{id}}",
-    tags=TAGS,
-    summary="Get a ledger account",
-    description="One ledger account of the company.",
-    responses=doc_one(schemas.AccountOut),
-)
-def get_account(ctx: Ctx, id: ItemId) -> Response:
-    account = service.get_account(ctx.session, company_id=ctx.company_id, account_id=path_id(id))
-    return object_response(ctx.version, ACC, schemas.account_out(account))
+mount(router, resources.ACCOUNTS)
 
 
 @router.post(
@@ -322,44 +204,7 @@ def update_account(ctx: Ctx, id: ItemId, body: schemas.AccountUpdate) -> Respons
 # --- ledger account resources -------------------------------------------------------------------
 
 
-@router.get(
-    f"/{LAR}",
-    tags=TAGS,
-    summary="List ledger account resources",
-    description="Mappings of objects (categories, bank accounts, vendors...) to ledger accounts.",
-    responses=doc_list(schemas.LedgerAccountResourceOut),
-)
-def list_ledger_account_resources(
-    ctx: Ctx, paging: Paging, f: Annotated[schemas.LedgerAccountResourceFilters, Query()]
-) -> Response:
-    page = service.list_ledger_account_resources(
-        ctx.session,
-        company_id=ctx.company_id,
-        page=paging,
-        ids=f.ids,
-        resource_ids=f.resource_ids,
-        resource_type=f.resource_type,
-        legal_entity_ids=f.legal_entity_ids,
-        updated_from=f.updated_from,
-        finance_account_ids=f.finance_account_ids,
-    )
-    return list_response(
-        ctx.version, LAR, page, [schemas.ledger_account_resource_out(r[0]) for r in page.rows]
-    )
-
-
-@router.get(
-    f"/{LAR}/{{id}}",
-    tags=TAGS,
-    summary="Get a ledger account resource",
-    description="One mapping of the company.",
-    responses=doc_one(schemas.LedgerAccountResourceOut),
-)
-def get_ledger_account_resource(ctx: Ctx, id: ItemId) -> Response:
-    found = service.get_ledger_account_resource(
-        ctx.session, company_id=ctx.company_id, mapping_id=path_id(id)
-    )
-    return object_response(ctx.version, LAR, schemas.ledger_account_resource_out(found))
+mount(router, resources.LEDGER_ACCOUNT_RESOURCES)
 
 
 @router.post(

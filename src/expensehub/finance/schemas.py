@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from expensehub.finance.rules import cost_center_status
 from expensehub.kit.bodies import WriteBody
@@ -36,10 +36,6 @@ BalanceType = Literal["credit", "debit"]
 OperationType = Literal["purchase", "sale"]
 
 
-class _Filters(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-
 class _Body(WriteBody):
     pass
 
@@ -62,7 +58,23 @@ class CategoryOut(BaseModel):
     position: int | None = Field(None, description="Display position")
 
 
-def category_out(c: Category) -> dict[str, Any]:
+class CategoryView(TypedDict):
+    """A category as the routers render it (``CategoryOut``, plus what 2026-04-01 shows)."""
+
+    id: int
+    label: str
+    default_label: str
+    identifier: str
+    visible: bool
+    enabled: bool
+    parent_category_id: int | None
+    position: int | None
+    _company_id: int
+    _created_at: str | None
+    _updated_at: str | None
+
+
+def category_out(c: Category) -> CategoryView:
     return {
         "id": c.id,
         "label": c.label or c.default_label,
@@ -77,36 +89,6 @@ def category_out(c: Category) -> dict[str, Any]:
         "_created_at": format_ts(c.created_at),
         "_updated_at": format_ts(c.updated_at),
     }
-
-
-class CategoryFilters(_Filters):
-    """Filters of ``GET finance/categories``."""
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these category ids")
-    company_ids: list[IdIn] | None = Field(
-        None, alias="company_ids[]", description="Only categories of these companies (yours or nothing)"
-    )
-    parent_category_ids: list[IdIn] | None = Field(
-        None, alias="parent_category_ids[]", description="Only subcategories of these categories"
-    )
-    category_level: CategoryLevel | None = Field(
-        None,
-        description="`category` (top level), `subcategory` or `all` (default). Required in Factorial's "
-        "spec; optional here",
-    )
-    type: CategoryTypeFilter | None = Field(
-        None,
-        description="`expense`, `mileage`, `perdiem` or `all` (default). Required in the spec; optional here",
-    )
-    statuses: list[CategoryStatus] | None = Field(
-        None,
-        alias="statuses[]",
-        description="Any of `enabled`, `disabled`, `deleted`. When absent: enabled and disabled "
-        "(deleted categories are listed only when asked for)",
-    )
-    search: str | None = Field(
-        None, description="Case-insensitive text found in the label, the default label or the identifier"
-    )
 
 
 # --- cost centres -------------------------------------------------------------------------------
@@ -129,7 +111,22 @@ class CostCenterOut(BaseModel):
     )
 
 
-def cost_center_out(cc: CostCenter, counts: tuple[int, int], today: date) -> dict[str, Any]:
+class CostCenterView(TypedDict):
+    """A cost centre as the routers render it (``CostCenterOut``)."""
+
+    id: int
+    name: str
+    company_id: int
+    active_employees_count: int
+    historical_employees_count: int
+    status: str
+    legal_entity_id: int | None
+    code: str | None
+    description: str | None
+    deactivation_date: str | None
+
+
+def cost_center_out(cc: CostCenter, counts: tuple[int, int], today: date) -> CostCenterView:
     return {
         "id": cc.id,
         "name": cc.name,
@@ -142,20 +139,6 @@ def cost_center_out(cc: CostCenter, counts: tuple[int, int], today: date) -> dic
         "description": cc.description,
         "deactivation_date": format_date(cc.deactivation_date),
     }
-
-
-class CostCenterFilters(_Filters):
-    """Filters of ``GET finance/cost_centers``."""
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these cost centre ids")
-    company_id: IdIn | None = Field(None, description="Only cost centres of this company (yours or nothing)")
-    legal_entity_ids: list[IdIn] | None = Field(
-        None, alias="legal_entity_ids[]", description="Only cost centres of these legal entities"
-    )
-    include_actives_on_date: date | None = Field(
-        None, description="Only cost centres active on this date (not deactivated on or before it)"
-    )
-    search: str | None = Field(None, description="Case-insensitive text found in the name or the code")
 
 
 class CostCenterCreate(_Body):
@@ -202,7 +185,18 @@ class MembershipOut(BaseModel):
     end_date: str | None = Field(None, description="Last day (YYYY-MM-DD); null while open")
 
 
-def membership_out(m: CostCenterMembership) -> dict[str, Any]:
+class MembershipView(TypedDict):
+    """A membership as the routers render it (``MembershipOut``)."""
+
+    id: int
+    employee_id: int
+    cost_center_id: int
+    start_date: str | None
+    percentage: float
+    end_date: str | None
+
+
+def membership_out(m: CostCenterMembership) -> MembershipView:
     return {
         "id": m.id,
         "employee_id": m.employee_id,
@@ -211,24 +205,6 @@ def membership_out(m: CostCenterMembership) -> dict[str, Any]:
         "percentage": float(m.percentage),
         "end_date": format_date(m.end_date),
     }
-
-
-class MembershipFilters(_Filters):
-    """Filters of ``GET finance/cost_center_memberships``."""
-
-    cost_center_id: IdIn | None = Field(None, description="Only memberships of this cost centre")
-    employee_id: IdIn | None = Field(None, description="Only memberships of this employee")
-    active_on: date | None = Field(None, description="Only memberships covering this date")
-    only_active: bool | None = Field(
-        None,
-        description="Only memberships not ended today (the default when no date filter is given); "
-        "`false` lists the whole history",
-    )
-    applying_on: date | None = Field(None, description="Only memberships applying on (covering) this date")
-    company_id: IdIn | None = Field(None, description="Only memberships of this company (yours or nothing)")
-    cost_center_ids: list[IdIn] | None = Field(
-        None, alias="cost_center_ids[]", description="Only memberships of these cost centres"
-    )
 
 
 class MembershipIn(_Body):
@@ -269,7 +245,20 @@ class AccountOut(BaseModel):
     external_id: str | None = Field(None, description="Id of the account in the external system")
 
 
-def account_out(a: Account) -> dict[str, Any]:
+class AccountView(TypedDict):
+    """A ledger account as the routers render it (``AccountOut``)."""
+
+    id: int
+    legal_entity_id: int
+    number: str
+    disabled: bool
+    type: str
+    updated_at: str | None
+    name: str | None
+    external_id: str | None
+
+
+def account_out(a: Account) -> AccountView:
     return {
         "id": a.id,
         "legal_entity_id": a.legal_entity_id,
@@ -280,18 +269,6 @@ def account_out(a: Account) -> dict[str, Any]:
         "name": a.name,
         "external_id": a.external_id,
     }
-
-
-class AccountFilters(_Filters):
-    """Filters of ``GET finance/accounts``."""
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these account ids")
-    legal_entity_ids: list[IdIn] | None = Field(
-        None, alias="legal_entity_ids[]", description="Only accounts of these legal entities"
-    )
-    types: list[AccountType] | None = Field(None, alias="types[]", description="Only accounts of these types")
-    number: str | None = Field(None, description="Only accounts with exactly this number")
-    updated_from: date | None = Field(None, description="Only accounts updated on or after this date (UTC)")
 
 
 class AccountCreate(_Body):
@@ -341,7 +318,20 @@ class LedgerAccountResourceOut(BaseModel):
     legal_entity_id: str | None = Field(None, description="Legal entity of the mapping")
 
 
-def ledger_account_resource_out(r: LedgerAccountResource) -> dict[str, Any]:
+class LedgerAccountResourceView(TypedDict):
+    """A ledger account resource as the routers render it (``LedgerAccountResourceOut``)."""
+
+    id: int
+    resource_type: str
+    resource_id: int
+    account_id: int
+    updated_at: str | None
+    balance_type: str | None
+    external_id: str | None
+    legal_entity_id: int | None
+
+
+def ledger_account_resource_out(r: LedgerAccountResource) -> LedgerAccountResourceView:
     return {
         "id": r.id,
         "resource_type": r.resource_type,
@@ -352,23 +342,6 @@ def ledger_account_resource_out(r: LedgerAccountResource) -> dict[str, Any]:
         "external_id": r.external_id,
         "legal_entity_id": r.legal_entity_id,
     }
-
-
-class LedgerAccountResourceFilters(_Filters):
-    """Filters of ``GET finance/ledger_account_resources``."""
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these mapping ids")
-    resource_ids: list[IdIn] | None = Field(
-        None, alias="resource_ids[]", description="Only mappings of these objects"
-    )
-    resource_type: ResourceType | None = Field(None, description="Only mappings of this kind of object")
-    legal_entity_ids: list[IdIn] | None = Field(
-        None, alias="legal_entity_ids[]", description="Only mappings of these legal entities"
-    )
-    updated_from: date | None = Field(None, description="Only mappings updated on or after this date (UTC)")
-    finance_account_ids: list[IdIn] | None = Field(
-        None, alias="finance_account_ids[]", description="Only mappings to these ledger accounts"
-    )
 
 
 class LedgerAccountResourceUpsert(_Body):

@@ -17,11 +17,11 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from expensehub.companies import service as companies
+from expensehub.db.resources import views_of
 from expensehub.errors import Conflict, NotFound, ValidationFailed
-from expensehub.finance import repository, rules, schemas
+from expensehub.finance import repository, resources, rules
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import is_currency
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import (
     Account,
     Category,
@@ -128,33 +128,6 @@ def find_category(session: Session, *, company_id: int, identifier: str) -> Cate
     return repository.category_by_identifier(session, company_id=company_id, identifier=identifier)
 
 
-def list_categories(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    ids: Sequence[int] | None = None,
-    company_ids: Sequence[int] | None = None,
-    parent_category_ids: Sequence[int] | None = None,
-    category_level: str | None = None,
-    type: str | None = None,
-    statuses: Sequence[str] | None = None,
-    search: str | None = None,
-) -> Page:
-    """Categories in id order; deleted ones only when ``statuses`` asks for them."""
-    stmt = repository.categories_query(
-        company_id=company_id,
-        ids=ids,
-        company_ids=company_ids,
-        parent_category_ids=parent_category_ids,
-        level=category_level or "all",
-        type=type or "all",
-        statuses=statuses or ("enabled", "disabled"),
-        search=search,
-    )
-    return repository.page_categories(session, stmt, page)
-
-
 # --- cost centres -------------------------------------------------------------------------------
 
 
@@ -164,11 +137,10 @@ def _emit_cost_center(
     """``finance/cost_center/{create,edit,delete}`` to subscribers, in this transaction."""
 
     def payload() -> dict[str, Any]:
-        today = _today()
-        counts = cost_center_counts(
-            session, company_id=cost_center.company_id, cost_center_ids=[cost_center.id], today=today
+        company_id = cost_center.company_id
+        return dict(
+            views_of(session, resources.COST_CENTERS, company_id=company_id, rows=[(cost_center,)])[0]
         )
-        return schemas.cost_center_out(cost_center, counts[cost_center.id], today)
 
     webhooks.emit(
         session,
@@ -292,38 +264,6 @@ def delete_cost_center(
     return cost_center
 
 
-def list_cost_centers(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    ids: Sequence[int] | None = None,
-    company_filter: int | None = None,
-    legal_entity_ids: Sequence[int] | None = None,
-    include_actives_on_date: date | None = None,
-    search: str | None = None,
-) -> Page:
-    stmt = repository.cost_centers_query(
-        company_id=company_id,
-        ids=ids,
-        company_filter=company_filter,
-        legal_entity_ids=legal_entity_ids,
-        active_on=include_actives_on_date,
-        search=search,
-    )
-    return repository.page_cost_centers(session, stmt, page)
-
-
-def cost_center_counts(
-    session: Session, *, company_id: int, cost_center_ids: Sequence[int], today: date | None = None
-) -> dict[int, tuple[int, int]]:
-    """``{id: (active_employees_count, historical_employees_count)}`` in one grouped query."""
-    counts = repository.employee_counts(
-        session, company_id=company_id, cost_center_ids=cost_center_ids, today=today or _today()
-    )
-    return {cc_id: counts.get(cc_id, (0, 0)) for cc_id in cost_center_ids}
-
-
 # --- cost centre memberships --------------------------------------------------------------------
 
 
@@ -429,51 +369,11 @@ def set_memberships(
     return result
 
 
-def list_memberships(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    cost_center_id: int | None = None,
-    cost_center_ids: Sequence[int] | None = None,
-    employee_id: int | None = None,
-    active_on: date | None = None,
-    applying_on: date | None = None,
-    only_active: bool | None = None,
-    company_filter: int | None = None,
-) -> Page:
-    """Memberships in id order.
-
-    Without a date filter, only memberships not ended today are listed (Factorial: "only_active
-    is the default behaviour"); ``only_active=false`` lists the whole history. ``active_on`` and
-    ``applying_on`` keep the memberships covering that date.
-    """
-    if only_active is None:
-        only_active = active_on is None and applying_on is None
-    center_ids: list[int] | None = None
-    if cost_center_ids is not None:
-        center_ids = list(cost_center_ids)
-    if cost_center_id is not None:
-        center_ids = (
-            [cost_center_id] if center_ids is None else [c for c in center_ids if c == cost_center_id]
-        )
-    stmt = repository.memberships_query(
-        company_id=company_id,
-        company_filter=company_filter,
-        cost_center_ids=center_ids,
-        employee_id=employee_id,
-        not_ended_on=_today() if only_active else None,
-        covering=[d for d in (active_on, applying_on) if d is not None],
-    )
-    return repository.page_memberships(session, stmt, page)
-
-
 def memberships_on(
     session: Session, *, company_id: int, employee_id: int, day: date
 ) -> list[CostCenterMembership]:
     """The employee's memberships covering ``day`` (the split an expense of that day inherits)."""
-    stmt = repository.memberships_query(company_id=company_id, employee_id=employee_id, covering=[day])
-    return [row[0] for row in session.execute(stmt.order_by(CostCenterMembership.id))]
+    return repository.memberships_covering(session, company_id=company_id, employee_id=employee_id, day=day)
 
 
 # --- ledger accounts ----------------------------------------------------------------------------
@@ -588,28 +488,6 @@ def update_account(
     account.updated_at = utcnow()
     repository.flush_or_conflict(session, "an account with this external_id exists", "duplicate_external_id")
     return account
-
-
-def list_accounts(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    ids: Sequence[int] | None = None,
-    legal_entity_ids: Sequence[int] | None = None,
-    types: Sequence[str] | None = None,
-    number: str | None = None,
-    updated_from: date | None = None,
-) -> Page:
-    stmt = repository.accounts_query(
-        company_id=company_id,
-        ids=ids,
-        legal_entity_ids=legal_entity_ids,
-        types=types,
-        number=number,
-        updated_from=updated_from,
-    )
-    return repository.page_accounts(session, stmt, page)
 
 
 # --- ledger account resources -------------------------------------------------------------------
@@ -770,27 +648,3 @@ def upsert_ledger_account_resource(
         mapping.updated_at = now
     repository.flush_or_conflict(session, "another mapping exists for this resource", "duplicate_resource")
     return mapping
-
-
-def list_ledger_account_resources(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    ids: Sequence[int] | None = None,
-    resource_ids: Sequence[int] | None = None,
-    resource_type: str | None = None,
-    legal_entity_ids: Sequence[int] | None = None,
-    updated_from: date | None = None,
-    finance_account_ids: Sequence[int] | None = None,
-) -> Page:
-    stmt = repository.ledger_account_resources_query(
-        company_id=company_id,
-        ids=ids,
-        resource_ids=resource_ids,
-        resource_type=resource_type,
-        legal_entity_ids=legal_entity_ids,
-        updated_from=updated_from,
-        account_ids=finance_account_ids,
-    )
-    return repository.page_ledger_account_resources(session, stmt, page)

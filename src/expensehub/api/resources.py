@@ -1,0 +1,106 @@
+"""The HTTP side of a resource description: its list and get routes, built from the description.
+
+:func:`mount` adds ``GET /{key}`` and ``GET /{key}/{id}`` to a router. The list's query parameters are
+a Pydantic model made from the description's filters (each with its wire name as alias, its type and
+its OpenAPI text), so the OpenAPI documents and the parsing come from the same lines. A version that
+does not serve the resource answers 404 ``not_in_version``.
+"""
+
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from starlette.responses import Response
+
+from expensehub.api.deps import ApiContext, Ctx, ItemId, Paging, path_id
+from expensehub.api.openapi import VERSIONS_KEY, doc_list, doc_one
+from expensehub.api.responses import list_response, object_response
+from expensehub.db.resources import Resource, get_scoped, list_page
+from expensehub.errors import NotFound
+
+
+def filters_model(resource: Resource[Any]) -> type[BaseModel]:
+    """The query model of ``resource``'s list: one optional field per filter, aliased to its wire name."""
+    fields: dict[str, Any] = {
+        f.attr: (f.annotation | None, Field(None, alias=f.name, description=f.description))
+        for f in resource.filters
+    }
+    name = "".join(part.title() for part in resource.key.split("/")[-1].split("_")) + "Filters"
+    model: type[BaseModel] = create_model(
+        name,
+        __config__=ConfigDict(populate_by_name=True),
+        __doc__=f"Filters of ``GET {resource.key}``.",
+        **fields,
+    )
+    return model
+
+
+def _served(ctx: ApiContext, resource: Resource[Any]) -> None:
+    if not resource.served_in(ctx.version.name):
+        raise NotFound(
+            f"{resource.key} is not served in API version {ctx.version.name}", code="not_in_version"
+        )
+
+
+def _with_signature(fn: Callable[..., Response], **params: Any) -> Callable[..., Response]:
+    """``fn`` with the parameters FastAPI reads (the filters model is made at run time)."""
+    fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind)
+            for name, kind in params.items()
+        ]
+    )
+    return fn
+
+
+def _singular(word: str) -> str:
+    return word[:-3] + "y" if word.endswith("ies") else word.removesuffix("s")
+
+
+def mount(router: APIRouter, resource: Resource[Any]) -> None:
+    """Add the list of ``resource`` (and its get, when the resource documents one) to ``router``.
+
+    A resource served by some versions only says so in its operations (``x-versions``); each version's
+    OpenAPI document leaves out the operations it does not serve (``api/openapi.py``).
+    """
+    filters = filters_model(resource)
+    tail = resource.key.split("/")[-1]
+    extra = {VERSIONS_KEY: sorted(resource.versions)} if resource.versions is not None else None
+
+    def list_items(ctx: ApiContext, paging: Any, f: BaseModel) -> Response:
+        _served(ctx, resource)
+        listing = list_page(ctx.session, resource, company_id=ctx.company_id, values=dict(f), page=paging)
+        return list_response(ctx.version, resource.key, listing.page, listing.items)
+
+    router.add_api_route(
+        resource.path,
+        _with_signature(list_items, ctx=Ctx, paging=Paging, f=Annotated[filters, Query()]),
+        methods=["GET"],
+        tags=[resource.tag],
+        summary=resource.list_doc.summary,
+        description=resource.list_doc.description,
+        responses=doc_list(resource.out),
+        name=f"list_{tail}",
+        openapi_extra=extra,
+    )
+    if resource.get_doc is None:
+        return
+
+    def get_item(ctx: ApiContext, id: str) -> Response:
+        _served(ctx, resource)
+        view = get_scoped(ctx.session, resource, company_id=ctx.company_id, item_id=path_id(id))
+        return object_response(ctx.version, resource.key, view)
+
+    router.add_api_route(
+        f"{resource.path}/{{id}}",
+        _with_signature(get_item, ctx=Ctx, id=ItemId),
+        methods=["GET"],
+        tags=[resource.tag],
+        summary=resource.get_doc.summary,
+        description=resource.get_doc.description,
+        responses=doc_one(resource.out),
+        name=f"get_{_singular(tail)}",
+        openapi_extra=extra,
+    )
