@@ -11,7 +11,7 @@ from sqlalchemy import text
 from starlette.responses import Response
 
 from expensehub import __version__
-from expensehub.api import errors
+from expensehub.api import docs, errors
 from expensehub.api.deps import api_version
 from expensehub.api.middleware import (
     ControlCharacterGuardMiddleware,
@@ -89,11 +89,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        docs_url=None,  # api/docs.py serves the documentation pages with assets from a package
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     errors.install(app)
+    docs.install(app)
     app.add_middleware(VersionQueryMiddleware)
     app.add_middleware(
         RequestGuardMiddleware,
