@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # One command from a fresh clone: venv, install, migrate a SQLite database, seed the demo company,
-# print an API key, and serve the API on http://127.0.0.1:8000 (OpenAPI UI at /docs).
+# print an API key, and serve the API on http://127.0.0.1:8000 (API reference at /docs).
+#
+#   scripts/demo.sh                 a fresh demo company (the previous demo data is replaced)
+#   scripts/demo.sh --port 8123     the same on another port (checked before anything is seeded)
+#   scripts/demo.sh --keep          serve the existing demo data again: same company, same API key
+#
+# The demo lives in its own data folder (demo-data/ in this clone, or EXPENSEHUB_DATA_DIR): the
+# database and the file store, never your own company's data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,9 +18,21 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e .
 
-export EXPENSEHUB_DATABASE_URL="${EXPENSEHUB_DATABASE_URL:-sqlite:///expensehub-demo.db}"
-if [ "${EXPENSEHUB_DATABASE_URL}" = "sqlite:///expensehub-demo.db" ] && [ -f expensehub-demo.db ]; then
-  echo "removing the previous demo database (expensehub-demo.db)"
-  rm -f expensehub-demo.db expensehub-demo.db-wal expensehub-demo.db-shm
+keep=0
+args=()
+for arg in "$@"; do
+  if [ "$arg" = "--keep" ]; then keep=1; else args+=("$arg"); fi
+done
+
+export EXPENSEHUB_DATA_DIR="${EXPENSEHUB_DATA_DIR:-$PWD/demo-data}"
+echo "demo data: $EXPENSEHUB_DATA_DIR. To use the command line on it, in another shell:"
+echo "  export EXPENSEHUB_DATA_DIR=$EXPENSEHUB_DATA_DIR"
+echo "  export PATH=$PWD/.venv/bin:\$PATH"
+if [ "$keep" = 1 ] && [ -f "$EXPENSEHUB_DATA_DIR/expensehub.db" ]; then
+  exec .venv/bin/expensehub serve ${args[@]+"${args[@]}"}
 fi
-exec .venv/bin/expensehub demo --seed "${SEED:-42}" --serve "$@"
+if [ -z "${EXPENSEHUB_DATABASE_URL:-}" ] && [ -f "$EXPENSEHUB_DATA_DIR/expensehub.db" ]; then
+  echo "replacing the previous demo data (scripts/demo.sh --keep serves it again instead)"
+  rm -rf "$EXPENSEHUB_DATA_DIR"
+fi
+exec .venv/bin/expensehub demo --seed "${SEED:-42}" --serve ${args[@]+"${args[@]}"}

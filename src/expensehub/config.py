@@ -14,7 +14,6 @@ from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "EXPENSEHUB_"
-DEFAULT_STORAGE_DIR = "./expensehub-files"
 # Values never repeated in an error message (they may hold passwords or keys).
 _SECRET_FIELDS = frozenset({"database_url", "report_database_url", "secret_key"})
 
@@ -23,8 +22,23 @@ class SettingsError(ValueError):
     """The environment holds invalid settings; the message names each ``EXPENSEHUB_*`` variable."""
 
 
+def default_data_dir() -> str:
+    """``$XDG_DATA_HOME/expensehub``, else ``~/.local/share/expensehub``: the same folder whatever the
+    current directory, so the server, the CLI, the worker and the demo find the same database."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "expensehub")
+
+
+def _default_database_url(data: dict[str, Any]) -> str:
+    return "sqlite:///" + os.path.join(data.get("data_dir") or default_data_dir(), "expensehub.db")
+
+
+def _default_storage_dir(data: dict[str, Any]) -> str:
+    return os.path.join(data.get("data_dir") or default_data_dir(), "files")
+
+
 def _default_reports_dir(data: dict[str, Any]) -> str:
-    return os.path.join(data.get("storage_dir") or DEFAULT_STORAGE_DIR, "reports")
+    return os.path.join(data.get("storage_dir") or _default_storage_dir(data), "reports")
 
 
 class Settings(BaseSettings):
@@ -32,9 +46,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
+    data_dir: str = Field(
+        default_factory=default_data_dir,
+        min_length=1,
+        description="Folder of the default SQLite database (expensehub.db) and file store (files/): "
+        "$XDG_DATA_HOME/expensehub, else ~/.local/share/expensehub",
+    )
     database_url: str = Field(
-        default="sqlite:///expensehub.db",
-        description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db",
+        default_factory=_default_database_url,
+        description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db (default: "
+        "<data_dir>/expensehub.db)",
     )
     host: str = Field(default="127.0.0.1", description="Address the API server binds to")
     port: int = Field(default=8000, description="Port the API server listens on")
@@ -51,9 +72,9 @@ class Settings(BaseSettings):
         "answers 503 database_busy",
     )
     storage_dir: str = Field(
-        default=DEFAULT_STORAGE_DIR,
+        default_factory=_default_storage_dir,
         description="Directory of the file store (documents and receipts, content-addressed) and of "
-        "upload staging files",
+        "upload staging files (default: <data_dir>/files)",
     )
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024,

@@ -75,6 +75,9 @@ def configure(level: str = "INFO", fmt: LogFormat = "json", stream: TextIO | Non
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    # Alembic announces each of its plugins at INFO whenever it reads the migrations; its migration steps
+    # ("Running upgrade ...") stay at INFO.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(logging.WARNING, root.level))
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,

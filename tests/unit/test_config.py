@@ -17,10 +17,32 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+def test_one_data_location_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str]) -> None:
+    """The database and the files live in one folder that does not depend on the current directory."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.chdir("/")
+    cfg = load_settings()
+    home = os.path.join(str(tmp_path), "expensehub")
+    assert cfg.data_dir == home
+    assert cfg.database_url == "sqlite:///" + os.path.join(home, "expensehub.db")
+    assert cfg.storage_dir == os.path.join(home, "files")
+    assert cfg.reports_dir == os.path.join(home, "files", "reports")
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert load_settings().data_dir == os.path.join(os.path.expanduser("~"), ".local", "share", "expensehub")
+
+
+def test_data_dir_moves_database_and_files_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPENSEHUB_DATA_DIR", "/srv/eh")
+    cfg = load_settings()
+    assert cfg.database_url == "sqlite:////srv/eh/expensehub.db"
+    assert cfg.storage_dir == "/srv/eh/files"
+    monkeypatch.setenv("EXPENSEHUB_DATABASE_URL", "postgresql+psycopg://app@db/eh")
+    assert load_settings().database_url == "postgresql+psycopg://app@db/eh"
+    assert load_settings().storage_dir == "/srv/eh/files"
+
+
 def test_report_and_worker_defaults() -> None:
     cfg = load_settings()
-    assert cfg.storage_dir == "./expensehub-files"
-    assert cfg.reports_dir == os.path.join("./expensehub-files", "reports")
     assert cfg.report_query_timeout_seconds == 60.0
     assert cfg.worker_interval_seconds == 30.0
 

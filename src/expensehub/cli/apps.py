@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -25,7 +27,26 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(export_app, name="export")
 
 console = Console()
-err = Console(stderr=True)
+# Errors are one line each, however narrow the terminal (or a log file) is.
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from expensehub import __version__
+
+        console.print(f"expensehub {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit"),
+    ] = False,
+) -> None:
+    """Options of every command."""
 
 
 def settings() -> Settings:
@@ -41,9 +62,58 @@ def settings() -> Settings:
     return cfg
 
 
-def session_factory(cfg: Settings | None = None) -> sessionmaker[Session]:
-    """A session factory on the configured database."""
+def _where(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def require_database(cfg: Settings) -> None:
+    """Stop the command (exit 2, one line naming the fix) unless the database exists and is migrated.
+
+    A missing SQLite file is not created: a command that reads or writes data must not leave an empty
+    database behind."""
+    from expensehub.db.migrate import current, head, sqlite_path
+
+    path = sqlite_path(cfg.database_url)
+    where = _where(cfg.database_url)
+    if path is not None and not path.exists():
+        err.print(
+            f"[red]error:[/red] no expensehub database at {escape(str(path))}: create one with "
+            "`expensehub init` (your company) or `expensehub demo` (a demo company), or point "
+            "EXPENSEHUB_DATA_DIR / EXPENSEHUB_DATABASE_URL at yours",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    try:
+        revision = current(cfg.database_url)
+    except Exception as exc:  # the database does not answer: say so in one line
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        err.print(
+            f"[red]error:[/red] cannot reach the database {escape(where)}: {escape(reason)}",
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
+    wanted = head()
+    if revision != wanted:
+        state = (
+            "is not migrated"
+            if revision is None
+            else f"is at revision {revision}, this expensehub needs {wanted}"
+        )
+        err.print(
+            f"[red]error:[/red] the database {escape(where)} {state}: run `expensehub db upgrade`",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+
+
+def session_factory(cfg: Settings | None = None, *, check: bool = True) -> sessionmaker[Session]:
+    """A session factory on the configured database; unless ``check`` is false, the database must
+    exist and be migrated (``require_database``)."""
     cfg = cfg or settings()
+    if check:
+        require_database(cfg)
     return make_session_factory(
         make_engine(cfg.database_url, sqlite_busy_timeout=cfg.sqlite_busy_timeout_seconds)
     )

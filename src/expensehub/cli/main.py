@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from expensehub.cli.apps import app, console, db_app, err, keys_app, session_factory, settings
+from expensehub.config import Settings
 from expensehub.db.engine import transaction
 from expensehub.versions import CURRENT
 
@@ -24,11 +25,13 @@ def serve(
 
     cfg = settings()
     if migrate:
-        from expensehub.db.migrate import upgrade
+        from expensehub.db.migrate import upgrade_if_behind
 
-        upgrade(cfg.database_url)
+        upgrade_if_behind(cfg.database_url)
     bind_host = host or cfg.host
     bind_port = port or cfg.port
+    _require_free_port(bind_host, bind_port)
+    _hint_first_company(cfg)
     console.print(
         f"expensehub API on http://{bind_host}:{bind_port}  (docs: http://{bind_host}:{bind_port}/docs)"
     )
@@ -42,6 +45,36 @@ def serve(
         access_log=False,  # one structured line per request comes from the app (request id, company)
         factory=False,
     )
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Stop (exit 2, one line) when ``host:port`` cannot be bound, before any work is done."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            err.print(
+                f"[red]error:[/red] cannot listen on {host}:{port} ({exc.strerror}): pass --port with a free "
+                "port (or stop what listens there)",
+                highlight=False,
+            )
+            raise typer.Exit(2) from None
+
+
+def _hint_first_company(cfg: Settings) -> None:
+    from expensehub.companies import service
+
+    with transaction(session_factory(cfg)) as session:
+        empty = not service.list_companies(session)
+    if empty:
+        console.print(
+            "This database has no company yet. Create yours (a legal entity and an admin API key come with "
+            "it):\n  expensehub init --name 'Your Company' --country es --currency EUR\n"
+            "or fill it with a demo company: expensehub demo"
+        )
 
 
 @db_app.command("upgrade")
@@ -68,13 +101,20 @@ def demo(
     employees: Annotated[int, typer.Option(help="Number of employees")] = 50,
     expensables: Annotated[int, typer.Option(help="Number of expensables")] = 5000,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards")] = False,
+    host: Annotated[
+        str | None, typer.Option(help="With --serve: bind address (default EXPENSEHUB_HOST)")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="With --serve: port (default EXPENSEHUB_PORT)")] = None,
 ) -> None:
     """Create a believable demo company, print an API key for it, and optionally serve the API."""
-    from expensehub.db.migrate import upgrade
+    from expensehub.db.migrate import upgrade_if_behind
     from expensehub.demo.seed import seed_demo
 
     cfg = settings()
-    upgrade(cfg.database_url)
+    bind_host, bind_port = host or cfg.host, port or cfg.port
+    if serve_after:
+        _require_free_port(bind_host, bind_port)  # before seeding, not after
+    upgrade_if_behind(cfg.database_url)
     factory = session_factory(cfg)
     with transaction(factory) as session:
         summary = seed_demo(
@@ -87,10 +127,10 @@ def demo(
     console.print(f"API key (shown once): [bold green]{summary.api_key}[/bold green]")
     console.print(
         f"Try: curl -H 'x-api-key: {summary.api_key}' "
-        f"http://{cfg.host}:{cfg.port}/api/{CURRENT}/resources/expenses/expensables?limit=2"
+        f"http://{bind_host}:{bind_port}/api/{CURRENT}/resources/expenses/expensables?limit=2"
     )
     if serve_after:
-        serve(host=None, port=None, workers=1, migrate=False)
+        serve(host=bind_host, port=bind_port, workers=1, migrate=False)
 
 
 @keys_app.command("create")
@@ -171,7 +211,7 @@ def companies() -> None:
 
 
 # Domain command modules register themselves on the shared Typer apps when imported.
-from expensehub.cli import allowances, banking, documents, exports, webhooks, worker  # noqa: E402, F401
+from expensehub.cli import allowances, banking, documents, exports, onboarding, webhooks, worker  # noqa: E402, F401
 
 if __name__ == "__main__":
     app()

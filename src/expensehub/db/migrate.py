@@ -20,10 +20,40 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (``None`` for another database or an in-memory one)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def head() -> str:
+    """The newest revision this expensehub ships."""
+    from alembic.script import ScriptDirectory
+
+    found = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert found is not None, "no migrations shipped"
+    return found
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` up to ``revision`` (the report views are dropped first)."""
+    """Bring the database at ``url`` up to ``revision`` (the report views are dropped first); a SQLite
+    database's folder is created when missing."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     drop_report_views_before_migrating(url)
     command.upgrade(alembic_config(url), revision)
+
+
+def upgrade_if_behind(url: str) -> None:
+    """``upgrade`` to the newest revision unless the database is already there (quietly, then)."""
+    path = sqlite_path(url)
+    if (path is not None and not path.exists()) or current(url) != head():
+        upgrade(url)
 
 
 def downgrade(url: str, revision: str) -> None:
