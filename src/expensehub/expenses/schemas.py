@@ -8,10 +8,11 @@ value (``category``, ``card``) are omitted, never ``null``: the official SDK can
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import (
     AfterValidator,
@@ -46,6 +47,7 @@ from expensehub.models import (
     Mileage,
     PerDiem,
 )
+from expensehub.models.allowances import PerDiemRate
 
 Payment = Literal["reimbursable", "not_reimbursable"]
 CreationType = Literal["manual", "automatic"]
@@ -64,9 +66,9 @@ class Related:
     taxes: dict[int, list[ExpenseTax]] = field(default_factory=dict)
     categories: dict[int, Category] = field(default_factory=dict)
     # expense id -> its ``files`` (receipts, built by the documents domain)
-    files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    files: Mapping[int, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     # per diem id -> its ``rates`` (rate configurations its statutory breakdown used)
-    per_diem_rates: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    per_diem_rates: dict[int, list[PerDiemRate]] = field(default_factory=dict)
 
 
 def _decimal_str(value: Decimal | None) -> str | None:
@@ -80,20 +82,20 @@ def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _category(related: Related, category_id: int | None) -> dict[str, Any] | None:
+class CategoryRefView(TypedDict):
+    """The category of a claim (``CategoryRefOut``)."""
+
+    id: int
+    name: str
+
+
+def _category(related: Related, category_id: int | None) -> CategoryRefView | None:
     if category_id is None:
         return None
     cat = related.categories.get(category_id)
     if cat is None:
         return None
     return {"id": cat.id, "name": cat.label or cat.default_label}
-
-
-def _with_nested(obj: dict[str, Any], **nested: dict[str, Any] | None) -> dict[str, Any]:
-    for key, value in nested.items():
-        if value is not None:
-            obj[key] = value
-    return obj
 
 
 # --------------------------------------------------------------------------------------------------
@@ -207,11 +209,45 @@ class ExpensableOut(BaseModel):
     is_possible_duplicate: bool = Field(description=IS_DUPLICATE_DESCRIPTION)
 
 
+class ExpensableView(TypedDict):
+    """An expensable as the routers render it (``ExpensableOut``)."""
+
+    id: int
+    type: str
+    company_id: int
+    employee_id: int
+    created_at: str | None
+    currency: str | None
+    status: str
+    status_updated_at: str | None
+    updated_at: str | None
+    cost_center_ids: list[int]
+    group_id: int | None
+    legal_entity_id: int | None
+    amount: int | None
+    description: str | None
+    reporter_id: int | None
+    effective_on: str | None
+    review_request_at: str | None
+    paid_at: str | None
+    reimbursable_amount: int | None
+    reimbursable_currency: str | None
+    reimbursement_method: str | None
+    internal_reference: str | None
+    expense_id: int | None
+    mileage_id: int | None
+    per_diem_id: int | None
+    budget_id: int | None
+    project_id: int | None
+    duplicate_of_id: int | None
+    is_possible_duplicate: bool
+
+
 def expensable_out(
     x: Expensable,
     detail_ids: tuple[int | None, int | None, int | None],
     related: Related,
-) -> dict[str, Any]:
+) -> ExpensableView:
     expense_id, mileage_id, per_diem_id = detail_ids
     return {
         "id": x.id,
@@ -301,7 +337,70 @@ class ExpenseOut(BaseModel):
     is_possible_duplicate: bool = Field(description=IS_DUPLICATE_DESCRIPTION)
 
 
-def tax_out(t: ExpenseTax) -> dict[str, Any]:
+class TaxView(TypedDict):
+    """A tax line of an expense (``TaxOut``)."""
+
+    type: str
+    amount: int | None
+    percentage: float | None
+    base_amount: int | None
+
+
+class CardView(TypedDict):
+    """The card an expense was paid with (``CardOut``)."""
+
+    card_type: str
+    last4: str | None
+
+
+class ExpenseView(TypedDict):
+    """An expense as the routers render it (``ExpenseOut``); ``category`` and ``card`` only when set."""
+
+    id: int
+    company_id: int
+    creation_type: str
+    currency: str | None
+    status: str
+    effective_on: str | None
+    status_updated_at: str | None
+    files: Sequence[Mapping[str, Any]]
+    taxes: list[TaxView]
+    cost_center_ids: list[int]
+    employee_id: int
+    card_payment_id: int | None
+    dispute_id: int | None
+    expenses_expensable_id: int
+    merchant_name: str | None
+    user_merchant: str | None
+    merchant_tin: str | None
+    subcategory: str | None
+    category_id: int | None
+    reference: str | None
+    amount: int | None
+    description: str | None
+    review_request_at: str | None
+    external_authorization_id: int | None
+    expenses_card_id: int | None
+    document_id: int | None
+    access_token: None
+    paid_at: str | None
+    document_number: str | None
+    document_type: str | None
+    payment: str | None
+    payment_method: str | None
+    exchange_rate: float | None
+    reimbursable_amount: int | None
+    reimbursable_currency: str | None
+    ledger_account_id: int | None
+    budget_id: int | None
+    project_id: int | None
+    duplicate_of_id: int | None
+    is_possible_duplicate: bool
+    category: NotRequired[CategoryRefView]
+    card: NotRequired[CardView]
+
+
+def tax_out(t: ExpenseTax) -> TaxView:
     return {
         "type": t.type,
         "amount": t.amount,
@@ -310,9 +409,9 @@ def tax_out(t: ExpenseTax) -> dict[str, Any]:
     }
 
 
-def expense_out(e: Expense, x: Expensable, related: Related) -> dict[str, Any]:
+def expense_out(e: Expense, x: Expensable, related: Related) -> ExpenseView:
     files = related.files.get(e.id, [])
-    obj: dict[str, Any] = {
+    obj: ExpenseView = {
         "id": e.id,
         "company_id": e.company_id,
         "creation_type": e.creation_type,
@@ -354,8 +453,12 @@ def expense_out(e: Expense, x: Expensable, related: Related) -> dict[str, Any]:
         "duplicate_of_id": x.duplicate_of_id,
         "is_possible_duplicate": x.duplicate_of_id is not None,
     }
-    card = {"card_type": e.card_type, "last4": e.card_last4} if e.card_type else None
-    return _with_nested(obj, category=_category(related, x.category_id), card=card)
+    category = _category(related, x.category_id)
+    if category is not None:
+        obj["category"] = category
+    if e.card_type:
+        obj["card"] = {"card_type": e.card_type, "last4": e.card_last4}
+    return obj
 
 
 _AS_GIVEN = (
@@ -438,8 +541,55 @@ class MileageOut(BaseModel):
     pricing: MileagePricing = Field(description=MILEAGE_PRICING_DESCRIPTION)
 
 
-def mileage_out(m: Mileage, x: Expensable, related: Related) -> dict[str, Any]:
-    obj: dict[str, Any] = {
+MileageView = TypedDict(
+    "MileageView",
+    {
+        "id": int,
+        "company_id": int,
+        "currency": str | None,
+        "status": str,
+        "files": list[Mapping[str, Any]],
+        "payment": str | None,
+        "cost_center_ids": list[int],
+        "employee_id": int,
+        "expenses_expensable_id": int,
+        "subcategory": str | None,
+        "category_id": int | None,
+        "amount": int | None,
+        "reimbursable_amount": int | None,
+        "reimbursable_currency": str | None,
+        "mileage": int | None,
+        "units": str | None,
+        "rate": str | None,
+        "rate_measurement_unit": str | None,
+        "from": str | None,
+        "to": str | None,
+        "description": str | None,
+        "effective_on": str | None,
+        "review_request_at": str | None,
+        "paid_at": str | None,
+        "ledger_account_id": int | None,
+        "round_trip": bool | None,
+        "origin_longitude": str | None,
+        "origin_latitude": str | None,
+        "destination_longitude": str | None,
+        "destination_latitude": str | None,
+        "calculated_mileage": int | None,
+        "budget_id": int | None,
+        "project_id": int | None,
+        "vehicle": str | None,
+        "passengers": int | None,
+        "fiscal_horsepower": int | None,
+        "electric": bool | None,
+        "pricing": str,
+        "category": NotRequired[CategoryRefView],
+    },
+)
+"""A mileage as the routers render it (``MileageOut``); ``category`` only when set."""
+
+
+def mileage_out(m: Mileage, x: Expensable, related: Related) -> MileageView:
+    obj: MileageView = {
         "id": m.id,
         "company_id": m.company_id,
         "currency": x.currency,
@@ -479,7 +629,10 @@ def mileage_out(m: Mileage, x: Expensable, related: Related) -> dict[str, Any]:
         "electric": m.electric,
         "pricing": mileage_pricing(m.pricing, m.rate),
     }
-    return _with_nested(obj, category=_category(related, x.category_id))
+    category = _category(related, x.category_id)
+    if category is not None:
+        obj["category"] = category
+    return obj
 
 
 _TOTALS_NOTE = (
@@ -498,7 +651,6 @@ PER_DIEM_TOTAL_DESCRIPTIONS = {
     "taxable_amount": "expensehub extension. Taxable part of `amount` (what payroll adds to taxable pay): "
     "amount - tax_free_amount" + _TOTALS_NOTE,
 }
-PER_DIEM_EXTENSION_FIELDS = tuple(PER_DIEM_TOTAL_DESCRIPTIONS)
 # expensehub extension fields of a per diem: the trip inputs stored with it (``per_diems.trip_inputs``),
 # named as the write bodies name them.
 PER_DIEM_INPUT_DESCRIPTIONS = {
@@ -592,8 +744,111 @@ class PerDiemOut(BaseModel):
     pricing: PerDiemPricing = Field(description=PER_DIEM_PRICING_DESCRIPTION)
 
 
-def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> dict[str, Any]:
-    obj: dict[str, Any] = {
+class PerDiemRateView(TypedDict):
+    """A rate configuration a per diem's statutory breakdown used (``PerDiemRateOut``)."""
+
+    id: int
+    expenses_per_diem_id: int
+    rate_configuration_id: int
+    total_days: int | None
+    total_amount_cents: int | None
+
+
+def per_diem_rate_out(r: PerDiemRate) -> PerDiemRateView:
+    return {
+        "id": r.id,
+        "expenses_per_diem_id": r.per_diem_id,
+        "rate_configuration_id": r.rate_configuration_id,
+        "total_days": r.total_days,
+        "total_amount_cents": r.total_amount,
+    }
+
+
+class MealsProvidedView(TypedDict):
+    """Meals provided on one day of a trip (``MealsProvidedOut``)."""
+
+    date: str
+    breakfast: bool
+    lunch: bool
+    dinner: bool
+
+
+class PerDiemTotalsView(TypedDict):
+    """The totals of a per diem's statutory breakdown (all null when it was not priced)."""
+
+    gross_amount: int | None
+    deductions_amount: int | None
+    statutory_amount: int | None
+    tax_free_amount: int | None
+    taxable_amount: int | None
+
+
+class PerDiemInputsView(TypedDict):
+    """The trip inputs stored with a per diem, named like the write bodies name them."""
+
+    start_at: str | None
+    end_at: str | None
+    timezone: str | None
+    destination_country: str | None
+    destination_city: str | None
+    meals_provided: list[MealsProvidedView]
+    overnight_stays: list[str] | None
+    locality_mie: str | None
+
+
+PerDiemView = TypedDict(
+    "PerDiemView",
+    {
+        "id": int,
+        "company_id": int,
+        "currency": str | None,
+        "payment": str | None,
+        "files": list[Mapping[str, Any]],
+        "status": str,
+        "cost_center_ids": list[int],
+        "rates": list[PerDiemRateView],
+        "employee_id": int,
+        "expenses_expensable_id": int,
+        "start_date": str | None,
+        "end_date": str | None,
+        "from": str | None,
+        "to": str | None,
+        "trip_name": str | None,
+        "ledger_account_id": int | None,
+        "amount": int | None,
+        "reimbursable_amount": int | None,
+        "reimbursable_currency": str | None,
+        "paid_at": str | None,
+        "review_request_at": str | None,
+        "effective_on": str | None,
+        "description": str | None,
+        "subcategory": str | None,
+        "budget_id": int | None,
+        "project_id": int | None,
+        "gross_amount": int | None,
+        "deductions_amount": int | None,
+        "statutory_amount": int | None,
+        "tax_free_amount": int | None,
+        "taxable_amount": int | None,
+        "start_at": str | None,
+        "end_at": str | None,
+        "timezone": str | None,
+        "destination_country": str | None,
+        "destination_city": str | None,
+        "meals_provided": list[MealsProvidedView],
+        "overnight_stays": list[str] | None,
+        "locality_mie": str | None,
+        "pricing": str,
+        "category": NotRequired[CategoryRefView],
+    },
+)
+"""A per diem as the routers render it (``PerDiemOut``); ``category`` only when set."""
+
+
+def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> PerDiemView:
+    totals = per_diem_totals(p, x.amount)
+    inputs = per_diem_inputs(p.trip_inputs)
+    obj: PerDiemView = {
         "id": p.id,
         "company_id": p.company_id,
         "currency": x.currency,
@@ -601,7 +856,7 @@ def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> dict[str, Any]:
         "files": [],
         "status": x.status,
         "cost_center_ids": related.cost_centers.get(x.id, []),
-        "rates": related.per_diem_rates.get(p.id, []),
+        "rates": [per_diem_rate_out(r) for r in related.per_diem_rates.get(p.id, [])],
         "employee_id": x.employee_id,
         "expenses_expensable_id": x.id,
         "start_date": format_date(p.start_date),
@@ -620,14 +875,28 @@ def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> dict[str, Any]:
         "subcategory": x.subcategory,
         "budget_id": x.budget_id,
         "project_id": x.project_id,
-        **per_diem_totals(p, x.amount),
-        **per_diem_inputs(p.trip_inputs),
+        "gross_amount": totals["gross_amount"],
+        "deductions_amount": totals["deductions_amount"],
+        "statutory_amount": totals["statutory_amount"],
+        "tax_free_amount": totals["tax_free_amount"],
+        "taxable_amount": totals["taxable_amount"],
+        "start_at": inputs["start_at"],
+        "end_at": inputs["end_at"],
+        "timezone": inputs["timezone"],
+        "destination_country": inputs["destination_country"],
+        "destination_city": inputs["destination_city"],
+        "meals_provided": inputs["meals_provided"],
+        "overnight_stays": inputs["overnight_stays"],
+        "locality_mie": inputs["locality_mie"],
         "pricing": per_diem_pricing(p.pricing, x.amount),
     }
-    return _with_nested(obj, category=_category(related, x.category_id))
+    category = _category(related, x.category_id)
+    if category is not None:
+        obj["category"] = category
+    return obj
 
 
-def per_diem_inputs(stored: str | None) -> dict[str, Any]:
+def per_diem_inputs(stored: str | None) -> PerDiemInputsView:
     """The trip inputs stored with a per diem (JSON written by ``allowances.rules.TripInputs.to_json``),
     as extension fields named like the body's: null when not given, ``meals_provided`` always a list."""
     raw: dict[str, Any] = json.loads(stored) if stored else {}
@@ -652,10 +921,16 @@ def per_diem_inputs(stored: str | None) -> dict[str, Any]:
     }
 
 
-def per_diem_totals(p: PerDiem, amount: int | None) -> dict[str, int | None]:
+def per_diem_totals(p: PerDiem, amount: int | None) -> PerDiemTotalsView:
     """The extension fields of a per diem: totals of its statutory breakdown (all null if not priced)."""
     if p.statutory_amount is None:
-        return dict.fromkeys(PER_DIEM_EXTENSION_FIELDS)
+        return {
+            "gross_amount": None,
+            "deductions_amount": None,
+            "statutory_amount": None,
+            "tax_free_amount": None,
+            "taxable_amount": None,
+        }
     taxable = p.taxable_amount or 0
     return {
         "gross_amount": p.gross_amount,
@@ -721,9 +996,47 @@ class ApprovalFlowOut(BaseModel):
     reason: str | None = Field(None, description="Reason given with the last action")
 
 
+class ApproverView(TypedDict):
+    """An approver of a flow's step (``ApproverOut``)."""
+
+    id: int
+    materialized_approval_step_id: int
+    approval_step_approver_id: int
+    status: str
+    updated_at: str | None
+    access_id: int | None
+    employee_id: int | None
+    selection_criteria: str | None
+
+
+class ApprovalFlowView(TypedDict):
+    """An approval flow as the routers render it (``ApprovalFlowOut``)."""
+
+    id: int
+    author_id: int | None
+    owner_id: int | None
+    resource_type: str
+    resource_id: int
+    resource_url: str
+    status: str
+    expires_at: str | None
+    approval_flow_id: int
+    approvers: list[ApproverView]
+    email_detail_blocks: list[str]
+    author_employee_id: int | None
+    owner_employee_id: int | None
+    final_decision_at: str | None
+    override_approver_id: None
+    override_approver_employee_id: None
+    rules_decision: None
+    auto_approval_description: None
+    action_type: str | None
+    reason: str | None
+
+
 def approval_flow_out(
     flow: ApprovalFlow, approvers: list[ApprovalFlowApprover], resource_url: str
-) -> dict[str, Any]:
+) -> ApprovalFlowView:
     return {
         "id": flow.id,
         "author_id": flow.author_access_id,
@@ -761,7 +1074,7 @@ def approval_flow_out(
 
 
 # --------------------------------------------------------------------------------------------------
-# List filters
+# List filter types
 # --------------------------------------------------------------------------------------------------
 
 
@@ -793,117 +1106,6 @@ DateOrTs = Annotated[
     PlainValidator(_parse_bound),
     WithJsonSchema({"type": "string", "description": "A date (YYYY-MM-DD) or an ISO 8601 timestamp"}),
 ]
-
-
-class ExpensableFilters(BaseModel):
-    """Filters of ``GET expenses/expensables``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these expensable ids")
-    company_id: IdIn | None = Field(None, description="Only this company (another company's id: empty list)")
-    group_ids: list[IdIn] | None = Field(None, alias="group_ids[]", description="Only these expense groups")
-    by_resources: list[str] | None = Field(
-        None,
-        alias="by_resources[]",
-        description="Accepted for compatibility and ignored (Factorial leaves its structure unspecified)",
-    )
-    employee_ids: list[IdIn] | None = Field(
-        None,
-        alias="employee_ids[]",
-        description="Only these owners; OR'ed with `reporter_ids[]` when both given",
-    )
-    reporter_ids: list[IdIn] | None = Field(None, alias="reporter_ids[]", description="Only these reporters")
-    status: list[Status] | None = Field(None, alias="status[]", description="Only these statuses")
-    creation_type: list[str] | None = Field(
-        None,
-        alias="creation_type[]",
-        description="`manual` and/or `automatic`: expenses by their creation type; mileages and per diems "
-        "count as `manual`. Any other value gives an empty result (as Factorial does), not an error",
-    )
-    from_: DateOrTs | None = Field(
-        None,
-        alias="from",
-        description="effective_on on or after this date/timestamp. Ignored unless `to` is also given",
-    )
-    to: DateOrTs | None = Field(
-        None,
-        description="effective_on on or before this date/timestamp (inclusive). Ignored unless `from` "
-        "is given",
-    )
-    search: str | None = Field(
-        None,
-        max_length=200,
-        description="Case-insensitive text found in the description, merchant (typed or from the receipt) "
-        "or internal reference",
-    )
-    include_grouped: bool | None = Field(
-        None, description="`false` leaves out claims that belong to an expense group; absent or `true`: all"
-    )
-    include_attachments: bool | None = Field(
-        None, description="Accepted for compatibility; expensables carry no attachments, so it has no effect"
-    )
-    include_manual_drafts: bool | None = Field(
-        None,
-        description="`false` leaves out drafts entered by hand (every draft except card-raised expenses); "
-        "absent or `true`: drafts included",
-    )
-
-
-class ExpenseFilters(BaseModel):
-    """Filters of ``GET expenses/expenses`` and ``GET expenses/mileages``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these ids")
-    expenses_expensable_ids: list[IdIn] | None = Field(
-        None, alias="expenses_expensable_ids[]", description="Only the details of these expensables"
-    )
-    include_manual_drafts: bool | None = Field(
-        None,
-        description="`false` leaves out drafts entered by hand (mileages: every draft); absent or "
-        "`true`: all",
-    )
-    employee_ids: list[IdIn] | None = Field(None, alias="employee_ids[]", description="Only these owners")
-    external_authorization_ids: list[IdIn] | None = Field(
-        None,
-        alias="external_authorization_ids[]",
-        description="Only these external card authorisations (mileages never match)",
-    )
-    card_ids: list[IdIn] | None = Field(
-        None,
-        alias="card_ids[]",
-        description="Only expenses paid with these cards, `expenses_card_id` (mileages never match)",
-    )
-    card_payment_ids: list[IdIn] | None = Field(
-        None,
-        alias="card_payment_ids[]",
-        description="Only expenses raised from these card payments (mileages never match)",
-    )
-    include_attachments: bool | None = Field(
-        None, description="Accepted for compatibility; expenses always carry their `files`"
-    )
-    from_: DateOrTs | None = Field(
-        None, alias="from", description="effective_on on or after this date/timestamp. Needs `to` as well"
-    )
-    to: DateOrTs | None = Field(
-        None, description="effective_on strictly before this date/timestamp (exclusive). Needs `from` as well"
-    )
-    dispute_ids: list[IdIn] | None = Field(
-        None, alias="dispute_ids[]", description="Only these payment disputes (mileages never match)"
-    )
-
-
-class PerDiemFilters(BaseModel):
-    """Filters of ``GET expenses/per_diems``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these per diem ids")
-    expenses_expensable_ids: list[IdIn] | None = Field(
-        None, alias="expenses_expensable_ids[]", description="Only the per diems of these expensables"
-    )
-    exclude_drafts: bool | None = Field(None, description="`true` leaves out drafts")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -21,15 +21,15 @@ from sqlalchemy.orm import Session
 
 from expensehub.allowances import rules as allowance_rules
 from expensehub.allowances import service as allowances
+from expensehub.db.resources import get_scoped
 from expensehub.documents import service as documents
 from expensehub.documents.context import UrlSigner
 from expensehub.documents.filetypes import FileType
 from expensehub.documents.storage import FileStore, StagedFile
 from expensehub.errors import InvalidState, NotFound, ValidationFailed
-from expensehub.expenses import repository, rules, schemas
+from expensehub.expenses import repository, resources, rules, schemas
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import MAX_MINOR_UNITS
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import (
     ApprovalFlow,
     ApprovalFlowApprover,
@@ -44,8 +44,6 @@ from expensehub.webhooks import service as webhooks
 Kind = Literal["expense", "mileage", "perdiem"]
 Decision = Literal["approve", "reject", "request_changes"]
 
-KNOWN_CREATION_TYPES = frozenset({"manual", "automatic"})
-
 
 @dataclass(frozen=True)
 class Actor:
@@ -55,211 +53,8 @@ class Actor:
     employee_id: int | None = None
 
 
-# --------------------------------------------------------------------------------------------------
-# Views
-# --------------------------------------------------------------------------------------------------
-
-
-def _related(
-    session: Session,
-    *,
-    company_id: int,
-    expensables: Sequence[Expensable],
-    expense_ids: Sequence[int] = (),
-    categories: bool = True,
-    signer: UrlSigner | None = None,
-    with_receipts: Sequence[int] = (),
-) -> schemas.Related:
-    return schemas.Related(
-        cost_centers=repository.cost_centers_of(session, [x.id for x in expensables]),
-        taxes=repository.taxes_of(session, expense_ids),
-        # Only expenses pointing at a receipt (``document_id``) have files: no query for a page without.
-        files=documents.files_for_expenses(
-            session, company_id=company_id, expense_ids=with_receipts, signer=signer
-        ),
-        categories=(
-            repository.categories_by_id(
-                session, company_id=company_id, ids=[x.category_id for x in expensables if x.category_id]
-            )
-            if categories
-            else {}
-        ),
-    )
-
-
-def _expensable_items(session: Session, company_id: int, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    related = _related(session, company_id=company_id, expensables=[r[0] for r in rows], categories=False)
-    return [schemas.expensable_out(r[0], (r[1], r[2], r[3]), related) for r in rows]
-
-
-def _detail_items(
-    session: Session,
-    company_id: int,
-    kind: Kind,
-    rows: Sequence[Any],
-    signer: UrlSigner | None = None,
-) -> list[dict[str, Any]]:
-    expensables = [r[1] for r in rows]
-    expense_ids = [r[0].id for r in rows] if kind == "expense" else []
-    with_receipts = [r[0].id for r in rows if r[0].document_id is not None] if kind == "expense" else []
-    related = _related(
-        session,
-        company_id=company_id,
-        expensables=expensables,
-        expense_ids=expense_ids,
-        signer=signer,
-        with_receipts=with_receipts,
-    )
-    if kind == "expense":
-        return [schemas.expense_out(r[0], r[1], related) for r in rows]
-    if kind == "mileage":
-        return [schemas.mileage_out(r[0], r[1], related) for r in rows]
-    related.per_diem_rates = repository.per_diem_rates_of(
-        session, company_id=company_id, per_diem_ids=[r[0].id for r in rows]
-    )
-    return [schemas.per_diem_out(r[0], r[1], related) for r in rows]
-
-
-def _expensable_views(session: Session, company_id: int, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    stmt = repository.expensables_query(company_id=company_id)
-    rows = repository.rows(session, stmt, Expensable.id, ids)
-    return {item["id"]: item for item in _expensable_items(session, company_id, rows)}
-
-
 _DETAIL_MODEL: dict[str, Any] = {"expense": Expense, "mileage": Mileage, "perdiem": PerDiem}
 _DETAIL_NAME = {"expense": "expense", "mileage": "mileage", "perdiem": "per diem"}
-
-
-def _detail_view(
-    session: Session, company_id: int, kind: Kind, detail_id: int, signer: UrlSigner | None = None
-) -> dict[str, Any]:
-    model = _DETAIL_MODEL[kind]
-    stmt = _detail_stmt(kind, company_id)
-    rows = repository.rows(session, stmt, model.id, [detail_id])
-    if not rows:
-        raise NotFound(f"{_DETAIL_NAME[kind]} {detail_id} not found")
-    return _detail_items(session, company_id, kind, rows, signer)[0]
-
-
-def _detail_stmt(kind: Kind, company_id: int) -> Any:
-    if kind == "expense":
-        return repository.expenses_query(company_id=company_id)
-    if kind == "mileage":
-        return repository.mileages_query(company_id=company_id)
-    return repository.per_diems_query(company_id=company_id)
-
-
-# --------------------------------------------------------------------------------------------------
-# Reads
-# --------------------------------------------------------------------------------------------------
-
-
-def list_expensables(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.ExpensableFilters
-) -> tuple[Page, list[dict[str, Any]]]:
-    """A page of expensables. ``by_resources[]`` and ``include_attachments`` are accepted and ignored."""
-    nothing = filters.company_id is not None and filters.company_id != company_id
-    creation_types = filters.creation_type
-    if creation_types is not None and not set(creation_types) <= KNOWN_CREATION_TYPES:
-        nothing = True  # Factorial answers an empty list for a creation type it does not know
-    stmt = repository.expensables_query(
-        company_id=company_id,
-        ids=filters.ids,
-        group_ids=filters.group_ids,
-        employee_ids=filters.employee_ids,
-        reporter_ids=filters.reporter_ids,
-        statuses=filters.status,
-        creation_types=creation_types,
-        window=rules.date_window(filters.from_, filters.to, upper_inclusive=True),
-        search=filters.search or None,
-        exclude_grouped=filters.include_grouped is False,
-        exclude_manual_drafts=filters.include_manual_drafts is False,
-        nothing=nothing,
-    )
-    result = repository.page_expensables(session, stmt, page)
-    return result, _expensable_items(session, company_id, result.rows)
-
-
-def get_expensable(session: Session, *, company_id: int, expensable_id: int) -> dict[str, Any]:
-    found = _expensable_views(session, company_id, [expensable_id])
-    if expensable_id not in found:
-        raise NotFound(f"expensable {expensable_id} not found")
-    return found[expensable_id]
-
-
-def list_expenses(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    filters: schemas.ExpenseFilters,
-    signer: UrlSigner | None = None,
-) -> tuple[Page, list[dict[str, Any]]]:
-    """A page of expenses (``to`` exclusive; a lone bound is ignored), with their receipts."""
-    stmt = repository.expenses_query(
-        company_id=company_id,
-        ids=filters.ids,
-        expensable_ids=filters.expenses_expensable_ids,
-        employee_ids=filters.employee_ids,
-        external_authorization_ids=filters.external_authorization_ids,
-        card_ids=filters.card_ids,
-        card_payment_ids=filters.card_payment_ids,
-        dispute_ids=filters.dispute_ids,
-        window=rules.date_window(filters.from_, filters.to, upper_inclusive=False),
-        exclude_manual_drafts=filters.include_manual_drafts is False,
-    )
-    result = repository.page_expenses(session, stmt, page)
-    return result, _detail_items(session, company_id, "expense", result.rows, signer)
-
-
-def list_mileages(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.ExpenseFilters
-) -> tuple[Page, list[dict[str, Any]]]:
-    """A page of mileages. Card, card payment, authorisation and dispute filters never match a mileage."""
-    card_filters = (
-        filters.external_authorization_ids,
-        filters.card_ids,
-        filters.card_payment_ids,
-        filters.dispute_ids,
-    )
-    stmt = repository.mileages_query(
-        company_id=company_id,
-        ids=filters.ids,
-        expensable_ids=filters.expenses_expensable_ids,
-        employee_ids=filters.employee_ids,
-        window=rules.date_window(filters.from_, filters.to, upper_inclusive=False),
-        exclude_drafts=filters.include_manual_drafts is False,
-        nothing=any(f is not None for f in card_filters),
-    )
-    result = repository.page_mileages(session, stmt, page)
-    return result, _detail_items(session, company_id, "mileage", result.rows)
-
-
-def list_per_diems(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.PerDiemFilters
-) -> tuple[Page, list[dict[str, Any]]]:
-    stmt = repository.per_diems_query(
-        company_id=company_id,
-        ids=filters.ids,
-        expensable_ids=filters.expenses_expensable_ids,
-        exclude_drafts=bool(filters.exclude_drafts),
-    )
-    result = repository.page_per_diems(session, stmt, page)
-    return result, _detail_items(session, company_id, "perdiem", result.rows)
-
-
-def get_expense(
-    session: Session, *, company_id: int, expense_id: int, signer: UrlSigner | None = None
-) -> dict[str, Any]:
-    return _detail_view(session, company_id, "expense", expense_id, signer)
-
-
-def get_mileage(session: Session, *, company_id: int, mileage_id: int) -> dict[str, Any]:
-    return _detail_view(session, company_id, "mileage", mileage_id)
-
-
-def get_per_diem(session: Session, *, company_id: int, per_diem_id: int) -> dict[str, Any]:
-    return _detail_view(session, company_id, "perdiem", per_diem_id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -874,9 +669,9 @@ def _create(
     kind: Kind,
     body: BaseModel,
     uploads: Uploads | None = None,
-    signer: UrlSigner | None = None,
     author: webhooks.Author,
-) -> dict[str, Any]:
+) -> int:
+    """Create the claim; returns its detail id."""
     if getattr(body, "id", None) is not None:
         # The server assigns ids; an id in a create body names nothing the caller may choose.
         raise ValidationFailed("id on create", fields={"id": ["is assigned by the server"]})
@@ -918,7 +713,8 @@ def _create(
             ]
         _set_receipts(session, company_id, detail, [*(receipts or []), *uploaded])
     _emit(session, company_id, "create", [x], author)
-    return _detail_view(session, company_id, kind, detail.id, signer)
+    detail_id: int = detail.id
+    return detail_id
 
 
 def _set_receipts(session: Session, company_id: int, detail: Expense, document_ids: Sequence[int]) -> None:
@@ -945,9 +741,8 @@ def _update(
     kind: Kind,
     detail_id: int,
     body: BaseModel,
-    signer: UrlSigner | None = None,
     author: webhooks.Author,
-) -> dict[str, Any]:
+) -> None:
     name = _DETAIL_NAME[kind]
     detail = repository.detail_of(session, _DETAIL_MODEL[kind], company_id=company_id, detail_id=detail_id)
     if detail is None:
@@ -975,7 +770,6 @@ def _update(
     if receipts is not None:
         _set_receipts(session, company_id, detail, receipts)
     _emit(session, company_id, "update", [x], author)
-    return _detail_view(session, company_id, kind, detail_id, signer)
 
 
 def create_expense(
@@ -986,21 +780,17 @@ def create_expense(
     uploads: Uploads | None = None,
     signer: UrlSigner | None = None,
     author: webhooks.Author,
-) -> dict[str, Any]:
+) -> schemas.ExpenseView:
     """A draft expense (header + detail); flagged when it looks like an earlier one.
 
     Its receipts are the documents named by ``document_ids``/``document_id`` (404 for another company's
     or a trashed one), then the ``uploads`` (already type-checked), stored as documents of the owner.
+    ``signer`` signs the receipts' URLs in the view.
     """
-    return _create(
-        session,
-        company_id=company_id,
-        kind="expense",
-        body=body,
-        uploads=uploads,
-        signer=signer,
-        author=author,
+    expense_id = _create(
+        session, company_id=company_id, kind="expense", body=body, uploads=uploads, author=author
     )
+    return get_scoped(session, resources.EXPENSES, company_id=company_id, item_id=expense_id, context=signer)
 
 
 def update_expense(
@@ -1011,24 +801,18 @@ def update_expense(
     body: schemas.ExpenseUpdate,
     signer: UrlSigner | None = None,
     author: webhooks.Author,
-) -> dict[str, Any]:
+) -> schemas.ExpenseView:
     """Partial update of an expense in draft or changes_requested (``document_ids`` replaces receipts)."""
-    return _update(
-        session,
-        company_id=company_id,
-        kind="expense",
-        detail_id=expense_id,
-        body=body,
-        signer=signer,
-        author=author,
-    )
+    _update(session, company_id=company_id, kind="expense", detail_id=expense_id, body=body, author=author)
+    return get_scoped(session, resources.EXPENSES, company_id=company_id, item_id=expense_id, context=signer)
 
 
 def create_mileage(
     session: Session, *, company_id: int, body: schemas.MileageCreate, author: webhooks.Author
-) -> dict[str, Any]:
+) -> schemas.MileageView:
     """A draft mileage claim; without ``amount``, priced with ``rate`` or by the statutory rules."""
-    return _create(session, company_id=company_id, kind="mileage", body=body, author=author)
+    mileage_id = _create(session, company_id=company_id, kind="mileage", body=body, author=author)
+    return get_scoped(session, resources.MILEAGES, company_id=company_id, item_id=mileage_id)
 
 
 def update_mileage(
@@ -1038,17 +822,17 @@ def update_mileage(
     mileage_id: int,
     body: schemas.MileageUpdate,
     author: webhooks.Author,
-) -> dict[str, Any]:
-    return _update(
-        session, company_id=company_id, kind="mileage", detail_id=mileage_id, body=body, author=author
-    )
+) -> schemas.MileageView:
+    _update(session, company_id=company_id, kind="mileage", detail_id=mileage_id, body=body, author=author)
+    return get_scoped(session, resources.MILEAGES, company_id=company_id, item_id=mileage_id)
 
 
 def create_per_diem(
     session: Session, *, company_id: int, body: schemas.PerDiemCreate, author: webhooks.Author
-) -> dict[str, Any]:
+) -> schemas.PerDiemView:
     """A draft per diem claim, priced by the statutory rules (its amount, when not given)."""
-    return _create(session, company_id=company_id, kind="perdiem", body=body, author=author)
+    per_diem_id = _create(session, company_id=company_id, kind="perdiem", body=body, author=author)
+    return get_scoped(session, resources.PER_DIEMS, company_id=company_id, item_id=per_diem_id)
 
 
 def update_per_diem(
@@ -1058,10 +842,9 @@ def update_per_diem(
     per_diem_id: int,
     body: schemas.PerDiemUpdate,
     author: webhooks.Author,
-) -> dict[str, Any]:
-    return _update(
-        session, company_id=company_id, kind="perdiem", detail_id=per_diem_id, body=body, author=author
-    )
+) -> schemas.PerDiemView:
+    _update(session, company_id=company_id, kind="perdiem", detail_id=per_diem_id, body=body, author=author)
+    return get_scoped(session, resources.PER_DIEMS, company_id=company_id, item_id=per_diem_id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1125,18 +908,20 @@ def _emit(
     )
 
 
-def _one_view(session: Session, company_id: int, expensable_id: int) -> dict[str, Any]:
-    return _expensable_views(session, company_id, [expensable_id])[expensable_id]
+def _one_view(session: Session, company_id: int, expensable_id: int) -> schemas.ExpensableView:
+    return get_scoped(session, resources.EXPENSABLES, company_id=company_id, item_id=expensable_id)
 
 
-def _views_in_order(session: Session, company_id: int, items: Sequence[Expensable]) -> list[dict[str, Any]]:
-    views = _expensable_views(session, company_id, [x.id for x in items])
+def _views_in_order(
+    session: Session, company_id: int, items: Sequence[Expensable]
+) -> list[schemas.ExpensableView]:
+    views = resources.expensable_views(session, company_id=company_id, ids=[x.id for x in items])
     return [views[x.id] for x in items]
 
 
 def submit(
     session: Session, *, company_id: int, ids: Sequence[int], actor: Actor, author: webhooks.Author
-) -> list[dict[str, Any]]:
+) -> list[schemas.ExpensableView]:
     """Send drafts (or claims sent back for changes) for approval; all or nothing.
 
     Each submission opens an approval flow with one step whose approver is the owner's manager, or the
@@ -1252,7 +1037,7 @@ def decide_resource(
     reason: str | None,
     api_base: str,
     author: webhooks.Author,
-) -> dict[str, Any]:
+) -> schemas.ApprovalFlowView:
     """Approve or reject a pending claim through its approval flow; returns the flow."""
     canonical = rules.approval_resource_type(resource_type)
     if canonical is None:
@@ -1269,7 +1054,7 @@ def decide_resource(
 
 def request_changes(
     session: Session, *, company_id: int, expensable_id: int, reason: str | None
-) -> dict[str, Any]:
+) -> schemas.ExpensableView:
     """Send a pending claim back to its owner; it can be edited and submitted again."""
     x = _lock_one(session, company_id, expensable_id)
     _decide(session, company_id=company_id, x=x, decision="request_changes", reason=reason)
@@ -1278,7 +1063,7 @@ def request_changes(
 
 def bulk_set_to_paid(
     session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
-) -> list[dict[str, Any]]:
+) -> list[schemas.ExpensableView]:
     """Mark approved (or in payroll, or sent to pay) claims as paid; all or nothing."""
     items = _lock_all(session, company_id, ids)
     targets = _check_all(items, "pay")
@@ -1298,7 +1083,7 @@ def update_reimbursable_amount(
     expensable_id: int,
     reimbursable_amount: int,
     author: webhooks.Author,
-) -> dict[str, Any]:
+) -> schemas.ExpensableView:
     """Change what is owed back on a reimbursable expense, up to its amount, until it is paid.
 
     Sending the amount it already has changes nothing and writes no event (it still answers 200).
@@ -1330,7 +1115,7 @@ def update_reimbursable_amount(
     return _views_in_order(session, company_id, [x])[0]
 
 
-def delete_expensable(session: Session, *, company_id: int, expensable_id: int) -> dict[str, Any]:
+def delete_expensable(session: Session, *, company_id: int, expensable_id: int) -> schemas.ExpensableView:
     """Delete a draft (with its detail); returns it as it was."""
     x = _lock_one(session, company_id, expensable_id)
     _transition(x, "delete")
