@@ -12,7 +12,7 @@ from typing import Annotated, Any, cast
 
 from pydantic import Field
 from sqlalchemy import ScalarSelect, Select, and_, bindparam, false, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from expensehub.db.resources import (
     COMPANY,
@@ -38,6 +38,9 @@ TAG = "expenses"
 
 KNOWN_CREATION_TYPES = frozenset({"manual", "automatic"})
 
+Detail = type[Expense] | type[Mileage] | type[PerDiem]
+"""The model of a claim's detail rows."""
+
 
 def _window(values: Values, *, upper_inclusive: bool) -> list[Clause]:
     """``from``/``to`` on ``effective_on``: only when both are given (a lone bound is ignored)."""
@@ -54,7 +57,7 @@ def _not_draft(exclude: bool, _scope: Scope) -> Clause | None:
 # --- expensables --------------------------------------------------------------------------------
 
 
-def _detail_id(model: Any) -> ScalarSelect[int]:
+def _detail_id(model: Detail) -> ScalarSelect[int]:
     """The id of the claim's detail row: a correlated subquery, evaluated only for the page's rows."""
     detail = aliased(model)
     return (
@@ -221,12 +224,11 @@ def expensable_views(
 # --- details: expenses, mileages, per diems -----------------------------------------------------
 
 
-def _detail_select(detail: Any) -> Select[Any]:
+def _detail_select(detail: Detail) -> Select[Any]:
     """Rows ``(detail, Expensable)`` of the company."""
-    return (
-        select(detail, Expensable)
-        .join(Expensable, Expensable.id == detail.expensable_id)
-        .where(detail.company_id == COMPANY, Expensable.company_id == COMPANY)
+    stmt = cast("Select[Any]", select(detail, Expensable))
+    return stmt.join(Expensable, Expensable.id == detail.expensable_id).where(
+        detail.company_id == COMPANY, Expensable.company_id == COMPANY
     )
 
 
@@ -277,13 +279,13 @@ def _never(_value: object, _scope: Scope) -> Clause:
     return false()
 
 
-def _detail_filters(detail: Any, *, mileage: bool) -> tuple[Filter, ...]:
+def _detail_filters(detail: Detail, *, mileage: bool) -> tuple[Filter, ...]:
     """The query of ``GET expenses/expenses`` and ``GET expenses/mileages`` (one parameter list): card,
     card payment, authorisation and dispute filters never match a mileage, and a mileage entered by hand
     is every mileage."""
 
-    def card(name: str, column: Any, description: str) -> Filter:
-        where: Callable[[Any, Scope], Clause | None] = (
+    def card(name: str, column: InstrumentedAttribute[int | None], description: str) -> Filter:
+        where: Callable[[list[int], Scope], Clause | None] = (
             _never if mileage else (lambda values, _s: column.in_(values))
         )
         return Filter(f"{name}[]", list[IdIn], description, where=where)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,15 @@ def lock_one(session: Session, company_id: int, expensable_id: int) -> Expensabl
     return lock_all(session, company_id, [expensable_id])[0]
 
 
-def current_state(x: Expensable) -> dict[str, Any]:
+class ClaimState(TypedDict):
+    """The ``details`` of a 409 about a claim."""
+
+    resource: str
+    id: int
+    status: str
+
+
+def current_state(x: Expensable) -> ClaimState:
     """The claim's state, for the ``details`` of a 409."""
     return {"resource": "expensable", "id": x.id, "status": x.status}
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -27,11 +26,17 @@ from expensehub.kit.clock import utcnow
 from expensehub.models import Expensable, Expense, ExpenseTax, Mileage, PerDiem
 from expensehub.webhooks import service as webhooks
 
-_DETAIL_MODEL: dict[str, Any] = {"expense": Expense, "mileage": Mileage, "perdiem": PerDiem}
+_DETAIL_MODEL: dict[str, type[Expense] | type[Mileage] | type[PerDiem]] = {
+    "expense": Expense,
+    "mileage": Mileage,
+    "perdiem": PerDiem,
+}
 _DETAIL_NAME = {"expense": "expense", "mileage": "mileage", "perdiem": "per diem"}
 
 
-def _apply(session: Session, plan: Plan, x: Expensable, detail: Any, now: datetime) -> None:
+def _apply(
+    session: Session, plan: Plan, x: Expensable, detail: Expense | Mileage | PerDiem, now: datetime
+) -> None:
     for key, value in plan.header.items():
         setattr(x, key, value)
     x.updated_at = now
@@ -123,7 +128,7 @@ def _create(
     detail = _DETAIL_MODEL[kind](company_id=company_id, expensable_id=x.id)
     repository.add(session, detail)
     _apply(session, plan, x, detail, now)
-    if kind == "expense":
+    if isinstance(detail, Expense):
         uploaded: list[int] = []
         if uploads is not None:
             uploaded = [
