@@ -8,7 +8,8 @@ each ``--repeat`` times (median and p95):
 * HTTP: ``GET /api/2026-10-01/resources/expenses/expensables?limit=100`` through the real app
   (``create_app`` + TestClient): first page, ``after_id`` = cursor of row N/2 and of row N-200 (deep),
   and page mode ``page=1`` / ``page=N/200`` / ``page=(N-200)/100+1`` for contrast (OFFSET grows);
-* the expenses repository query alone (``expensables_query`` + ``page_expensables``), no HTTP;
+* the expensables description's statement alone (``expenses/resources.py:EXPENSABLES``, paginated
+  as ``list_page`` does, without the views), no HTTP;
 * ``db.pagination.paginate`` on a plain ``select(Expensable).where(company_id == ...)``;
 * the pieces: the COUNT behind ``meta.total`` alone, and the page query alone (no COUNT).
 
@@ -255,12 +256,19 @@ def _params(req: PageRequest) -> dict[str, Any]:
     return params
 
 
-def _repository() -> tuple[Callable[..., Select[Any]], Callable[..., Any]] | None:
+def _repository() -> tuple[Select[Any], Callable[[Session, PageRequest, int], Any]] | None:
+    """The expensables' prebuilt statement and its pagination (what ``list_page`` runs before the views)."""
     try:
-        from expensehub.expenses.repository import expensables_query, page_expensables
+        from expensehub.expenses.resources import EXPENSABLES
     except ImportError:
         return None
-    return expensables_query, page_expensables
+
+    def page_fn(s: Session, req: PageRequest, company_id: int) -> Any:
+        return paginate(
+            s, EXPENSABLES.select, EXPENSABLES.id_column, req, EXPENSABLES.id_of, {"company_id": company_id}
+        )
+
+    return EXPENSABLES.select, page_fn
 
 
 def measure(t: Target, repeat: int) -> list[Result]:
@@ -304,15 +312,20 @@ def measure(t: Target, repeat: int) -> list[Result]:
         # The repository query alone (what the endpoint runs), when the expenses domain has it.
         repo = _repository()
         if repo is None:
-            log("  expenses.repository is not importable; skipping the repository rows")
+            log("  expenses.resources is not importable; skipping the repository rows")
         else:
             query, page_fn = repo
             for label, cursor_req, page_req in _positions(t):
                 for mode, req in (("cursor", cursor_req), ("page", page_req)):
-                    call = session_call(lambda s, r=req: page_fn(s, query(company_id=cid), r))
+                    call = session_call(lambda s, r=req: page_fn(s, r, cid))
                     cases.append(("repository", mode, label, call))
             cases.append(
-                ("repository COUNT only", "-", "-", session_call(lambda s: count(s, query(company_id=cid))))
+                (
+                    "repository COUNT only",
+                    "-",
+                    "-",
+                    session_call(lambda s: count(s, query, {"company_id": cid})),
+                )
             )
 
         # db.pagination.paginate on the plain company-scoped SELECT.

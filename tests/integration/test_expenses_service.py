@@ -11,8 +11,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from expensehub.db.engine import transaction
+from expensehub.db.resources import Resource, get_scoped, list_page
 from expensehub.errors import InvalidState, NotFound
-from expensehub.expenses import schemas, service
+from expensehub.expenses import resources, schemas, service
 from expensehub.kit.clock import utcnow
 from expensehub.kit.pagination import PageRequest
 from expensehub.models import Category, CostCenter
@@ -91,27 +92,27 @@ def test_list_queries_do_not_grow_with_the_page(
         cat, ccs = _reference_data(s, tenant.company_id)
         _create_many(s, tenant, 3, cat, ccs)
     with session_factory() as s, count_queries(s) as small:
-        page, items = service.list_expenses(
-            s, company_id=tenant.company_id, page=PageRequest(), filters=schemas.ExpenseFilters()
-        )
+        items = list_page(
+            s, resources.EXPENSES, company_id=tenant.company_id, values={}, page=PageRequest()
+        ).items
         assert len(items) == 3
     with transaction(session_factory) as s:
         _create_many(s, tenant, 27, cat, ccs)
-    for lister, filters, expected in (
-        (service.list_expenses, schemas.ExpenseFilters(), 30),
-        (service.list_mileages, schemas.ExpenseFilters(), 30),
-        (service.list_expensables, schemas.ExpensableFilters(), 60),
+    resource: Resource[Any]
+    for resource, expected in (
+        (resources.EXPENSES, 30),
+        (resources.MILEAGES, 30),
+        (resources.EXPENSABLES, 60),
     ):
         with session_factory() as s, count_queries(s) as big:
-            page, items = lister(s, company_id=tenant.company_id, page=PageRequest(), filters=filters)  # type: ignore[operator]
+            listing = list_page(s, resource, company_id=tenant.company_id, values={}, page=PageRequest())
+            page, items = listing.page, listing.items
             assert len(items) == expected
             assert page.total == expected
         # page rows + count + one IN query each for cost centres, taxes, categories: constant
         assert len(big) <= 5, big
     with session_factory() as s, count_queries(s) as big:
-        service.list_expenses(
-            s, company_id=tenant.company_id, page=PageRequest(), filters=schemas.ExpenseFilters()
-        )
+        list_page(s, resources.EXPENSES, company_id=tenant.company_id, values={}, page=PageRequest())
     assert len(big) == len(small)
     first = items[0]
     assert first["cost_center_ids"] == ccs
@@ -140,7 +141,10 @@ def test_services_refuse_before_changing(session_factory: sessionmaker[Session],
             )
         assert info.value.code == "invalid_status_transition"
         # the first item was not touched in the session either
-        assert service.get_expensable(s, company_id=tenant.company_id, expensable_id=xa)["status"] == "draft"
+        assert (
+            get_scoped(s, resources.EXPENSABLES, company_id=tenant.company_id, item_id=xa)["status"]
+            == "draft"
+        )
         with pytest.raises(NotFound):
             service.bulk_set_to_paid(
                 s, company_id=tenant.company_id, ids=[xa, 10**12], author=Author.company(tenant.company_id)
@@ -150,7 +154,8 @@ def test_services_refuse_before_changing(session_factory: sessionmaker[Session],
                 s, company_id=tenant.company_id, ids=[xb], author=Author.company(tenant.company_id)
             )
         assert (
-            service.get_expensable(s, company_id=tenant.company_id, expensable_id=xb)["status"] == "pending"
+            get_scoped(s, resources.EXPENSABLES, company_id=tenant.company_id, item_id=xb)["status"]
+            == "pending"
         )
         s.rollback()
 
@@ -182,5 +187,6 @@ def test_decide_opens_a_flow_for_pending_claims_without_one(
         assert flow["status"] == "approved"
         assert flow["approvers"][0]["selection_criteria"] == "company"
         assert (
-            service.get_expensable(s, company_id=tenant.company_id, expensable_id=xid)["status"] == "approved"
+            get_scoped(s, resources.EXPENSABLES, company_id=tenant.company_id, item_id=xid)["status"]
+            == "approved"
         )

@@ -8,10 +8,10 @@ are built once rather than per request.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Header
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import event, select
@@ -34,6 +34,7 @@ from expensehub.db.resources import (
     list_page,
     per_row,
     text_search,
+    views_of,
 )
 from expensehub.errors import NotFound
 from expensehub.kit.pagination import PageRequest
@@ -251,3 +252,62 @@ def test_http_routes_and_versions(people_app: Any, session_factory: sessionmaker
     older = version_document(current, VERSIONS["2026-04-01"])
     assert "/api/{version}/resources/test/new_people" not in older["paths"]
     assert "/api/{version}/resources/test/people" in older["paths"]
+
+
+def _greeted(scope: Scope, rows: Any) -> list[PersonView]:
+    """A view reading what the route hands it (``scope.context``), e.g. a URL signer."""
+    greeting = scope.context if isinstance(scope.context, str) else "no context"
+    return [PersonView(id=row[0].id, name=f"{greeting} {row[0].first_name}") for row in rows]
+
+
+GREETED: Resource[PersonView] = Resource(
+    key="test/greeted_people",
+    noun="person",
+    tag="test",
+    select=PEOPLE.select,
+    id_column=Employee.id,
+    view=_greeted,
+    out=PersonOut,
+    list_doc=Doc("List people, greeted", "The view reads the route's context."),
+    get_doc=Doc("Get a person, greeted", "The view reads the route's context."),
+)
+
+
+def _greeting(x_greeting: Annotated[str, Header()] = "hello") -> str:
+    return x_greeting
+
+
+def test_context_reaches_the_view(settings: Settings, session_factory: sessionmaker[Session]) -> None:
+    """``mount(..., context=dependency)``: both routes resolve it and the view reads it; direct calls
+    pass it as ``context=`` (``None`` when not given)."""
+    from expensehub.api.app import create_app
+
+    tenant = make_tenant(session_factory)
+    first = tenant.employee_ids[0]
+    with transaction(session_factory) as s:
+        name = get_scoped(s, GREETED, company_id=tenant.company_id, item_id=first)["name"]
+        assert name.startswith("no context ")
+        listing = list_page(
+            s, GREETED, company_id=tenant.company_id, values={}, page=PageRequest(), context="hi"
+        )
+        assert all(p["name"].startswith("hi ") for p in listing.items)
+        rows = [(s.get(Employee, first),)]
+        assert views_of(s, GREETED, company_id=tenant.company_id, rows=rows, context="hey")[0][
+            "name"
+        ].startswith("hey ")
+    app = create_app(settings)
+    router = APIRouter()
+    mount(router, GREETED, context=Annotated[str, Depends(_greeting)])
+    app.include_router(router, prefix=RESOURCES_PREFIX.rstrip("/"))
+    headers = {"x-api-key": tenant.api_key, "x-greeting": "howdy"}
+    try:
+        with TestClient(app) as http:
+            base = "/api/2026-10-01/resources/test/greeted_people"
+            listed = http.get(base, headers=headers)
+            assert listed.status_code == 200, listed.text
+            assert all(p["name"].startswith("howdy ") for p in listed.json()["data"])
+            one = http.get(f"{base}/{first}", headers=headers)
+            assert one.status_code == 200, one.text
+            assert one.json()["name"].startswith("howdy ")
+    finally:
+        app.state.engine.dispose()

@@ -59,24 +59,31 @@ def _singular(word: str) -> str:
     return word[:-3] + "y" if word.endswith("ies") else word.removesuffix("s")
 
 
-def mount(router: APIRouter, resource: Resource[Any]) -> None:
+def mount(router: APIRouter, resource: Resource[Any], *, context: Any = None) -> None:
     """Add the list of ``resource`` (and its get, when the resource documents one) to ``router``.
 
     A resource served by some versions only says so in its operations (``x-versions``); each version's
     OpenAPI document leaves out the operations it does not serve (``api/openapi.py``).
+
+    ``context``, when given, is a dependency (``Annotated[T, Depends(...)]``) both routes resolve and
+    hand the view as ``scope.context`` (e.g. the URL signer of the request, for download links).
     """
     filters = filters_model(resource)
     tail = resource.key.split("/")[-1]
     extra = {VERSIONS_KEY: sorted(resource.versions)} if resource.versions is not None else None
 
-    def list_items(ctx: ApiContext, paging: Any, f: BaseModel) -> Response:
+    needs = {"context": context} if context is not None else {}
+
+    def list_items(ctx: ApiContext, paging: Any, f: BaseModel, context: object = None) -> Response:
         _served(ctx, resource)
-        listing = list_page(ctx.session, resource, company_id=ctx.company_id, values=dict(f), page=paging)
+        listing = list_page(
+            ctx.session, resource, company_id=ctx.company_id, values=dict(f), page=paging, context=context
+        )
         return list_response(ctx.version, resource.key, listing.page, listing.items)
 
     router.add_api_route(
         resource.path,
-        _with_signature(list_items, ctx=Ctx, paging=Paging, f=Annotated[filters, Query()]),
+        _with_signature(list_items, ctx=Ctx, paging=Paging, f=Annotated[filters, Query()], **needs),
         methods=["GET"],
         tags=[resource.tag],
         summary=resource.list_doc.summary,
@@ -88,14 +95,16 @@ def mount(router: APIRouter, resource: Resource[Any]) -> None:
     if resource.get_doc is None:
         return
 
-    def get_item(ctx: ApiContext, id: str) -> Response:
+    def get_item(ctx: ApiContext, id: str, context: object = None) -> Response:
         _served(ctx, resource)
-        view = get_scoped(ctx.session, resource, company_id=ctx.company_id, item_id=path_id(id))
+        view = get_scoped(
+            ctx.session, resource, company_id=ctx.company_id, item_id=path_id(id), context=context
+        )
         return object_response(ctx.version, resource.key, view)
 
     router.add_api_route(
         f"{resource.path}/{{id}}",
-        _with_signature(get_item, ctx=Ctx, id=ItemId),
+        _with_signature(get_item, ctx=Ctx, id=ItemId, **needs),
         methods=["GET"],
         tags=[resource.tag],
         summary=resource.get_doc.summary,

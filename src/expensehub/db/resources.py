@@ -48,10 +48,15 @@ _ITEM = bindparam("item_id", type_=Integer)
 
 @dataclass
 class Scope:
-    """What a predicate or a view builder may read besides the rows: the session and the caller."""
+    """What a predicate or a view builder may read besides the rows: the session and the caller.
+
+    ``context`` is what the route hands the view besides them (e.g. the request's URL signer, see
+    ``api/resources.py:mount``); ``None`` when the route hands nothing.
+    """
 
     session: Session
     company_id: int
+    context: object = None
 
     @cached_property
     def today(self) -> date:
@@ -173,10 +178,16 @@ class Listing(Generic[V]):
 
 
 def list_page(
-    session: Session, resource: Resource[V], *, company_id: int, values: Values, page: PageRequest
+    session: Session,
+    resource: Resource[V],
+    *,
+    company_id: int,
+    values: Values,
+    page: PageRequest,
+    context: object = None,
 ) -> Listing[V]:
     """One page of ``resource`` for the caller's company, filtered by ``values``."""
-    scope = Scope(session, company_id)
+    scope = Scope(session, company_id, context)
     stmt = resource.where(values, scope)
     found = paginate(session, stmt, resource.id_column, page, resource.id_of, {"company_id": company_id})
     return Listing(items=resource.view(scope, found.rows), page=found)
@@ -190,10 +201,12 @@ def get_row(session: Session, resource: Resource[Any], *, company_id: int, item_
     return row
 
 
-def get_scoped(session: Session, resource: Resource[V], *, company_id: int, item_id: int) -> V:
+def get_scoped(
+    session: Session, resource: Resource[V], *, company_id: int, item_id: int, context: object = None
+) -> V:
     """The view of ``item_id`` in the caller's company; 404 when there is none (or it is another's)."""
     row = get_row(session, resource, company_id=company_id, item_id=item_id)
-    return resource.view(Scope(session, company_id), [row])[0]
+    return resource.view(Scope(session, company_id, context), [row])[0]
 
 
 # --- filters that recur -----------------------------------------------------------------------------
@@ -246,6 +259,13 @@ def accepted(name: str, annotation: Any, description: str) -> Filter:
     return Filter(name, annotation, description)
 
 
-def views_of(session: Session, resource: Resource[V], *, company_id: int, rows: Sequence[Any]) -> list[V]:
+def views_of(
+    session: Session,
+    resource: Resource[V],
+    *,
+    company_id: int,
+    rows: Sequence[Any],
+    context: object = None,
+) -> list[V]:
     """The views of rows shaped like ``resource``'s (e.g. ``[(obj,)]`` after a write)."""
-    return resource.view(Scope(session, company_id), rows)
+    return resource.view(Scope(session, company_id, context), rows)

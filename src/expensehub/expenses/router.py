@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
-from expensehub.api.deps import Ctx, ItemId, Paging, path_id
-from expensehub.api.openapi import doc_list, doc_one, doc_write
-from expensehub.api.responses import list_response, object_response
+from expensehub.api.deps import Ctx, ItemId, path_id
+from expensehub.api.openapi import doc_write
+from expensehub.api.resources import mount
+from expensehub.api.responses import object_response
 from expensehub.documents import service as documents
 from expensehub.documents.router import Config, Signer, receive_multipart
 from expensehub.errors import UnsupportedMediaType, ValidationFailed
-from expensehub.expenses import schemas, service
+from expensehub.expenses import resources, schemas, service
 
 router = APIRouter()
 
@@ -41,32 +42,7 @@ def _actor(ctx: Ctx) -> service.Actor:
 # --------------------------------------------------------------------------------------------------
 
 
-@router.get(
-    f"/{EXPENSABLES}",
-    tags=[TAG],
-    summary="List expensables",
-    description="The company's claims of every kind (expenses, mileages, per diems), in ascending id order. "
-    "`from`/`to` filter `effective_on`, both inclusive, and only when both are given (a lone bound is "
-    "ignored). `employee_ids[]` and `reporter_ids[]` are OR'ed when both are given. An unknown "
-    "`creation_type[]` value gives an empty list. `by_resources[]` and `include_attachments` are accepted "
-    "and ignored.",
-    responses=doc_list(schemas.ExpensableOut),
-)
-def list_expensables(ctx: Ctx, paging: Paging, f: Annotated[schemas.ExpensableFilters, Query()]) -> Response:
-    page, items = service.list_expensables(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, EXPENSABLES, page, items)
-
-
-@router.get(
-    f"/{EXPENSABLES}/{{id}}",
-    tags=[TAG],
-    summary="Get an expensable",
-    description="One claim header of the company.",
-    responses=doc_one(schemas.ExpensableOut),
-)
-def get_expensable(ctx: Ctx, id: ItemId) -> Response:
-    item = service.get_expensable(ctx.session, company_id=ctx.company_id, expensable_id=path_id(id))
-    return object_response(ctx.version, EXPENSABLES, item)
+mount(router, resources.EXPENSABLES)
 
 
 @router.post(
@@ -156,34 +132,7 @@ def delete_expensable(ctx: Ctx, id: ItemId) -> Response:
 # --------------------------------------------------------------------------------------------------
 
 
-@router.get(
-    f"/{EXPENSES}",
-    tags=[TAG],
-    summary="List expenses",
-    description="Receipt-backed expenses, in ascending id order. `from` is inclusive and `to` exclusive on "
-    "`effective_on`; both are needed (a lone bound is ignored). Each expense carries its receipts in `files` "
-    "with signed, temporary `url`/`download_url` (no API key needed); `include_attachments` is accepted.",
-    responses=doc_list(schemas.ExpenseOut),
-)
-def list_expenses(
-    ctx: Ctx, paging: Paging, signer: Signer, f: Annotated[schemas.ExpenseFilters, Query()]
-) -> Response:
-    page, items = service.list_expenses(
-        ctx.session, company_id=ctx.company_id, page=paging, filters=f, signer=signer
-    )
-    return list_response(ctx.version, EXPENSES, page, items)
-
-
-@router.get(
-    f"/{EXPENSES}/{{id}}",
-    tags=[TAG],
-    summary="Get an expense",
-    description="One expense of the company.",
-    responses=doc_one(schemas.ExpenseOut),
-)
-def get_expense(ctx: Ctx, id: ItemId, signer: Signer) -> Response:
-    item = service.get_expense(ctx.session, company_id=ctx.company_id, expense_id=path_id(id), signer=signer)
-    return object_response(ctx.version, EXPENSES, item)
+mount(router, resources.EXPENSES, context=Signer)
 
 
 def _inline_schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -345,31 +294,7 @@ def update_expense(ctx: Ctx, id: ItemId, signer: Signer, body: schemas.ExpenseUp
 # --------------------------------------------------------------------------------------------------
 
 
-@router.get(
-    f"/{MILEAGES}",
-    tags=[TAG],
-    summary="List mileages",
-    description="Mileage claims, in ascending id order. Same filters as expenses: `from` inclusive, `to` "
-    "exclusive, both needed. Card, card payment, authorisation and dispute filters never match a mileage. "
-    "`vehicle`, `passengers`, `fiscal_horsepower`, `electric` and `pricing` are expensehub extensions.",
-    responses=doc_list(schemas.MileageOut),
-)
-def list_mileages(ctx: Ctx, paging: Paging, f: Annotated[schemas.ExpenseFilters, Query()]) -> Response:
-    page, items = service.list_mileages(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, MILEAGES, page, items)
-
-
-@router.get(
-    f"/{MILEAGES}/{{id}}",
-    tags=[TAG],
-    summary="Get a mileage",
-    description="One mileage claim of the company, with the inputs of the statutory rules and `pricing` "
-    "(expensehub extensions).",
-    responses=doc_one(schemas.MileageOut),
-)
-def get_mileage(ctx: Ctx, id: ItemId) -> Response:
-    item = service.get_mileage(ctx.session, company_id=ctx.company_id, mileage_id=path_id(id))
-    return object_response(ctx.version, MILEAGES, item)
+mount(router, resources.MILEAGES)
 
 
 @router.post(
@@ -410,33 +335,7 @@ def update_mileage(ctx: Ctx, id: ItemId, body: schemas.MileageUpdate) -> Respons
 # --------------------------------------------------------------------------------------------------
 
 
-@router.get(
-    f"/{PER_DIEMS}",
-    tags=[TAG],
-    summary="List per diems",
-    description="Per diem claims, in ascending id order. `rates` lists the rate configurations the statutory "
-    "breakdown used (empty when the statutory rules could not price the per diem); `gross_amount`, "
-    "`deductions_amount`, `statutory_amount`, `tax_free_amount` and `taxable_amount` are expensehub "
-    "extensions, as are the trip inputs the per diem was priced from (`start_at` ... `locality_mie`) and "
-    "`pricing`.",
-    responses=doc_list(schemas.PerDiemOut),
-)
-def list_per_diems(ctx: Ctx, paging: Paging, f: Annotated[schemas.PerDiemFilters, Query()]) -> Response:
-    page, items = service.list_per_diems(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, PER_DIEMS, page, items)
-
-
-@router.get(
-    f"/{PER_DIEMS}/{{id}}",
-    tags=[TAG],
-    summary="Get a per diem",
-    description="One per diem claim of the company, with the `rates` its statutory breakdown used, and "
-    "the breakdown's totals, the trip inputs it was priced from and `pricing` (expensehub extensions).",
-    responses=doc_one(schemas.PerDiemOut),
-)
-def get_per_diem(ctx: Ctx, id: ItemId) -> Response:
-    item = service.get_per_diem(ctx.session, company_id=ctx.company_id, per_diem_id=path_id(id))
-    return object_response(ctx.version, PER_DIEMS, item)
+mount(router, resources.PER_DIEMS)
 
 
 @router.post(
