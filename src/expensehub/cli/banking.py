@@ -101,15 +101,15 @@ def import_feed(
             raise
         raise _fail(translated) from exc
     table = Table(title=f"Imported {file.name} ({view['format']}) into account {account}", show_header=False)
-    for label, key in (
-        ("entries read", "entries"),
-        ("new card payments", "new_card_payments"),
-        ("new bank transactions", "new_transactions"),
-        ("updated (pending booked, settlements linked)", "updated"),
-        ("duplicates (already imported)", "duplicates"),
-        ("rejected rows", "rejected"),
+    for label, count in (
+        ("entries read", view["entries"]),
+        ("new card payments", view["new_card_payments"]),
+        ("new bank transactions", view["new_transactions"]),
+        ("updated (pending booked, settlements linked)", view["updated"]),
+        ("duplicates (already imported)", view["duplicates"]),
+        ("rejected rows", view["rejected"]),
     ):
-        table.add_row(label, str(view[key]))
+        table.add_row(label, str(count))
     console.print(table)
     if view["rejections"]:
         rejected = Table("line", "reason", title="Rows not imported")
