@@ -20,12 +20,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from expensehub.db.resources import views_of
 from expensehub.errors import Conflict, InvalidState, NotFound
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import MAX_MINOR_UNITS, convert
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models.reconciliation import ReconciliationItem, ReconciliationProposal, ReconciliationRun
-from expensehub.reconciliation import engine, repository, schemas
+from expensehub.reconciliation import engine, repository, resources, schemas
 from expensehub.webhooks import service as webhooks
 
 SETTLEMENT_DAYS = 3
@@ -185,7 +185,7 @@ def create_run(
         session,
         company_id=company_id,
         event_type="reconciliation/run/completed",
-        payload=lambda: schemas.run_out(run),
+        payload=lambda: run_view(session, company_id=company_id, run=run),
         author=author,
     )
     if progress:
@@ -275,55 +275,31 @@ def get_run(session: Session, *, company_id: int, run_id: int) -> Reconciliation
     return run
 
 
-def list_runs(session: Session, *, company_id: int, page: PageRequest, filters: schemas.RunFilters) -> Page:
-    return repository.page_runs(session, repository.runs_query(company_id=company_id, ids=filters.ids), page)
+@dataclass
+class RunContents:
+    """Everything a run found, as the API shows it (for reports)."""
+
+    run: schemas.RunView
+    proposals: list[schemas.ProposalView]
+    items: list[schemas.ItemView]
 
 
-def get_proposal(session: Session, *, company_id: int, proposal_id: int) -> ReconciliationProposal:
-    found = repository.get_proposal(session, company_id=company_id, proposal_id=proposal_id)
-    if found is None:
-        raise NotFound(f"proposal {proposal_id} not found")
-    return found
+def run_view(session: Session, *, company_id: int, run: ReconciliationRun) -> schemas.RunView:
+    """The run as the API and its webhook show it."""
+    return views_of(session, resources.RUNS, company_id=company_id, rows=[(run,)])[0]
 
 
-def list_proposals(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.ProposalFilters
-) -> Page:
-    stmt = repository.proposals_query(
-        company_id=company_id,
-        ids=filters.ids,
-        run_id=filters.run_id,
-        status=filters.status,
-        kind=filters.kind,
-        card_payment_ids=filters.card_payment_ids,
-        expense_ids=filters.expense_ids,
-    )
-    return repository.page_proposals(session, stmt, page)
-
-
-def get_item(session: Session, *, company_id: int, item_id: int) -> ReconciliationItem:
-    found = repository.get_item(session, company_id=company_id, item_id=item_id)
-    if found is None:
-        raise NotFound(f"unmatched item {item_id} not found")
-    return found
-
-
-def list_items(session: Session, *, company_id: int, page: PageRequest, filters: schemas.ItemFilters) -> Page:
-    stmt = repository.items_query(
-        company_id=company_id, ids=filters.ids, run_id=filters.run_id, kind=filters.kind
-    )
-    return repository.page_items(session, stmt, page)
-
-
-def run_contents(
-    session: Session, *, company_id: int, run_id: int
-) -> tuple[ReconciliationRun, list[ReconciliationProposal], list[ReconciliationItem]]:
-    """Everything a run found (for reports)."""
+def run_contents(session: Session, *, company_id: int, run_id: int) -> RunContents:
+    """Everything a run found (for reports), rendered by the resources' view builders."""
     run = get_run(session, company_id=company_id, run_id=run_id)
-    return (
-        run,
-        repository.all_proposals(session, company_id=company_id, run_id=run_id),
-        repository.all_items(session, company_id=company_id, run_id=run_id),
+    proposals = repository.all_proposals(session, company_id=company_id, run_id=run_id)
+    items = repository.all_items(session, company_id=company_id, run_id=run_id)
+    return RunContents(
+        run=run_view(session, company_id=company_id, run=run),
+        proposals=views_of(
+            session, resources.PROPOSALS, company_id=company_id, rows=[(p,) for p in proposals]
+        ),
+        items=views_of(session, resources.ITEMS, company_id=company_id, rows=[(i,) for i in items]),
     )
 
 
