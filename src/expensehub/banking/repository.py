@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -197,7 +197,7 @@ def linked_card_payment_ids(
     return found
 
 
-def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+def insert_rows(session: Session, model: type[BankTransaction], rows: Sequence[Mapping[str, object]]) -> None:
     """Bulk insert plain rows (no ORM objects) in one executemany."""
     if rows:
         session.execute(insert(model), rows)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import StringConstraints
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from expensehub.banking import repository, schemas
 from expensehub.banking.schemas import CardPaymentStatus, Last4
@@ -19,16 +20,20 @@ EXT = "banking (extension)"
 EXTENSION = "**expensehub extension** (Factorial has no such endpoint). "
 
 
+Stamp = InstrumentedAttribute[datetime]
+"""A timestamp column filtered by a date."""
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
-def _on_or_after(name: str, column: Any, description: str) -> Filter:
+def _on_or_after(name: str, column: Stamp, description: str) -> Filter:
     """A date: the timestamp ``column`` is on or after it (UTC)."""
     return Filter(name, date, description, where=lambda day, _s: column >= _midnight(day))
 
 
-def _on_or_before(name: str, column: Any, description: str) -> Filter:
+def _on_or_before(name: str, column: Stamp, description: str) -> Filter:
     """A date: the timestamp ``column`` is on or before it (UTC); ``date.max`` bounds nothing."""
 
     def where(day: date, _scope: Scope) -> Clause | None:

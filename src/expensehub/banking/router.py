@@ -23,7 +23,7 @@ router = APIRouter()
 V = TypeVar("V", bound=Mapping[str, Any])
 
 
-def _written(ctx: Ctx, resource: Resource[V], obj: Any, status_code: int = 200) -> Response:
+def _written(ctx: Ctx, resource: Resource[V], obj: object, status_code: int = 200) -> Response:
     """A write's result, rendered by the resource's own view builder."""
     view = views_of(ctx.session, resource, company_id=ctx.company_id, rows=[(obj,)])[0]
     return object_response(ctx.version, resource.key, view, status_code)

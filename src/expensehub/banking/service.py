@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypedDict, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -560,6 +560,23 @@ def _emit_created(session: Session, *, company_id: int, feed_import_id: int, aut
     )
 
 
+class _TransactionRow(TypedDict):
+    company_id: int
+    bank_account_id: int
+    card_payment_id: int | None
+    external_id: str
+    amount_cents: int
+    currency: str
+    type: str
+    description: str | None
+    balance_after_cents: int | None
+    feed_import_id: int
+    booking_date: datetime
+    value_date: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
 def _transaction_row(
     company_id: int,
     account: BankAccount,
@@ -568,7 +585,7 @@ def _transaction_row(
     ext: str,
     card_payment_id: int | None,
     now: datetime,
-) -> dict[str, Any]:
+) -> _TransactionRow:
     return {
         "company_id": company_id,
         "bank_account_id": account.id,

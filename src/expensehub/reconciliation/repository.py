@@ -7,9 +7,9 @@ writes the links a confirmed proposal makes: ``expenses.card_payment_id`` / ``ex
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from decimal import Decimal
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -26,6 +26,25 @@ from expensehub.models.reconciliation import (
 )
 
 CHUNK = 2000
+
+PaymentRow = tuple[int, str, datetime, int, str, str, int, str, str]
+"""A card payment as a run reads it: id, card last4, time, amount (negative for spend), currency,
+merchant, merchant amount, merchant currency, type (``payment`` or ``refund``)."""
+ExpenseRow = tuple[
+    int,
+    str | None,
+    str | None,
+    date,
+    int,
+    str,
+    str | None,
+    str | None,
+    Decimal | None,
+    str | None,
+    int | None,
+]
+"""A card expense as a run reads it: id, its card last4, its card's last4, date, amount, currency, the
+employee's merchant, the merchant read, exchange rate, the legal entity's currency, card payment id."""
 # Bank transaction types a card payment may settle as.
 SETTLEMENT_TYPES = ("card_payment", "card_refund", "payment", "outgoing", "incoming", "unknown")
 
@@ -36,7 +55,7 @@ def _midnight(day: date) -> datetime:
 
 def card_payment_rows(
     session: Session, *, company_id: int, start: date | None, end: date | None
-) -> list[tuple[Any, ...]]:
+) -> list[PaymentRow]:
     """Card payments that moved money (pending or closed), with their card's last four digits."""
     stmt = (
         select(
@@ -58,12 +77,12 @@ def card_payment_rows(
         stmt = stmt.where(CardPayment.external_created_at >= _midnight(start))
     if end is not None and end < date.max:
         stmt = stmt.where(CardPayment.external_created_at < _midnight(end + timedelta(days=1)))
-    return [tuple(row) for row in session.execute(stmt)]
+    return list(session.execute(stmt).tuples())
 
 
 def card_expense_rows(
     session: Session, *, company_id: int, start: date | None, end: date | None
-) -> list[tuple[Any, ...]]:
+) -> list[ExpenseRow]:
     """Expenses paid with a company card (a card last4 or a card id), with what matching needs."""
     card = aliased(Card)
     stmt = (
@@ -114,7 +133,11 @@ def rejected_pairs(session: Session, *, company_id: int) -> set[tuple[int, int]]
     return {(int(p), int(e)) for p, e in session.execute(stmt)}
 
 
-def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+def insert_rows(
+    session: Session,
+    model: type[ReconciliationProposal] | type[ReconciliationItem],
+    rows: Sequence[Mapping[str, object]],
+) -> None:
     for i in range(0, len(rows), CHUNK):
         session.execute(insert(model), rows[i : i + CHUNK])
 

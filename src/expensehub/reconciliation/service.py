@@ -14,9 +14,9 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ from expensehub.db.resources import views_of
 from expensehub.errors import Conflict, InvalidState, NotFound
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import MAX_MINOR_UNITS, convert
+from expensehub.models.banking import CardPayment
 from expensehub.models.reconciliation import ReconciliationItem, ReconciliationProposal, ReconciliationRun
 from expensehub.reconciliation import engine, repository, resources, schemas
 from expensehub.webhooks import service as webhooks
@@ -36,8 +37,8 @@ Progress = Callable[[str, int, int], None]
 class _Loaded:
     payments: list[engine.Payment]
     expenses: list[engine.Expense]
-    payment_rows: dict[int, Any]
-    expense_rows: dict[int, Any]
+    payment_rows: dict[int, repository.PaymentRow]
+    expense_rows: dict[int, repository.ExpenseRow]
     already_reconciled: int
 
 
@@ -56,7 +57,7 @@ def _load(
 ) -> _Loaded:
     linked = repository.linked_payment_ids(session, company_id=company_id)
     payments: list[engine.Payment] = []
-    payment_rows: dict[int, Any] = {}
+    payment_rows: dict[int, repository.PaymentRow] = {}
     for row in repository.card_payment_rows(session, company_id=company_id, start=start, end=end):
         pid, last4, at, amount, currency, merchant, m_amount, m_currency, kind = row
         if pid in linked:
@@ -79,17 +80,27 @@ def _load(
     e_start = _shift(start, -cfg.max_lag_days)
     e_end = _shift(end, cfg.max_lead_days)
     expenses: list[engine.Expense] = []
-    expense_rows: dict[int, Any] = {}
+    expense_rows: dict[int, repository.ExpenseRow] = {}
     already = 0
-    for row in repository.card_expense_rows(session, company_id=company_id, start=e_start, end=e_end):
-        eid, last4, card_last4, on, amount, currency, user_merchant, merchant, rate, base_ccy, payment_id = (
-            row
-        )
+    for erow in repository.card_expense_rows(session, company_id=company_id, start=e_start, end=e_end):
+        (
+            eid,
+            own_last4,
+            card_last4,
+            on,
+            amount,
+            currency,
+            user_merchant,
+            merchant_read,
+            rate,
+            base_ccy,
+            payment_id,
+        ) = erow
         if payment_id is not None:
             in_period = (start is None or on >= start) and (end is None or on <= end)
             already += int(in_period)
             continue
-        key = last4 or card_last4
+        key = own_last4 or card_last4
         if not key:
             continue
         base: int | None = None
@@ -107,12 +118,12 @@ def _load(
                 on=on,
                 amount=amount,
                 currency=currency,
-                merchant=user_merchant or merchant or "",
+                merchant=user_merchant or merchant_read or "",
                 base_amount=base,
                 base_currency=base_ccy,
             )
         )
-        expense_rows[eid] = row
+        expense_rows[eid] = erow
     return _Loaded(payments, expenses, payment_rows, expense_rows, already)
 
 
@@ -193,9 +204,47 @@ def create_run(
     return run
 
 
+class _ProposalRow(TypedDict):
+    company_id: int
+    run_id: int
+    card_payment_id: int
+    expense_id: int
+    second_expense_id: int | None
+    kind: str
+    status: str
+    group_number: int
+    score: Decimal
+    amount_rule: str
+    reasons: str
+    lag_days: int
+    card_amount_cents: int
+    card_currency: str
+    expense_amount: int
+    expense_currency: str
+    base_amount_cents: int | None
+    base_currency: str | None
+    fx_difference_cents: int | None
+    transaction_id: int | None
+    decided_at: datetime | None
+    created_at: datetime
+
+
+class _ItemRow(TypedDict):
+    company_id: int
+    run_id: int
+    kind: str
+    card_payment_id: int | None
+    expense_id: int | None
+    amount: int
+    currency: str
+    on_date: date
+    merchant: str | None
+    card_last4: str | None
+
+
 def _proposal_row(
-    company_id: int, run_id: int, p: engine.Proposal, loaded: _Loaded, now: Any
-) -> dict[str, Any]:
+    company_id: int, run_id: int, p: engine.Proposal, loaded: _Loaded, now: datetime
+) -> _ProposalRow:
     pay = loaded.payment_rows[p.payment_id]
     first = loaded.expense_rows[p.expense_ids[0]]
     document = sum(loaded.expense_rows[e][4] for e in p.expense_ids)
@@ -231,7 +280,7 @@ def _proposal_row(
     }
 
 
-def _payment_item(company_id: int, run_id: int, kind: str, row: Any) -> dict[str, Any]:
+def _payment_item(company_id: int, run_id: int, kind: str, row: repository.PaymentRow) -> _ItemRow:
     pid, last4, at, amount, currency, merchant = row[:6]
     return {
         "company_id": company_id,
@@ -247,7 +296,7 @@ def _payment_item(company_id: int, run_id: int, kind: str, row: Any) -> dict[str
     }
 
 
-def _expense_item(company_id: int, run_id: int, row: Any) -> dict[str, Any]:
+def _expense_item(company_id: int, run_id: int, row: repository.ExpenseRow) -> _ItemRow:
     eid, last4, card_last4, on, amount, currency, user_merchant, merchant = row[:8]
     return {
         "company_id": company_id,
@@ -311,7 +360,7 @@ def run_contents(session: Session, *, company_id: int, run_id: int) -> RunConten
 @dataclass
 class _Decision:
     proposal: ReconciliationProposal
-    payment: Any  # CardPayment
+    payment: CardPayment
     links: dict[int, int | None]  # expense id -> the card payment it is linked to
 
 
