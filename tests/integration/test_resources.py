@@ -172,6 +172,16 @@ def test_get_scoped_is_404_for_another_company(session_factory: sessionmaker[Ses
             get_scoped(s, PEOPLE, company_id=tenant.company_id, item_id=other.employee_ids[0])
 
 
+@pytest.mark.parametrize("item_id", [2**31, 2**63 - 1])
+def test_get_scoped_is_404_for_an_id_beyond_32_bits(
+    session_factory: sessionmaker[Session], item_id: int
+) -> None:
+    """Ids are 64-bit: a get of a large id that does not exist is a 404, not a database error."""
+    tenant = make_tenant(session_factory)
+    with transaction(session_factory) as s, pytest.raises(NotFound, match=f"person {item_id} not found"):
+        get_scoped(s, PEOPLE, company_id=tenant.company_id, item_id=item_id)
+
+
 def test_statements_are_built_once(session_factory: sessionmaker[Session]) -> None:
     """No filter given: the prebuilt select itself runs; a get reuses one statement object, and the
     database sees the same SQL text for every company (the company is a bound parameter)."""

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from expensehub.db.locking import for_update
-from expensehub.db.pagination import paginate
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
 from expensehub.db.sql import add_or_raise as add_or_raise
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import Account, Employee, LegalEntity
 from expensehub.models.banking import (
     BankAccount,
@@ -25,15 +23,7 @@ from expensehub.models.banking import (
 )
 
 CHUNK = 500
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def _after(day: date) -> datetime | None:
-    """Midnight after ``day`` (an exclusive upper bound), or ``None`` past the last representable day."""
-    return None if day >= date.max else _midnight(day + timedelta(days=1))
+ImportedRow = TypeVar("ImportedRow", CardPayment, BankTransaction)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -88,30 +78,6 @@ def bank_account_by_external_id(session: Session, *, company_id: int, external_i
     ).first()
 
 
-def bank_accounts_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    currency: str | None = None,
-    legal_entity_ids: Sequence[int] | None = None,
-    updated_from: date | None = None,
-) -> Select[Any]:
-    stmt = select(BankAccount).where(BankAccount.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(BankAccount.id.in_(ids))
-    if currency is not None:
-        stmt = stmt.where(BankAccount.currency == currency.upper())
-    if legal_entity_ids is not None:
-        stmt = stmt.where(BankAccount.legal_entity_id.in_(legal_entity_ids))
-    if updated_from is not None:
-        stmt = stmt.where(BankAccount.updated_at >= _midnight(updated_from))
-    return stmt
-
-
-def page_bank_accounts(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, BankAccount.id, req, lambda row: row[0].id)
-
-
 def pending_balances(session: Session, *, company_id: int, account_ids: Iterable[int]) -> dict[int, int]:
     """Sum of pending card payments per account (negative: money about to leave)."""
     wanted = set(account_ids)
@@ -154,104 +120,9 @@ def cards_of_account(session: Session, *, company_id: int, bank_account_id: int)
     return list(session.scalars(stmt))
 
 
-def cards_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    bank_account_ids: Sequence[int] | None = None,
-    employee_ids: Sequence[int] | None = None,
-    last4: str | None = None,
-) -> Select[Any]:
-    stmt = select(Card).where(Card.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(Card.id.in_(ids))
-    if bank_account_ids is not None:
-        stmt = stmt.where(Card.bank_account_id.in_(bank_account_ids))
-    if employee_ids is not None:
-        stmt = stmt.where(Card.employee_id.in_(employee_ids))
-    if last4 is not None:
-        stmt = stmt.where(Card.last4 == last4)
-    return stmt
-
-
-def page_cards(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, Card.id, req, lambda row: row[0].id)
-
-
 # --------------------------------------------------------------------------------------------------
 # Card payments and transactions
 # --------------------------------------------------------------------------------------------------
-
-
-def get_card_payment(session: Session, *, company_id: int, card_payment_id: int) -> CardPayment | None:
-    return session.scalars(
-        select(CardPayment).where(CardPayment.company_id == company_id, CardPayment.id == card_payment_id)
-    ).first()
-
-
-def card_payments_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    account_ids: Sequence[int] | None = None,
-    status: str | None = None,
-    created_from: date | None = None,
-    created_to: date | None = None,
-) -> Select[Any]:
-    stmt = select(CardPayment).where(CardPayment.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(CardPayment.id.in_(ids))
-    if account_ids is not None:
-        stmt = stmt.where(CardPayment.bank_account_id.in_(account_ids))
-    if status is not None:
-        stmt = stmt.where(CardPayment.status == status)
-    if created_from is not None:
-        stmt = stmt.where(CardPayment.created_at >= _midnight(created_from))
-    if created_to is not None and (bound := _after(created_to)) is not None:
-        stmt = stmt.where(CardPayment.created_at < bound)
-    return stmt
-
-
-def page_card_payments(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, CardPayment.id, req, lambda row: row[0].id)
-
-
-def get_transaction(session: Session, *, company_id: int, transaction_id: int) -> BankTransaction | None:
-    return session.scalars(
-        select(BankTransaction).where(
-            BankTransaction.company_id == company_id, BankTransaction.id == transaction_id
-        )
-    ).first()
-
-
-def transactions_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    bank_account_ids: Sequence[int] | None = None,
-    card_payment_ids: Sequence[int] | None = None,
-    booked_from: date | None = None,
-    booked_to: date | None = None,
-    updated_from: date | None = None,
-) -> Select[Any]:
-    stmt = select(BankTransaction).where(BankTransaction.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(BankTransaction.id.in_(ids))
-    if bank_account_ids is not None:
-        stmt = stmt.where(BankTransaction.bank_account_id.in_(bank_account_ids))
-    if card_payment_ids is not None:
-        stmt = stmt.where(BankTransaction.card_payment_id.in_(card_payment_ids))
-    if booked_from is not None:
-        stmt = stmt.where(BankTransaction.booking_date >= _midnight(booked_from))
-    if booked_to is not None and (bound := _after(booked_to)) is not None:
-        stmt = stmt.where(BankTransaction.booking_date < bound)
-    if updated_from is not None:
-        stmt = stmt.where(BankTransaction.updated_at >= _midnight(updated_from))
-    return stmt
-
-
-def page_transactions(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, BankTransaction.id, req, lambda row: row[0].id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -326,31 +197,10 @@ def linked_card_payment_ids(
     return found
 
 
-def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+def insert_rows(session: Session, model: type[BankTransaction], rows: Sequence[Mapping[str, object]]) -> None:
     """Bulk insert plain rows (no ORM objects) in one executemany."""
     if rows:
         session.execute(insert(model), rows)
-
-
-def get_feed_import(session: Session, *, company_id: int, feed_import_id: int) -> FeedImport | None:
-    return session.scalars(
-        select(FeedImport).where(FeedImport.company_id == company_id, FeedImport.id == feed_import_id)
-    ).first()
-
-
-def feed_imports_query(
-    *, company_id: int, ids: Sequence[int] | None = None, bank_account_ids: Sequence[int] | None = None
-) -> Select[Any]:
-    stmt = select(FeedImport).where(FeedImport.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(FeedImport.id.in_(ids))
-    if bank_account_ids is not None:
-        stmt = stmt.where(FeedImport.bank_account_id.in_(bank_account_ids))
-    return stmt
-
-
-def page_feed_imports(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, FeedImport.id, req, lambda row: row[0].id)
 
 
 def import_window(
@@ -397,7 +247,9 @@ def unlinked_card_transactions(
     return list(session.scalars(stmt))
 
 
-def rows_of_import(session: Session, model: Any, *, company_id: int, feed_import_id: int) -> list[Any]:
+def rows_of_import(
+    session: Session, model: type[ImportedRow], *, company_id: int, feed_import_id: int
+) -> list[ImportedRow]:
     """Rows of ``model`` (card payments or transactions) created by one feed import, in id order."""
     return list(
         session.scalars(

@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from starlette.responses import Response
 
-from expensehub.api.deps import Ctx, ItemId, Paging, path_id
-from expensehub.api.openapi import doc_list, doc_one, doc_write
-from expensehub.api.responses import list_response, object_response
-from expensehub.banking import schemas, service
+from expensehub.api.deps import Ctx, ItemId, path_id
+from expensehub.api.openapi import doc_write
+from expensehub.api.resources import mount
+from expensehub.api.responses import object_response
+from expensehub.banking import resources, schemas, service
+from expensehub.banking.resources import EXT, EXTENSION, TAG
+from expensehub.db.resources import Resource, views_of
 from expensehub.errors import ValidationFailed
 from expensehub.kit.ids import parse_id
 
 router = APIRouter()
 
-ACCOUNTS = "banking/bank_accounts"
-CARDS = "banking/cards"
-PAYMENTS = "banking/card_payments"
-TRANSACTIONS = "banking/transactions"
-IMPORTS = "banking/feed_imports"
+V = TypeVar("V", bound=Mapping[str, Any])
 
-TAG = "banking"
-EXT = "banking (extension)"
-EXTENSION = "**expensehub extension** (Factorial has no such endpoint). "
+
+def _written(ctx: Ctx, resource: Resource[V], obj: object, status_code: int = 200) -> Response:
+    """A write's result, rendered by the resource's own view builder."""
+    view = views_of(ctx.session, resource, company_id=ctx.company_id, rows=[(obj,)])[0]
+    return object_response(ctx.version, resource.key, view, status_code)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -32,37 +34,11 @@ EXTENSION = "**expensehub extension** (Factorial has no such endpoint). "
 # --------------------------------------------------------------------------------------------------
 
 
-@router.get(
-    f"/{ACCOUNTS}",
-    tags=[TAG],
-    summary="List bank accounts",
-    description="The company's bank accounts, in ascending id order. `updated_from` is a date (the "
-    "account changed on or after it). Balances come from the latest imported statement; "
-    "`pending_balance_cents` is the sum of pending card payments.",
-    responses=doc_list(schemas.BankAccountOut),
-)
-def list_bank_accounts(
-    ctx: Ctx, paging: Paging, f: Annotated[schemas.BankAccountFilters, Query()]
-) -> Response:
-    page, items = service.list_bank_accounts(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, ACCOUNTS, page, items)
-
-
-@router.get(
-    f"/{ACCOUNTS}/{{id}}",
-    tags=[TAG],
-    summary="Get a bank account",
-    description="One bank account of the company.",
-    responses=doc_one(schemas.BankAccountOut),
-)
-def get_bank_account(ctx: Ctx, id: ItemId) -> Response:
-    account = service.get_bank_account(ctx.session, company_id=ctx.company_id, bank_account_id=path_id(id))
-    view = service.bank_account_views(ctx.session, company_id=ctx.company_id, accounts=[account])[0]
-    return object_response(ctx.version, ACCOUNTS, view)
+mount(router, resources.BANK_ACCOUNTS)
 
 
 @router.post(
-    f"/{ACCOUNTS}/create_manual",
+    f"/{resources.BANK_ACCOUNTS.key}/create_manual",
     tags=[TAG],
     summary="Create a bank account by hand",
     description="Returns **200** with the account, as Factorial does. An `iban` account number must pass "
@@ -74,8 +50,7 @@ def get_bank_account(ctx: Ctx, id: ItemId) -> Response:
 )
 def create_manual(ctx: Ctx, body: schemas.BankAccountCreate) -> Response:
     account = service.create_manual_account(ctx.session, company_id=ctx.company_id, body=body)
-    view = service.bank_account_views(ctx.session, company_id=ctx.company_id, accounts=[account])[0]
-    return object_response(ctx.version, ACCOUNTS, view)
+    return _written(ctx, resources.BANK_ACCOUNTS, account)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -83,33 +58,11 @@ def create_manual(ctx: Ctx, body: schemas.BankAccountCreate) -> Response:
 # --------------------------------------------------------------------------------------------------
 
 
-@router.get(
-    f"/{CARDS}",
-    tags=[EXT],
-    summary="List company cards",
-    description=EXTENSION + "Cards the company's card payments were made with (created by hand or by a feed "
-    "import, one per account and last four digits), in ascending id order.",
-    responses=doc_list(schemas.CardOut),
-)
-def list_cards(ctx: Ctx, paging: Paging, f: Annotated[schemas.CardFilters, Query()]) -> Response:
-    page = service.list_cards(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, CARDS, page, [schemas.card_out(r[0]) for r in page.rows])
-
-
-@router.get(
-    f"/{CARDS}/{{id}}",
-    tags=[EXT],
-    summary="Get a company card",
-    description=EXTENSION + "One card of the company.",
-    responses=doc_one(schemas.CardOut),
-)
-def get_card(ctx: Ctx, id: ItemId) -> Response:
-    card = service.get_card(ctx.session, company_id=ctx.company_id, card_id=path_id(id))
-    return object_response(ctx.version, CARDS, schemas.card_out(card))
+mount(router, resources.CARDS)
 
 
 @router.post(
-    f"/{CARDS}",
+    f"/{resources.CARDS.key}",
     tags=[EXT],
     status_code=201,
     summary="Create a company card",
@@ -119,11 +72,11 @@ def get_card(ctx: Ctx, id: ItemId) -> Response:
 )
 def create_card(ctx: Ctx, body: schemas.CardCreate) -> Response:
     card = service.create_card(ctx.session, company_id=ctx.company_id, body=body)
-    return object_response(ctx.version, CARDS, schemas.card_out(card), 201)
+    return _written(ctx, resources.CARDS, card, 201)
 
 
 @router.put(
-    f"/{CARDS}/{{id}}",
+    f"/{resources.CARDS.key}/{{id}}",
     tags=[EXT],
     summary="Edit a company card",
     description=EXTENSION + "Assign (or, with null, unassign) the cardholder, or change the card kind. "
@@ -132,7 +85,7 @@ def create_card(ctx: Ctx, body: schemas.CardCreate) -> Response:
 )
 def update_card(ctx: Ctx, id: ItemId, body: schemas.CardUpdate) -> Response:
     card = service.update_card(ctx.session, company_id=ctx.company_id, card_id=path_id(id), body=body)
-    return object_response(ctx.version, CARDS, schemas.card_out(card))
+    return _written(ctx, resources.CARDS, card)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -140,32 +93,7 @@ def update_card(ctx: Ctx, id: ItemId, body: schemas.CardUpdate) -> Response:
 # --------------------------------------------------------------------------------------------------
 
 
-@router.get(
-    f"/{PAYMENTS}",
-    tags=[TAG],
-    summary="List card payments",
-    description="Card payments in ascending id order; amounts are negative for spend. `status` takes one "
-    "value. `from`/`to` are dates and filter the creation date in expensehub (the import), both "
-    "inclusive, each usable alone, as Factorial documents for its creation date.",
-    responses=doc_list(schemas.CardPaymentOut),
-)
-def list_card_payments(
-    ctx: Ctx, paging: Paging, f: Annotated[schemas.CardPaymentFilters, Query()]
-) -> Response:
-    page = service.list_card_payments(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, PAYMENTS, page, [schemas.card_payment_out(r[0]) for r in page.rows])
-
-
-@router.get(
-    f"/{PAYMENTS}/{{id}}",
-    tags=[TAG],
-    summary="Get a card payment",
-    description="One card payment of the company.",
-    responses=doc_one(schemas.CardPaymentOut),
-)
-def get_card_payment(ctx: Ctx, id: ItemId) -> Response:
-    payment = service.get_card_payment(ctx.session, company_id=ctx.company_id, card_payment_id=path_id(id))
-    return object_response(ctx.version, PAYMENTS, schemas.card_payment_out(payment))
+mount(router, resources.CARD_PAYMENTS)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -173,32 +101,7 @@ def get_card_payment(ctx: Ctx, id: ItemId) -> Response:
 # --------------------------------------------------------------------------------------------------
 
 
-@router.get(
-    f"/{TRANSACTIONS}",
-    tags=[TAG],
-    summary="List bank transactions",
-    description="Booked movements in ascending id order. `from`/`to` are dates on `booking_date` (both "
-    "inclusive, each usable alone); `updated_from` is a date. Version 2026-04-01 names the account "
-    "filter `account_ids[]`; from 2026-07-01 it is `bank_account_ids[]`.",
-    responses=doc_list(schemas.TransactionOut),
-)
-def list_transactions(
-    ctx: Ctx, paging: Paging, f: Annotated[schemas.TransactionFilters, Query()]
-) -> Response:
-    page = service.list_transactions(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, TRANSACTIONS, page, [schemas.transaction_out(r[0]) for r in page.rows])
-
-
-@router.get(
-    f"/{TRANSACTIONS}/{{id}}",
-    tags=[TAG],
-    summary="Get a bank transaction",
-    description="One bank transaction of the company.",
-    responses=doc_one(schemas.TransactionOut),
-)
-def get_transaction(ctx: Ctx, id: ItemId) -> Response:
-    found = service.get_transaction(ctx.session, company_id=ctx.company_id, transaction_id=path_id(id))
-    return object_response(ctx.version, TRANSACTIONS, schemas.transaction_out(found))
+mount(router, resources.TRANSACTIONS)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -207,7 +110,7 @@ def get_transaction(ctx: Ctx, id: ItemId) -> Response:
 
 
 @router.post(
-    f"/{IMPORTS}",
+    f"/{resources.FEED_IMPORTS.key}",
     tags=[EXT],
     status_code=201,
     summary="Import a statement or card feed",
@@ -228,7 +131,7 @@ def import_feed(
     file: Annotated[UploadFile, File(description="The statement or feed file")],
     bank_account_id: Annotated[str, Form(description="Bank account to import into")],
     format: Annotated[
-        Literal["csv", "camt053", "ofx"] | None, Form(description="Format of the file; detected when absent")
+        schemas.FeedFormat | None, Form(description="Format of the file; detected when absent")
     ] = None,
     mapping: Annotated[
         str | None, Form(max_length=20000, description="CSV mapping: a shipped name, or JSON/YAML text")
@@ -251,28 +154,7 @@ def import_feed(
         filename=file.filename,
         author=ctx.author,
     )
-    return object_response(ctx.version, IMPORTS, schemas.feed_import_out(record), 201)
+    return _written(ctx, resources.FEED_IMPORTS, record, 201)
 
 
-@router.get(
-    f"/{IMPORTS}",
-    tags=[EXT],
-    summary="List feed imports",
-    description=EXTENSION + "Every imported file with what it added, in ascending id order.",
-    responses=doc_list(schemas.FeedImportOut),
-)
-def list_feed_imports(ctx: Ctx, paging: Paging, f: Annotated[schemas.FeedImportFilters, Query()]) -> Response:
-    page = service.list_feed_imports(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, IMPORTS, page, [schemas.feed_import_out(r[0]) for r in page.rows])
-
-
-@router.get(
-    f"/{IMPORTS}/{{id}}",
-    tags=[EXT],
-    summary="Get a feed import",
-    description=EXTENSION + "One import: counts of new, updated, duplicate and rejected rows.",
-    responses=doc_one(schemas.FeedImportOut),
-)
-def get_feed_import(ctx: Ctx, id: ItemId) -> Response:
-    record = service.get_feed_import(ctx.session, company_id=ctx.company_id, feed_import_id=path_id(id))
-    return object_response(ctx.version, IMPORTS, schemas.feed_import_out(record))
+mount(router, resources.FEED_IMPORTS)

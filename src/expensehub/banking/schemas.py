@@ -1,17 +1,17 @@
-"""Wire shapes of bank accounts, cards, card payments, transactions and feed imports; filters; bodies.
+"""Wire shapes of bank accounts, cards, card payments, transactions and feed imports; bodies.
 
 The ``*Out`` models document responses in OpenAPI; responses are built by the ``*_out`` functions as
-plain dicts (ids as integers; the version registry renders them). Every scalar key is always present
-(``null`` when it has no value).
+typed views (``*View``: plain dicts with integer ids; the version registry renders them). Every scalar
+key is always present (``null`` when it has no value). The list filters are in ``resources.py``.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
-from typing import Annotated, Any, Literal
+from decimal import Decimal
+from typing import Annotated, Literal, TypedDict
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from expensehub.banking.importers import TransactionType
 from expensehub.kit.bodies import no_nul
@@ -59,7 +59,12 @@ RejectedReason = Literal[
 ]
 
 
-def _rate(value: Any) -> float | None:
+Last4 = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
+"""Last four digits of a card number."""
+FeedFormat = Literal["csv", "camt053", "ofx"]
+
+
+def _rate(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
@@ -93,7 +98,30 @@ class BankAccountOut(BaseModel):
     legal_entity_id: str | None = Field(None, description="Legal entity that owns the account")
 
 
-def bank_account_out(a: BankAccount, pending: int = 0) -> dict[str, Any]:
+class BankAccountView(TypedDict):
+    """A bank account as the routers render it (``BankAccountOut``)."""
+
+    id: int
+    external_id: str
+    currency: str
+    country: str
+    account_number: str
+    account_number_type: str
+    account_balance_cents: int
+    available_balance_cents: int
+    pending_balance_cents: int
+    updated_at: str | None
+    sort_code: str | None
+    bic: str | None
+    iban: str | None
+    routing_number: str | None
+    beneficiary_name: str | None
+    bank_name: str | None
+    account_alias: str | None
+    legal_entity_id: int | None
+
+
+def bank_account_out(a: BankAccount, pending: int = 0) -> BankAccountView:
     return {
         "id": a.id,
         "external_id": a.external_id,
@@ -114,19 +142,6 @@ def bank_account_out(a: BankAccount, pending: int = 0) -> dict[str, Any]:
         "account_alias": a.account_alias,
         "legal_entity_id": a.legal_entity_id,
     }
-
-
-class BankAccountFilters(BaseModel):
-    """Filters of ``GET banking/bank_accounts``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these bank account ids")
-    currency: str | None = Field(None, max_length=3, description="Only accounts in this currency")
-    legal_entity_ids: list[IdIn] | None = Field(
-        None, alias="legal_entity_ids[]", description="Only accounts of these legal entities"
-    )
-    updated_from: date | None = Field(None, description="Only accounts changed on or after this date")
 
 
 def _currency(value: str) -> str:
@@ -187,7 +202,18 @@ class CardOut(BaseModel):
     created_at: str = Field(description="Creation time, ISO 8601 UTC with milliseconds")
 
 
-def card_out(c: Card) -> dict[str, Any]:
+class CardView(TypedDict):
+    """A card as the routers render it (``CardOut``)."""
+
+    id: int
+    bank_account_id: int
+    employee_id: int | None
+    card_type: str
+    last4: str
+    created_at: str | None
+
+
+def card_out(c: Card) -> CardView:
     return {
         "id": c.id,
         "bank_account_id": c.bank_account_id,
@@ -198,26 +224,11 @@ def card_out(c: Card) -> dict[str, Any]:
     }
 
 
-class CardFilters(BaseModel):
-    """Filters of ``GET banking/cards``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these card ids")
-    bank_account_ids: list[IdIn] | None = Field(
-        None, alias="bank_account_ids[]", description="Only cards of these bank accounts"
-    )
-    employee_ids: list[IdIn] | None = Field(
-        None, alias="employee_ids[]", description="Only these cardholders"
-    )
-    last4: str | None = Field(None, pattern=r"^\d{4}$", description="Only cards ending in these digits")
-
-
 class CardCreate(_Body):
     """Body of ``POST banking/cards`` (expensehub extension)."""
 
     bank_account_id: IdIn = Field(description="Bank account the card settles on")
-    last4: str = Field(pattern=r"^\d{4}$", description="Last four digits of the card number")
+    last4: Last4 = Field(description="Last four digits of the card number")
     card_type: Text = Field(
         "company", min_length=1, max_length=24, description="Card kind (default `company`)"
     )
@@ -262,7 +273,26 @@ class CardPaymentOut(BaseModel):
     rejected_reason: RejectedReason | None = Field(None, description="Why it was rejected, when known")
 
 
-def card_payment_out(p: CardPayment) -> dict[str, Any]:
+class CardPaymentView(TypedDict):
+    """A card payment as the routers and webhooks render it (``CardPaymentOut``)."""
+
+    id: int
+    card_id: int
+    amount_cents: int
+    currency: str
+    merchant_name: str
+    merchant_amount_cents: int
+    merchant_currency: str
+    approved: bool
+    external_created_at: str | None
+    status: str
+    type: str
+    exchange_rate: float | None
+    created_at: str | None
+    rejected_reason: str | None
+
+
+def card_payment_out(p: CardPayment) -> CardPaymentView:
     return {
         "id": p.id,
         "card_id": p.card_id,
@@ -279,20 +309,6 @@ def card_payment_out(p: CardPayment) -> dict[str, Any]:
         "created_at": format_ts(p.created_at),
         "rejected_reason": p.rejected_reason,
     }
-
-
-class CardPaymentFilters(BaseModel):
-    """Filters of ``GET banking/card_payments``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these card payment ids")
-    account_ids: list[IdIn] | None = Field(
-        None, alias="account_ids[]", description="Only payments on these bank accounts"
-    )
-    status: CardPaymentStatus | None = Field(None, description="Only this status (a single value)")
-    from_: date | None = Field(None, alias="from", description="Created (imported) on or after this date")
-    to: date | None = Field(None, description="Created (imported) on or before this date")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -320,7 +336,23 @@ class TransactionOut(BaseModel):
     description: str | None = Field(None, description="Text of the movement")
 
 
-def transaction_out(t: BankTransaction) -> dict[str, Any]:
+class TransactionView(TypedDict):
+    """A bank transaction as the routers and webhooks render it (``TransactionOut``)."""
+
+    id: int
+    bank_account_id: int
+    amount_cents: int
+    currency: str
+    type: str
+    booking_date: str | None
+    value_date: str | None
+    card_payment_id: int | None
+    updated_at: str | None
+    balance_after_cents: int | None
+    description: str | None
+
+
+def transaction_out(t: BankTransaction) -> TransactionView:
     return {
         "id": t.id,
         "bank_account_id": t.bank_account_id,
@@ -334,25 +366,6 @@ def transaction_out(t: BankTransaction) -> dict[str, Any]:
         "balance_after_cents": t.balance_after_cents,
         "description": t.description,
     }
-
-
-class TransactionFilters(BaseModel):
-    """Filters of ``GET banking/transactions`` (``account_ids[]`` before 2026-07-01)."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these transaction ids")
-    bank_account_ids: list[IdIn] | None = Field(
-        None,
-        alias="bank_account_ids[]",
-        description="Only movements of these bank accounts (`account_ids[]` in 2026-04-01)",
-    )
-    card_payment_ids: list[IdIn] | None = Field(
-        None, alias="card_payment_ids[]", description="Only movements settling these card payments"
-    )
-    from_: date | None = Field(None, alias="from", description="Booked on or after this date")
-    to: date | None = Field(None, description="Booked on or before this date")
-    updated_from: date | None = Field(None, description="Changed on or after this date")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -372,7 +385,7 @@ class FeedImportOut(BaseModel):
 
     id: str = Field(description="Import id")
     bank_account_id: str = Field(description="Bank account the file was imported into")
-    format: Literal["csv", "camt053", "ofx"] = Field(description="Format the file was read as")
+    format: FeedFormat = Field(description="Format the file was read as")
     mapping: str | None = Field(None, description="Name of the CSV mapping used")
     filename: str | None = Field(None, description="Name of the uploaded file")
     sha256: str = Field(description="SHA-256 of the file's bytes")
@@ -386,8 +399,34 @@ class FeedImportOut(BaseModel):
     created_at: str = Field(description="Time of the import")
 
 
-def feed_import_out(f: FeedImport) -> dict[str, Any]:
-    rows = json.loads(f.rejections) if f.rejections else []
+class RejectedRowView(TypedDict):
+    """A row not imported (``RejectedRowOut``)."""
+
+    line: int
+    reason: str
+
+
+class FeedImportView(TypedDict):
+    """A feed import as the routers render it (``FeedImportOut``)."""
+
+    id: int
+    bank_account_id: int
+    format: str
+    mapping: str | None
+    filename: str | None
+    sha256: str
+    entries: int
+    new_card_payments: int
+    new_transactions: int
+    updated: int
+    duplicates: int
+    rejected: int
+    rejections: list[RejectedRowView]
+    created_at: str | None
+
+
+def feed_import_out(f: FeedImport) -> FeedImportView:
+    rows: list[RejectedRowView] = json.loads(f.rejections) if f.rejections else []
     return {
         "id": f.id,
         "bank_account_id": f.bank_account_id,
@@ -404,14 +443,3 @@ def feed_import_out(f: FeedImport) -> dict[str, Any]:
         "rejections": rows,
         "created_at": format_ts(f.created_at),
     }
-
-
-class FeedImportFilters(BaseModel):
-    """Filters of ``GET banking/feed_imports``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these import ids")
-    bank_account_ids: list[IdIn] | None = Field(
-        None, alias="bank_account_ids[]", description="Only imports into these bank accounts"
-    )

@@ -16,19 +16,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import partial
-from typing import Any
+from typing import TypedDict, TypeVar
 
 from sqlalchemy.orm import Session
 
-from expensehub.banking import repository, schemas
+from expensehub.banking import repository, resources, schemas
 from expensehub.banking.importers import FORMATS, FeedEntry, MalformedFeed, ParsedFeed, detect_format
 from expensehub.banking.importers.camt053 import parse_camt053
 from expensehub.banking.importers.csv import CsvMapping, parse_csv, resolve_mapping
 from expensehub.banking.importers.ofx import parse_ofx
+from expensehub.db.resources import Resource, views_of
 from expensehub.errors import Conflict, NotFound, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import to_decimal
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models.banking import BankAccount, BankTransaction, Card, CardPayment, FeedImport
 from expensehub.webhooks import service as webhooks
 
@@ -37,6 +37,7 @@ CARD_TX_TYPES = ("card_payment", "card_refund")
 SETTLEMENT_DAYS = 3  # a card payment's bank booking is at most this many days away from it
 RATE_PLACES = Decimal("0.000001")
 MIN_RATE, MAX_RATE = Decimal("1e-6"), Decimal("1e6")
+V = TypeVar("V")
 
 # --------------------------------------------------------------------------------------------------
 # Bank accounts
@@ -133,29 +134,6 @@ def get_bank_account(
     return account
 
 
-def bank_account_views(
-    session: Session, *, company_id: int, accounts: Sequence[BankAccount]
-) -> list[dict[str, Any]]:
-    pending = repository.pending_balances(
-        session, company_id=company_id, account_ids=[a.id for a in accounts]
-    )
-    return [schemas.bank_account_out(a, pending.get(a.id, 0)) for a in accounts]
-
-
-def list_bank_accounts(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.BankAccountFilters
-) -> tuple[Page, list[dict[str, Any]]]:
-    stmt = repository.bank_accounts_query(
-        company_id=company_id,
-        ids=filters.ids,
-        currency=filters.currency,
-        legal_entity_ids=filters.legal_entity_ids,
-        updated_from=filters.updated_from,
-    )
-    result = repository.page_bank_accounts(session, stmt, page)
-    return result, bank_account_views(session, company_id=company_id, accounts=[r[0] for r in result.rows])
-
-
 # --------------------------------------------------------------------------------------------------
 # Cards
 # --------------------------------------------------------------------------------------------------
@@ -217,63 +195,9 @@ def update_card(session: Session, *, company_id: int, card_id: int, body: schema
     return card
 
 
-def list_cards(session: Session, *, company_id: int, page: PageRequest, filters: schemas.CardFilters) -> Page:
-    stmt = repository.cards_query(
-        company_id=company_id,
-        ids=filters.ids,
-        bank_account_ids=filters.bank_account_ids,
-        employee_ids=filters.employee_ids,
-        last4=filters.last4,
-    )
-    return repository.page_cards(session, stmt, page)
-
-
 # --------------------------------------------------------------------------------------------------
 # Card payments and transactions (read-only, as in Factorial)
 # --------------------------------------------------------------------------------------------------
-
-
-def get_card_payment(session: Session, *, company_id: int, card_payment_id: int) -> CardPayment:
-    payment = repository.get_card_payment(session, company_id=company_id, card_payment_id=card_payment_id)
-    if payment is None:
-        raise NotFound(f"card payment {card_payment_id} not found")
-    return payment
-
-
-def list_card_payments(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.CardPaymentFilters
-) -> Page:
-    stmt = repository.card_payments_query(
-        company_id=company_id,
-        ids=filters.ids,
-        account_ids=filters.account_ids,
-        status=filters.status,
-        created_from=filters.from_,
-        created_to=filters.to,
-    )
-    return repository.page_card_payments(session, stmt, page)
-
-
-def get_transaction(session: Session, *, company_id: int, transaction_id: int) -> BankTransaction:
-    found = repository.get_transaction(session, company_id=company_id, transaction_id=transaction_id)
-    if found is None:
-        raise NotFound(f"transaction {transaction_id} not found")
-    return found
-
-
-def list_transactions(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.TransactionFilters
-) -> Page:
-    stmt = repository.transactions_query(
-        company_id=company_id,
-        ids=filters.ids,
-        bank_account_ids=filters.bank_account_ids,
-        card_payment_ids=filters.card_payment_ids,
-        booked_from=filters.from_,
-        booked_to=filters.to,
-        updated_from=filters.updated_from,
-    )
-    return repository.page_transactions(session, stmt, page)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -607,6 +531,11 @@ def import_feed(
     return record
 
 
+def _view(session: Session, resource: Resource[V], company_id: int, row: object) -> V:
+    """The view of one row, built by its resource's view builder (the shape the REST API returns)."""
+    return views_of(session, resource, company_id=company_id, rows=[(row,)])[0]
+
+
 def _emit_created(session: Session, *, company_id: int, feed_import_id: int, author: webhooks.Author) -> None:
     """Webhook events for the card payments and transactions an import created (one per row)."""
     payments = repository.rows_of_import(
@@ -616,7 +545,7 @@ def _emit_created(session: Session, *, company_id: int, feed_import_id: int, aut
         session,
         company_id=company_id,
         event_type="banking/card_payment/create",
-        payloads=[partial(schemas.card_payment_out, p) for p in payments],
+        payloads=[partial(_view, session, resources.CARD_PAYMENTS, company_id, p) for p in payments],
         author=author,
     )
     transactions = repository.rows_of_import(
@@ -626,9 +555,26 @@ def _emit_created(session: Session, *, company_id: int, feed_import_id: int, aut
         session,
         company_id=company_id,
         event_type="banking/transaction/create",
-        payloads=[partial(schemas.transaction_out, t) for t in transactions],
+        payloads=[partial(_view, session, resources.TRANSACTIONS, company_id, t) for t in transactions],
         author=author,
     )
+
+
+class _TransactionRow(TypedDict):
+    company_id: int
+    bank_account_id: int
+    card_payment_id: int | None
+    external_id: str
+    amount_cents: int
+    currency: str
+    type: str
+    description: str | None
+    balance_after_cents: int | None
+    feed_import_id: int
+    booking_date: datetime
+    value_date: datetime
+    created_at: datetime
+    updated_at: datetime
 
 
 def _transaction_row(
@@ -639,7 +585,7 @@ def _transaction_row(
     ext: str,
     card_payment_id: int | None,
     now: datetime,
-) -> dict[str, Any]:
+) -> _TransactionRow:
     return {
         "company_id": company_id,
         "bank_account_id": account.id,
@@ -719,19 +665,3 @@ def _update_balances(account: BankAccount, feed: ParsedFeed, now: datetime) -> N
     )
     account.balance_at = feed.balance_at
     account.updated_at = now
-
-
-def get_feed_import(session: Session, *, company_id: int, feed_import_id: int) -> FeedImport:
-    found = repository.get_feed_import(session, company_id=company_id, feed_import_id=feed_import_id)
-    if found is None:
-        raise NotFound(f"feed import {feed_import_id} not found")
-    return found
-
-
-def list_feed_imports(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.FeedImportFilters
-) -> Page:
-    stmt = repository.feed_imports_query(
-        company_id=company_id, ids=filters.ids, bank_account_ids=filters.bank_account_ids
-    )
-    return repository.page_feed_imports(session, stmt, page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -101,15 +101,15 @@ def import_feed(
             raise
         raise _fail(translated) from exc
     table = Table(title=f"Imported {file.name} ({view['format']}) into account {account}", show_header=False)
-    for label, key in (
-        ("entries read", "entries"),
-        ("new card payments", "new_card_payments"),
-        ("new bank transactions", "new_transactions"),
-        ("updated (pending booked, settlements linked)", "updated"),
-        ("duplicates (already imported)", "duplicates"),
-        ("rejected rows", "rejected"),
+    for label, count in (
+        ("entries read", view["entries"]),
+        ("new card payments", view["new_card_payments"]),
+        ("new bank transactions", view["new_transactions"]),
+        ("updated (pending booked, settlements linked)", view["updated"]),
+        ("duplicates (already imported)", view["duplicates"]),
+        ("rejected rows", view["rejected"]),
     ):
-        table.add_row(label, str(view[key]))
+        table.add_row(label, str(count))
     console.print(table)
     if view["rejections"]:
         rejected = Table("line", "reason", title="Rows not imported")
@@ -181,31 +181,30 @@ def reconcile(
                 progress=progress,
                 author=Author.company(company_id),  # the CLI acts for the company
             )
-            run_view = schemas.run_out(run)
-            proposals: list[dict[str, Any]] = []
-            items: list[dict[str, Any]] = []
+            run_view = service.run_view(session, company_id=company_id, run=run)
+            proposals: list[schemas.ProposalView] = []
+            items: list[schemas.ItemView] = []
             if out is not None:
-                _, props, leftovers = service.run_contents(session, company_id=company_id, run_id=run.id)
-                proposals = [schemas.proposal_out(p) for p in props]
-                items = [schemas.item_out(i) for i in leftovers]
+                contents = service.run_contents(session, company_id=company_id, run_id=run.id)
+                proposals, items = contents.proposals, contents.items
     except AppError as exc:
         raise _fail(exc) from exc
     period = f"{run_view['from'] or 'start'} .. {run_view['to'] or 'today'}"
     table = Table(title=f"Reconciliation run {run_view['id']} ({period})", show_header=False)
-    for label, key in (
-        ("card payments considered", "card_payments"),
-        ("card expenses considered", "expenses"),
-        ("already reconciled", "already_reconciled"),
-        ("matched (confident)", "matched"),
-        ("ambiguous (to review)", "ambiguous"),
-        ("low confidence (to review)", "low_confidence"),
-        ("missing receipts (payment without expense)", "missing_receipts"),
-        ("card expenses without payment", "expenses_without_payment"),
-        ("refunds", "refunds"),
-        ("FX differences", "fx_differences"),
-        ("matcher time (ms)", "duration_ms"),
+    for label, count in (
+        ("card payments considered", run_view["card_payments"]),
+        ("card expenses considered", run_view["expenses"]),
+        ("already reconciled", run_view["already_reconciled"]),
+        ("matched (confident)", run_view["matched"]),
+        ("ambiguous (to review)", run_view["ambiguous"]),
+        ("low confidence (to review)", run_view["low_confidence"]),
+        ("missing receipts (payment without expense)", run_view["missing_receipts"]),
+        ("card expenses without payment", run_view["expenses_without_payment"]),
+        ("refunds", run_view["refunds"]),
+        ("FX differences", run_view["fx_differences"]),
+        ("matcher time (ms)", run_view["duration_ms"]),
     ):
-        table.add_row(label, str(run_view[key]))
+        table.add_row(label, str(count))
     console.print(table)
     if out is not None:
         report.write_report(out, run_view, proposals, items)

@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, false, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from expensehub.db.base import BigId
 from expensehub.db.pagination import paginate
 from expensehub.db.sql import contains_pattern
 from expensehub.errors import NotFound
@@ -43,7 +44,7 @@ V = TypeVar("V")
 
 COMPANY = bindparam("company_id", type_=Integer)
 """The caller's company, bound per request: use it in a resource's ``select`` for scoping."""
-_ITEM = bindparam("item_id", type_=Integer)
+_ITEM = bindparam("item_id", type_=BigId)  # ids go up to 2**63 - 1 (an INTEGER cast overflows on PostgreSQL)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Reconciliation report files: XLSX (one sheet per section) or CSV (one file, a `section` column).
 
-Takes the plain dicts the API returns (``schemas.run_out``, ``proposal_out``, ``item_out``), so the
-report shows exactly what the API shows. Amounts are minor units, as everywhere in expensehub.
+Takes the views the API returns (``schemas.RunView``, ``ProposalView``, ``ItemView``), so the report
+shows exactly what the API shows. Amounts are minor units, as everywhere in expensehub.
 """
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+
+from expensehub.reconciliation.schemas import ItemView, ProposalView, RunView
+
+Cell = int | float | str | None
 
 PROPOSAL_COLUMNS = [
     "proposal_id",
@@ -42,7 +45,7 @@ ITEM_COLUMNS = [
 ]
 
 
-def _proposal_row(p: dict[str, Any]) -> list[Any]:
+def _proposal_row(p: ProposalView) -> list[Cell]:
     reasons = "; ".join(f"{r['code']}={r['score']}" for r in p["reasons"])
     return [
         p["id"],
@@ -64,7 +67,7 @@ def _proposal_row(p: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _item_row(i: dict[str, Any]) -> list[Any]:
+def _item_row(i: ItemView) -> list[Cell]:
     return [
         i["id"],
         i["kind"],
@@ -79,8 +82,8 @@ def _item_row(i: dict[str, Any]) -> list[Any]:
 
 
 def sections(
-    proposals: list[dict[str, Any]], items: list[dict[str, Any]]
-) -> list[tuple[str, list[str], Iterable[list[Any]]]]:
+    proposals: list[ProposalView], items: list[ItemView]
+) -> list[tuple[str, list[str], Iterable[list[Cell]]]]:
     """(name, header, rows) of every section of the report."""
     return [
         ("matched", PROPOSAL_COLUMNS, (_proposal_row(p) for p in proposals if p["kind"] == "matched")),
@@ -104,9 +107,7 @@ def sections(
     ]
 
 
-def write_report(
-    path: Path, run: dict[str, Any], proposals: list[dict[str, Any]], items: list[dict[str, Any]]
-) -> None:
+def write_report(path: Path, run: RunView, proposals: list[ProposalView], items: list[ItemView]) -> None:
     """Write ``path`` as XLSX (``.xlsx``) or CSV (anything else)."""
     if path.suffix.lower() == ".xlsx":
         _write_xlsx(path, run, proposals, items)
@@ -114,7 +115,7 @@ def write_report(
         _write_csv(path, proposals, items)
 
 
-def _write_csv(path: Path, proposals: list[dict[str, Any]], items: list[dict[str, Any]]) -> None:
+def _write_csv(path: Path, proposals: list[ProposalView], items: list[ItemView]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["section", *PROPOSAL_COLUMNS, *ITEM_COLUMNS])
@@ -128,9 +129,7 @@ def _write_csv(path: Path, proposals: list[dict[str, Any]], items: list[dict[str
                 )
 
 
-def _write_xlsx(
-    path: Path, run: dict[str, Any], proposals: list[dict[str, Any]], items: list[dict[str, Any]]
-) -> None:
+def _write_xlsx(path: Path, run: RunView, proposals: list[ProposalView], items: list[ItemView]) -> None:
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})

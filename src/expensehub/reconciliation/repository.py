@@ -7,17 +7,15 @@ writes the links a confirmed proposal makes: ``expenses.card_payment_id`` / ``ex
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from decimal import Decimal
 
-from sqlalchemy import Select, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from expensehub.db.locking import for_update
-from expensehub.db.pagination import paginate
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import Expensable, Expense, LegalEntity
 from expensehub.models.banking import BankAccount, BankTransaction, Card, CardPayment
 from expensehub.models.reconciliation import (
@@ -28,6 +26,25 @@ from expensehub.models.reconciliation import (
 )
 
 CHUNK = 2000
+
+PaymentRow = tuple[int, str, datetime, int, str, str, int, str, str]
+"""A card payment as a run reads it: id, card last4, time, amount (negative for spend), currency,
+merchant, merchant amount, merchant currency, type (``payment`` or ``refund``)."""
+ExpenseRow = tuple[
+    int,
+    str | None,
+    str | None,
+    date,
+    int,
+    str,
+    str | None,
+    str | None,
+    Decimal | None,
+    str | None,
+    int | None,
+]
+"""A card expense as a run reads it: id, its card last4, its card's last4, date, amount, currency, the
+employee's merchant, the merchant read, exchange rate, the legal entity's currency, card payment id."""
 # Bank transaction types a card payment may settle as.
 SETTLEMENT_TYPES = ("card_payment", "card_refund", "payment", "outgoing", "incoming", "unknown")
 
@@ -38,7 +55,7 @@ def _midnight(day: date) -> datetime:
 
 def card_payment_rows(
     session: Session, *, company_id: int, start: date | None, end: date | None
-) -> list[tuple[Any, ...]]:
+) -> list[PaymentRow]:
     """Card payments that moved money (pending or closed), with their card's last four digits."""
     stmt = (
         select(
@@ -60,12 +77,12 @@ def card_payment_rows(
         stmt = stmt.where(CardPayment.external_created_at >= _midnight(start))
     if end is not None and end < date.max:
         stmt = stmt.where(CardPayment.external_created_at < _midnight(end + timedelta(days=1)))
-    return [tuple(row) for row in session.execute(stmt)]
+    return list(session.execute(stmt).tuples())
 
 
 def card_expense_rows(
     session: Session, *, company_id: int, start: date | None, end: date | None
-) -> list[tuple[Any, ...]]:
+) -> list[ExpenseRow]:
     """Expenses paid with a company card (a card last4 or a card id), with what matching needs."""
     card = aliased(Card)
     stmt = (
@@ -116,7 +133,11 @@ def rejected_pairs(session: Session, *, company_id: int) -> set[tuple[int, int]]
     return {(int(p), int(e)) for p, e in session.execute(stmt)}
 
 
-def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+def insert_rows(
+    session: Session,
+    model: type[ReconciliationProposal] | type[ReconciliationItem],
+    rows: Sequence[Mapping[str, object]],
+) -> None:
     for i in range(0, len(rows), CHUNK):
         session.execute(insert(model), rows[i : i + CHUNK])
 
@@ -134,17 +155,6 @@ def get_run(session: Session, *, company_id: int, run_id: int) -> Reconciliation
     ).first()
 
 
-def runs_query(*, company_id: int, ids: Sequence[int] | None = None) -> Select[Any]:
-    stmt = select(ReconciliationRun).where(ReconciliationRun.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(ReconciliationRun.id.in_(ids))
-    return stmt
-
-
-def page_runs(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, ReconciliationRun.id, req, lambda row: row[0].id)
-
-
 def get_proposal(
     session: Session, *, company_id: int, proposal_id: int, lock: bool = False
 ) -> ReconciliationProposal | None:
@@ -154,69 +164,15 @@ def get_proposal(
     return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
-def proposals_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    run_id: int | None = None,
-    status: str | None = None,
-    kind: str | None = None,
-    card_payment_ids: Sequence[int] | None = None,
-    expense_ids: Sequence[int] | None = None,
-) -> Select[Any]:
-    P = ReconciliationProposal
-    stmt = select(P).where(P.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(P.id.in_(ids))
-    if run_id is not None:
-        stmt = stmt.where(P.run_id == run_id)
-    if status is not None:
-        stmt = stmt.where(P.status == status)
-    if kind is not None:
-        stmt = stmt.where(P.kind == kind)
-    if card_payment_ids is not None:
-        stmt = stmt.where(P.card_payment_id.in_(card_payment_ids))
-    if expense_ids is not None:
-        stmt = stmt.where(or_(P.expense_id.in_(expense_ids), P.second_expense_id.in_(expense_ids)))
-    return stmt
-
-
-def page_proposals(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, ReconciliationProposal.id, req, lambda row: row[0].id)
-
-
 def all_proposals(session: Session, *, company_id: int, run_id: int) -> list[ReconciliationProposal]:
-    stmt = proposals_query(company_id=company_id, run_id=run_id).order_by(ReconciliationProposal.id)
+    P = ReconciliationProposal
+    stmt = select(P).where(P.company_id == company_id, P.run_id == run_id).order_by(P.id)
     return list(session.scalars(stmt))
 
 
-def get_item(session: Session, *, company_id: int, item_id: int) -> ReconciliationItem | None:
-    return session.scalars(
-        select(ReconciliationItem).where(
-            ReconciliationItem.company_id == company_id, ReconciliationItem.id == item_id
-        )
-    ).first()
-
-
-def items_query(
-    *, company_id: int, ids: Sequence[int] | None = None, run_id: int | None = None, kind: str | None = None
-) -> Select[Any]:
-    stmt = select(ReconciliationItem).where(ReconciliationItem.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(ReconciliationItem.id.in_(ids))
-    if run_id is not None:
-        stmt = stmt.where(ReconciliationItem.run_id == run_id)
-    if kind is not None:
-        stmt = stmt.where(ReconciliationItem.kind == kind)
-    return stmt
-
-
-def page_items(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, ReconciliationItem.id, req, lambda row: row[0].id)
-
-
 def all_items(session: Session, *, company_id: int, run_id: int) -> list[ReconciliationItem]:
-    stmt = items_query(company_id=company_id, run_id=run_id).order_by(ReconciliationItem.id)
+    I = ReconciliationItem  # noqa: E741
+    stmt = select(I).where(I.company_id == company_id, I.run_id == run_id).order_by(I.id)
     return list(session.scalars(stmt))
 
 

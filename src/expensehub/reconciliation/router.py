@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from starlette.responses import Response
 
-from expensehub.api.deps import Ctx, ItemId, Paging, path_id
-from expensehub.api.openapi import doc_list, doc_one, doc_write
-from expensehub.api.responses import list_response, object_response
-from expensehub.reconciliation import schemas, service
+from expensehub.api.deps import Ctx
+from expensehub.api.openapi import doc_write
+from expensehub.api.resources import mount
+from expensehub.api.responses import object_response
+from expensehub.db.resources import views_of
+from expensehub.models.reconciliation import ReconciliationProposal
+from expensehub.reconciliation import resources, schemas, service
+from expensehub.reconciliation.resources import EXTENSION, TAG
 
 router = APIRouter()
 
-RUNS = "reconciliation/runs"
-PROPOSALS = "reconciliation/proposals"
-ITEMS = "reconciliation/unmatched_items"
+RUNS = resources.RUNS.key
+PROPOSALS = resources.PROPOSALS.key
 
-TAG = "reconciliation (extension)"
-EXTENSION = "**expensehub extension** (Factorial has no such endpoint). "
+
+def _proposal(ctx: Ctx, proposal: ReconciliationProposal) -> Response:
+    """A decided proposal, rendered by its resource's view builder."""
+    view = views_of(ctx.session, resources.PROPOSALS, company_id=ctx.company_id, rows=[(proposal,)])[0]
+    return object_response(ctx.version, PROPOSALS, view)
 
 
 @router.post(
@@ -39,57 +43,12 @@ def create_run(ctx: Ctx, body: schemas.RunCreate) -> Response:
     run = service.create_run(
         ctx.session, company_id=ctx.company_id, start=body.from_, end=body.to, author=ctx.author
     )
-    return object_response(ctx.version, RUNS, schemas.run_out(run), 201)
+    view = service.run_view(ctx.session, company_id=ctx.company_id, run=run)
+    return object_response(ctx.version, RUNS, view, 201)
 
 
-@router.get(
-    f"/{RUNS}",
-    tags=[TAG],
-    summary="List reconciliation runs",
-    description=EXTENSION + "Runs with their summaries, in ascending id order.",
-    responses=doc_list(schemas.RunOut),
-)
-def list_runs(ctx: Ctx, paging: Paging, f: Annotated[schemas.RunFilters, Query()]) -> Response:
-    page = service.list_runs(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, RUNS, page, [schemas.run_out(r[0]) for r in page.rows])
-
-
-@router.get(
-    f"/{RUNS}/{{id}}",
-    tags=[TAG],
-    summary="Get a reconciliation run",
-    description=EXTENSION + "One run and its summary; its results are under `reconciliation/proposals` and "
-    "`reconciliation/unmatched_items` with `run_id`.",
-    responses=doc_one(schemas.RunOut),
-)
-def get_run(ctx: Ctx, id: ItemId) -> Response:
-    run = service.get_run(ctx.session, company_id=ctx.company_id, run_id=path_id(id))
-    return object_response(ctx.version, RUNS, schemas.run_out(run))
-
-
-@router.get(
-    f"/{PROPOSALS}",
-    tags=[TAG],
-    summary="List reconciliation proposals",
-    description=EXTENSION + "Proposed links between card payments and expenses, with the score and the "
-    "reasons behind it, in ascending id order.",
-    responses=doc_list(schemas.ProposalOut),
-)
-def list_proposals(ctx: Ctx, paging: Paging, f: Annotated[schemas.ProposalFilters, Query()]) -> Response:
-    page = service.list_proposals(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, PROPOSALS, page, [schemas.proposal_out(r[0]) for r in page.rows])
-
-
-@router.get(
-    f"/{PROPOSALS}/{{id}}",
-    tags=[TAG],
-    summary="Get a reconciliation proposal",
-    description=EXTENSION + "One proposal.",
-    responses=doc_one(schemas.ProposalOut),
-)
-def get_proposal(ctx: Ctx, id: ItemId) -> Response:
-    proposal = service.get_proposal(ctx.session, company_id=ctx.company_id, proposal_id=path_id(id))
-    return object_response(ctx.version, PROPOSALS, schemas.proposal_out(proposal))
+mount(router, resources.RUNS)
+mount(router, resources.PROPOSALS)
 
 
 @router.post(
@@ -106,7 +65,7 @@ def get_proposal(ctx: Ctx, id: ItemId) -> Response:
 )
 def confirm(ctx: Ctx, body: schemas.ProposalAction) -> Response:
     proposal = service.confirm(ctx.session, company_id=ctx.company_id, proposal_id=body.id)
-    return object_response(ctx.version, PROPOSALS, schemas.proposal_out(proposal))
+    return _proposal(ctx, proposal)
 
 
 @router.post(
@@ -120,29 +79,7 @@ def confirm(ctx: Ctx, body: schemas.ProposalAction) -> Response:
 )
 def reject(ctx: Ctx, body: schemas.ProposalAction) -> Response:
     proposal = service.reject(ctx.session, company_id=ctx.company_id, proposal_id=body.id)
-    return object_response(ctx.version, PROPOSALS, schemas.proposal_out(proposal))
+    return _proposal(ctx, proposal)
 
 
-@router.get(
-    f"/{ITEMS}",
-    tags=[TAG],
-    summary="List a run's leftovers",
-    description=EXTENSION + "Card payments without an expense (`missing_receipt`), card expenses without a "
-    "payment (`expense_without_payment`) and refunds, in ascending id order.",
-    responses=doc_list(schemas.ItemOut),
-)
-def list_items(ctx: Ctx, paging: Paging, f: Annotated[schemas.ItemFilters, Query()]) -> Response:
-    page = service.list_items(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, ITEMS, page, [schemas.item_out(r[0]) for r in page.rows])
-
-
-@router.get(
-    f"/{ITEMS}/{{id}}",
-    tags=[TAG],
-    summary="Get a leftover",
-    description=EXTENSION + "One leftover of a run.",
-    responses=doc_one(schemas.ItemOut),
-)
-def get_item(ctx: Ctx, id: ItemId) -> Response:
-    item = service.get_item(ctx.session, company_id=ctx.company_id, item_id=path_id(id))
-    return object_response(ctx.version, ITEMS, schemas.item_out(item))
+mount(router, resources.ITEMS)

@@ -1,10 +1,14 @@
-"""Wire shapes of reconciliation runs, proposals and leftovers (an expensehub extension); bodies, filters."""
+"""Wire shapes of reconciliation runs, proposals and leftovers (an expensehub extension); bodies.
+
+The ``*Out`` models document responses in OpenAPI; the ``*_out`` functions build the typed views
+(``*View``) the routers, webhooks and reports render. The list filters are in ``resources.py``.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -42,7 +46,31 @@ class RunOut(BaseModel):
     created_at: str = Field(description="When the run was made")
 
 
-def run_out(r: ReconciliationRun) -> dict[str, Any]:
+RunView = TypedDict(
+    "RunView",
+    {
+        "id": int,
+        "status": str,
+        "from": str | None,
+        "to": str | None,
+        "card_payments": int,
+        "expenses": int,
+        "already_reconciled": int,
+        "matched": int,
+        "ambiguous": int,
+        "low_confidence": int,
+        "missing_receipts": int,
+        "expenses_without_payment": int,
+        "refunds": int,
+        "fx_differences": int,
+        "duration_ms": int,
+        "created_at": str | None,
+    },
+)
+"""A run as the routers, webhooks and reports render it (``RunOut``; ``from`` is a Python keyword)."""
+
+
+def run_out(r: ReconciliationRun) -> RunView:
     return {
         "id": r.id,
         "status": r.status,
@@ -112,7 +140,42 @@ class ProposalOut(BaseModel):
     created_at: str = Field(description="When it was proposed")
 
 
-def proposal_out(p: ReconciliationProposal) -> dict[str, Any]:
+class ReasonView(TypedDict):
+    """One piece of evidence (``ReasonOut``)."""
+
+    code: str
+    weight: float
+    score: float
+    detail: str
+
+
+class ProposalView(TypedDict):
+    """A proposal as the routers and reports render it (``ProposalOut``)."""
+
+    id: int
+    run_id: int
+    card_payment_id: int
+    expense_ids: list[int]
+    kind: str
+    status: str
+    score: float
+    group: int
+    reasons: list[ReasonView]
+    lag_days: int
+    card_amount_cents: int
+    card_currency: str
+    expense_amount: int
+    expense_currency: str
+    base_amount_cents: int | None
+    base_currency: str | None
+    fx_difference_cents: int | None
+    transaction_id: int | None
+    decided_at: str | None
+    created_at: str | None
+
+
+def proposal_out(p: ReconciliationProposal) -> ProposalView:
+    reasons: list[ReasonView] = json.loads(p.reasons)
     expense_ids = [p.expense_id] if p.second_expense_id is None else [p.expense_id, p.second_expense_id]
     return {
         "id": p.id,
@@ -123,7 +186,7 @@ def proposal_out(p: ReconciliationProposal) -> dict[str, Any]:
         "status": p.status,
         "score": float(p.score),
         "group": p.group_number,
-        "reasons": json.loads(p.reasons),
+        "reasons": reasons,
         "lag_days": p.lag_days,
         "card_amount_cents": p.card_amount_cents,
         "card_currency": p.card_currency,
@@ -153,7 +216,22 @@ class ItemOut(BaseModel):
     card_last4: str | None = Field(None, description="Last four digits of the card")
 
 
-def item_out(i: ReconciliationItem) -> dict[str, Any]:
+class ItemView(TypedDict):
+    """A leftover as the routers and reports render it (``ItemOut``)."""
+
+    id: int
+    run_id: int
+    kind: str
+    card_payment_id: int | None
+    expense_id: int | None
+    amount: int
+    currency: str
+    date: str | None
+    merchant: str | None
+    card_last4: str | None
+
+
+def item_out(i: ReconciliationItem) -> ItemView:
     return {
         "id": i.id,
         "run_id": i.run_id,
@@ -191,38 +269,3 @@ class ProposalAction(_Body):
     """Body of ``reconciliation/proposals/confirm`` and ``/reject``."""
 
     id: IdIn = Field(description="Proposal id")
-
-
-class RunFilters(BaseModel):
-    """Filters of ``GET reconciliation/runs``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these run ids")
-
-
-class ProposalFilters(BaseModel):
-    """Filters of ``GET reconciliation/proposals``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these proposal ids")
-    run_id: IdIn | None = Field(None, description="Only proposals of this run")
-    status: ProposalStatus | None = Field(None, description="Only this status")
-    kind: ProposalKind | None = Field(None, description="Only this kind")
-    card_payment_ids: list[IdIn] | None = Field(
-        None, alias="card_payment_ids[]", description="Only proposals for these card payments"
-    )
-    expense_ids: list[IdIn] | None = Field(
-        None, alias="expense_ids[]", description="Only proposals naming these expenses"
-    )
-
-
-class ItemFilters(BaseModel):
-    """Filters of ``GET reconciliation/unmatched_items``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these item ids")
-    run_id: IdIn | None = Field(None, description="Only leftovers of this run")
-    kind: ItemKind | None = Field(None, description="Only this kind")

@@ -14,18 +14,19 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
+from expensehub.db.resources import views_of
 from expensehub.errors import Conflict, InvalidState, NotFound
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import MAX_MINOR_UNITS, convert
-from expensehub.kit.pagination import Page, PageRequest
+from expensehub.models.banking import CardPayment
 from expensehub.models.reconciliation import ReconciliationItem, ReconciliationProposal, ReconciliationRun
-from expensehub.reconciliation import engine, repository, schemas
+from expensehub.reconciliation import engine, repository, resources, schemas
 from expensehub.webhooks import service as webhooks
 
 SETTLEMENT_DAYS = 3
@@ -36,8 +37,8 @@ Progress = Callable[[str, int, int], None]
 class _Loaded:
     payments: list[engine.Payment]
     expenses: list[engine.Expense]
-    payment_rows: dict[int, Any]
-    expense_rows: dict[int, Any]
+    payment_rows: dict[int, repository.PaymentRow]
+    expense_rows: dict[int, repository.ExpenseRow]
     already_reconciled: int
 
 
@@ -56,7 +57,7 @@ def _load(
 ) -> _Loaded:
     linked = repository.linked_payment_ids(session, company_id=company_id)
     payments: list[engine.Payment] = []
-    payment_rows: dict[int, Any] = {}
+    payment_rows: dict[int, repository.PaymentRow] = {}
     for row in repository.card_payment_rows(session, company_id=company_id, start=start, end=end):
         pid, last4, at, amount, currency, merchant, m_amount, m_currency, kind = row
         if pid in linked:
@@ -79,17 +80,27 @@ def _load(
     e_start = _shift(start, -cfg.max_lag_days)
     e_end = _shift(end, cfg.max_lead_days)
     expenses: list[engine.Expense] = []
-    expense_rows: dict[int, Any] = {}
+    expense_rows: dict[int, repository.ExpenseRow] = {}
     already = 0
-    for row in repository.card_expense_rows(session, company_id=company_id, start=e_start, end=e_end):
-        eid, last4, card_last4, on, amount, currency, user_merchant, merchant, rate, base_ccy, payment_id = (
-            row
-        )
+    for erow in repository.card_expense_rows(session, company_id=company_id, start=e_start, end=e_end):
+        (
+            eid,
+            own_last4,
+            card_last4,
+            on,
+            amount,
+            currency,
+            user_merchant,
+            merchant_read,
+            rate,
+            base_ccy,
+            payment_id,
+        ) = erow
         if payment_id is not None:
             in_period = (start is None or on >= start) and (end is None or on <= end)
             already += int(in_period)
             continue
-        key = last4 or card_last4
+        key = own_last4 or card_last4
         if not key:
             continue
         base: int | None = None
@@ -107,12 +118,12 @@ def _load(
                 on=on,
                 amount=amount,
                 currency=currency,
-                merchant=user_merchant or merchant or "",
+                merchant=user_merchant or merchant_read or "",
                 base_amount=base,
                 base_currency=base_ccy,
             )
         )
-        expense_rows[eid] = row
+        expense_rows[eid] = erow
     return _Loaded(payments, expenses, payment_rows, expense_rows, already)
 
 
@@ -185,7 +196,7 @@ def create_run(
         session,
         company_id=company_id,
         event_type="reconciliation/run/completed",
-        payload=lambda: schemas.run_out(run),
+        payload=lambda: run_view(session, company_id=company_id, run=run),
         author=author,
     )
     if progress:
@@ -193,9 +204,47 @@ def create_run(
     return run
 
 
+class _ProposalRow(TypedDict):
+    company_id: int
+    run_id: int
+    card_payment_id: int
+    expense_id: int
+    second_expense_id: int | None
+    kind: str
+    status: str
+    group_number: int
+    score: Decimal
+    amount_rule: str
+    reasons: str
+    lag_days: int
+    card_amount_cents: int
+    card_currency: str
+    expense_amount: int
+    expense_currency: str
+    base_amount_cents: int | None
+    base_currency: str | None
+    fx_difference_cents: int | None
+    transaction_id: int | None
+    decided_at: datetime | None
+    created_at: datetime
+
+
+class _ItemRow(TypedDict):
+    company_id: int
+    run_id: int
+    kind: str
+    card_payment_id: int | None
+    expense_id: int | None
+    amount: int
+    currency: str
+    on_date: date
+    merchant: str | None
+    card_last4: str | None
+
+
 def _proposal_row(
-    company_id: int, run_id: int, p: engine.Proposal, loaded: _Loaded, now: Any
-) -> dict[str, Any]:
+    company_id: int, run_id: int, p: engine.Proposal, loaded: _Loaded, now: datetime
+) -> _ProposalRow:
     pay = loaded.payment_rows[p.payment_id]
     first = loaded.expense_rows[p.expense_ids[0]]
     document = sum(loaded.expense_rows[e][4] for e in p.expense_ids)
@@ -231,7 +280,7 @@ def _proposal_row(
     }
 
 
-def _payment_item(company_id: int, run_id: int, kind: str, row: Any) -> dict[str, Any]:
+def _payment_item(company_id: int, run_id: int, kind: str, row: repository.PaymentRow) -> _ItemRow:
     pid, last4, at, amount, currency, merchant = row[:6]
     return {
         "company_id": company_id,
@@ -247,7 +296,7 @@ def _payment_item(company_id: int, run_id: int, kind: str, row: Any) -> dict[str
     }
 
 
-def _expense_item(company_id: int, run_id: int, row: Any) -> dict[str, Any]:
+def _expense_item(company_id: int, run_id: int, row: repository.ExpenseRow) -> _ItemRow:
     eid, last4, card_last4, on, amount, currency, user_merchant, merchant = row[:8]
     return {
         "company_id": company_id,
@@ -275,55 +324,31 @@ def get_run(session: Session, *, company_id: int, run_id: int) -> Reconciliation
     return run
 
 
-def list_runs(session: Session, *, company_id: int, page: PageRequest, filters: schemas.RunFilters) -> Page:
-    return repository.page_runs(session, repository.runs_query(company_id=company_id, ids=filters.ids), page)
+@dataclass
+class RunContents:
+    """Everything a run found, as the API shows it (for reports)."""
+
+    run: schemas.RunView
+    proposals: list[schemas.ProposalView]
+    items: list[schemas.ItemView]
 
 
-def get_proposal(session: Session, *, company_id: int, proposal_id: int) -> ReconciliationProposal:
-    found = repository.get_proposal(session, company_id=company_id, proposal_id=proposal_id)
-    if found is None:
-        raise NotFound(f"proposal {proposal_id} not found")
-    return found
+def run_view(session: Session, *, company_id: int, run: ReconciliationRun) -> schemas.RunView:
+    """The run as the API and its webhook show it."""
+    return views_of(session, resources.RUNS, company_id=company_id, rows=[(run,)])[0]
 
 
-def list_proposals(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.ProposalFilters
-) -> Page:
-    stmt = repository.proposals_query(
-        company_id=company_id,
-        ids=filters.ids,
-        run_id=filters.run_id,
-        status=filters.status,
-        kind=filters.kind,
-        card_payment_ids=filters.card_payment_ids,
-        expense_ids=filters.expense_ids,
-    )
-    return repository.page_proposals(session, stmt, page)
-
-
-def get_item(session: Session, *, company_id: int, item_id: int) -> ReconciliationItem:
-    found = repository.get_item(session, company_id=company_id, item_id=item_id)
-    if found is None:
-        raise NotFound(f"unmatched item {item_id} not found")
-    return found
-
-
-def list_items(session: Session, *, company_id: int, page: PageRequest, filters: schemas.ItemFilters) -> Page:
-    stmt = repository.items_query(
-        company_id=company_id, ids=filters.ids, run_id=filters.run_id, kind=filters.kind
-    )
-    return repository.page_items(session, stmt, page)
-
-
-def run_contents(
-    session: Session, *, company_id: int, run_id: int
-) -> tuple[ReconciliationRun, list[ReconciliationProposal], list[ReconciliationItem]]:
-    """Everything a run found (for reports)."""
+def run_contents(session: Session, *, company_id: int, run_id: int) -> RunContents:
+    """Everything a run found (for reports), rendered by the resources' view builders."""
     run = get_run(session, company_id=company_id, run_id=run_id)
-    return (
-        run,
-        repository.all_proposals(session, company_id=company_id, run_id=run_id),
-        repository.all_items(session, company_id=company_id, run_id=run_id),
+    proposals = repository.all_proposals(session, company_id=company_id, run_id=run_id)
+    items = repository.all_items(session, company_id=company_id, run_id=run_id)
+    return RunContents(
+        run=run_view(session, company_id=company_id, run=run),
+        proposals=views_of(
+            session, resources.PROPOSALS, company_id=company_id, rows=[(p,) for p in proposals]
+        ),
+        items=views_of(session, resources.ITEMS, company_id=company_id, rows=[(i,) for i in items]),
     )
 
 
@@ -335,7 +360,7 @@ def run_contents(
 @dataclass
 class _Decision:
     proposal: ReconciliationProposal
-    payment: Any  # CardPayment
+    payment: CardPayment
     links: dict[int, int | None]  # expense id -> the card payment it is linked to
 
 
