@@ -29,7 +29,7 @@ from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, false, or_
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from expensehub.db.base import BigId
@@ -42,7 +42,7 @@ from expensehub.kit.pagination import Page, PageRequest
 
 V = TypeVar("V")
 
-COMPANY = bindparam("company_id", type_=Integer)
+COMPANY = bindparam("company_id", type_=BigId)
 """The caller's company, bound per request: use it in a resource's ``select`` for scoping."""
 _ITEM = bindparam("item_id", type_=BigId)  # ids go up to 2**63 - 1 (an INTEGER cast overflows on PostgreSQL)
 
