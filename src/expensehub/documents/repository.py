@@ -16,9 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from expensehub.db.locking import for_update
-from expensehub.db.pagination import paginate
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import Access, Employee, Expensable, Expense
 from expensehub.models.documents import Document, DocumentSignee, ExpenseFile, Folder, StoredBlob
 
@@ -119,43 +117,6 @@ def documents_by_id(
     return {d.id: d for d in session.scalars(stmt)}
 
 
-def documents_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    employee_ids: Sequence[int] | None = None,
-    folder_id: int | None = None,
-    leave_id: int | None = None,
-    trashed: bool = False,
-    pending_assignment: bool | None = None,
-    without_folder: bool = False,
-    bookkeeper: bool = False,
-) -> Select[Any]:
-    stmt = select(Document).where(Document.company_id == company_id)
-    stmt = stmt.where(Document.deleted_at.is_not(None) if trashed else Document.deleted_at.is_(None))
-    if ids is not None:
-        stmt = stmt.where(Document.id.in_(ids))
-    if employee_ids is not None:
-        stmt = stmt.where(Document.employee_id.in_(employee_ids))
-    if folder_id is not None:
-        stmt = stmt.where(Document.folder_id == folder_id)
-    if leave_id is not None:
-        stmt = stmt.where(Document.leave_id == leave_id)
-    if pending_assignment is not None:
-        stmt = stmt.where(Document.is_pending_assignment.is_(pending_assignment))
-    if without_folder:
-        stmt = stmt.where(Document.folder_id.is_(None))
-    if bookkeeper:
-        stmt = stmt.where(
-            exists().where(ExpenseFile.company_id == company_id, ExpenseFile.document_id == Document.id)
-        )
-    return stmt
-
-
-def page_documents(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, Document.id, req, lambda row: row[0].id)
-
-
 def signees_of(session: Session, document_ids: Iterable[int]) -> dict[int, list[int]]:
     wanted = set(document_ids)
     result: dict[int, list[int]] = {}
@@ -250,36 +211,6 @@ def trashed_before(session: Session, *, cutoff: datetime, limit: int) -> list[tu
 def get_folder(session: Session, *, company_id: int, folder_id: int, lock: bool = False) -> Folder | None:
     stmt = select(Folder).where(Folder.company_id == company_id, Folder.id == folder_id)
     return session.scalars(for_update(session, stmt) if lock else stmt).first()
-
-
-def folders_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    active: bool | None = None,
-    employee_id: int | None = None,
-    name: str | None = None,
-) -> Select[Any]:
-    stmt = select(Folder).where(Folder.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(Folder.id.in_(ids))
-    if active is not None:
-        stmt = stmt.where(Folder.active.is_(active))
-    if name is not None:
-        stmt = stmt.where(Folder.name == name)
-    if employee_id is not None:
-        stmt = stmt.where(
-            exists().where(
-                Document.company_id == company_id,
-                Document.folder_id == Folder.id,
-                Document.employee_id == employee_id,
-            )
-        )
-    return stmt
-
-
-def page_folders(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, Folder.id, req, lambda row: row[0].id)
 
 
 def folder_ancestors(session: Session, *, company_id: int, folder_id: int, limit: int) -> list[int]:
