@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, TypedDict, Unpack, cast
 
-from sqlalchemy import Select, and_, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -267,6 +267,41 @@ def replace_expense_files(
     session.flush()
 
 
+class ReceiptSelection(TypedDict):
+    """Which expenses' receipts a bundle holds (``effective_on`` in ``[date_from, date_to]``)."""
+
+    company_id: int
+    date_from: date
+    date_to: date
+    statuses: list[str] | None
+    employee_ids: list[int] | None
+
+
+class ReceiptRow(TypedDict):
+    """A receipt of a bundle, as :func:`iter_receipts` yields it (the ``RECEIPT_COLUMNS``)."""
+
+    expensable_id: int
+    expense_id: int
+    document_id: int
+    position: int
+    filename: str
+    extension: str
+    content_type: str
+    file_size: int
+    sha256: str
+    document_created_at: datetime
+    effective_on: date | None
+    amount: int | None
+    currency: str
+    status: str
+    employee_id: int
+    employee_first_name: str
+    employee_last_name: str
+    user_merchant: str | None
+    merchant_name: str | None
+    description: str | None
+
+
 def _receipts_filter(
     *,
     company_id: int,
@@ -274,8 +309,8 @@ def _receipts_filter(
     date_to: date,
     statuses: Sequence[str] | None,
     employee_ids: Sequence[int] | None,
-) -> list[Any]:
-    conditions: list[Any] = [
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
         Expensable.company_id == company_id,
         Expensable.type == "expense",
         Expensable.effective_on >= date_from,
@@ -303,7 +338,7 @@ def _receipts_from(stmt: Any) -> Select[Any]:
     )
 
 
-def receipt_totals(session: Session, **filters: Any) -> tuple[int, int]:
+def receipt_totals(session: Session, **filters: Unpack[ReceiptSelection]) -> tuple[int, int]:
     """``(receipts, bytes)`` a bundle with these filters holds."""
     stmt = _receipts_from(select(func.count(), func.coalesce(func.sum(Document.file_size), 0)))
     row = session.execute(stmt.where(and_(*_receipts_filter(**filters)))).one()
@@ -334,7 +369,9 @@ RECEIPT_COLUMNS = (
 )
 
 
-def iter_receipts(session: Session, *, batch: int = 500, **filters: Any) -> Iterator[dict[str, Any]]:
+def iter_receipts(
+    session: Session, *, batch: int = 500, **filters: Unpack[ReceiptSelection]
+) -> Iterator[ReceiptRow]:
     """Every receipt of the selected expenses, by expensable id then position, as plain rows.
 
     Keyset over expensable ids, ``batch`` expensables at a time: memory stays flat at any size, and
@@ -381,5 +418,5 @@ def iter_receipts(session: Session, *, batch: int = 500, **filters: Any) -> Iter
             .order_by(Expensable.id, ExpenseFile.position, ExpenseFile.document_id)
         )
         for row in session.execute(stmt):
-            yield dict(zip(RECEIPT_COLUMNS, row, strict=True))
+            yield cast(ReceiptRow, dict(zip(RECEIPT_COLUMNS, row, strict=True)))
         after = ids[-1]

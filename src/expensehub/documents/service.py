@@ -543,7 +543,7 @@ class BundleSelection:
     statuses: tuple[str, ...] | None = None
     employee_ids: tuple[int, ...] | None = None
 
-    def filters(self) -> dict[str, Any]:
+    def filters(self) -> repository.ReceiptSelection:
         return {
             "company_id": self.company_id,
             "date_from": self.date_from,
@@ -575,7 +575,7 @@ def _amount(minor: int | None, currency: str) -> str:
         return str(minor)
 
 
-def _entries(rows: Iterator[dict[str, Any]]) -> Iterator[bundles.BundleEntry]:
+def _entries(rows: Iterator[repository.ReceiptRow]) -> Iterator[bundles.BundleEntry]:
     current, n = None, 0
     for row in rows:
         if row["expensable_id"] != current:
