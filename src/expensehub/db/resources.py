@@ -29,7 +29,7 @@ from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, false, or_
+from sqlalchemy import BigInteger, ColumnElement, Integer, Select, bindparam, false, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from expensehub.db.pagination import paginate
@@ -43,7 +43,8 @@ V = TypeVar("V")
 
 COMPANY = bindparam("company_id", type_=Integer)
 """The caller's company, bound per request: use it in a resource's ``select`` for scoping."""
-_ITEM = bindparam("item_id", type_=Integer)
+_ITEM = bindparam("item_id", type_=BigInteger)
+"""The id of a get: ids are 64-bit (``db/base.py:BigId``); a 32-bit bind would fail past 2**31 - 1."""
 
 
 @dataclass
