@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,7 +66,26 @@ class RateTableOut(BaseModel):
     notes: list[str] = Field(description="Scope, assumptions and caveats of the table")
 
 
-def rate_table_out(t: RateTable) -> dict[str, Any]:
+class SourceView(TypedDict):
+    title: str
+    url: str
+
+
+class RateTableView(TypedDict):
+    """A rate table as the routers render it (``RateTableOut``)."""
+
+    id: str
+    country: str
+    kind: str
+    currency: str
+    valid_from: str | None
+    valid_to: str | None
+    source: SourceView
+    related_sources: list[SourceView]
+    notes: list[str]
+
+
+def rate_table_out(t: RateTable) -> RateTableView:
     return {
         "id": t.id,
         "country": t.country,
@@ -203,7 +222,51 @@ class PerDiemSimulationOut(BaseModel):
     notes: list[str] = Field(description="Assumptions and fallbacks applied")
 
 
-def per_diem_out(r: PerDiemResult, timezone: str) -> dict[str, Any]:
+class DeductionView(TypedDict):
+    meal: str
+    amount: int
+
+
+class PerDiemDayView(TypedDict):
+    """One day of a priced trip (``PerDiemDayOut``)."""
+
+    date: str | None
+    hours_absent: float
+    rule: str
+    description: str
+    day_kind: str
+    rate_table_id: str | None
+    rate_basis: str | None
+    gross_amount: int
+    deductions: list[DeductionView]
+    statutory_amount: int
+    policy_amount: int
+    tax_free_amount: int
+    taxable_amount: int
+
+
+class PerDiemSimulationView(TypedDict):
+    """A priced trip as the router renders it (``PerDiemSimulationOut``)."""
+
+    country: str
+    currency: str
+    destination_country: str
+    destination_city: str | None
+    start: str | None
+    end: str | None
+    timezone: str
+    amount: int
+    gross_amount: int
+    deductions_amount: int
+    statutory_amount: int
+    tax_free_amount: int
+    taxable_amount: int
+    days: list[PerDiemDayView]
+    rate_tables: list[RateTableView]
+    notes: list[str]
+
+
+def per_diem_out(r: PerDiemResult, timezone: str) -> PerDiemSimulationView:
     return {
         "country": r.country,
         "currency": r.currency,
@@ -348,7 +411,50 @@ class MileageSimulationOut(BaseModel):
     rate_table: RateTableOut = Field(description="Table used, with its legal source")
 
 
-def mileage_out(r: MileageResult, one_way: Decimal) -> dict[str, Any]:
+class MileageBandView(TypedDict):
+    label: str
+    from_distance: float
+    to_distance: float
+    distance: float
+    rate: float
+    amount: int
+
+
+class TaxYearView(TypedDict):
+    label: str
+    start: str | None
+    end: str | None
+
+
+class MileageSimulationView(TypedDict):
+    """A priced mileage as the router renders it (``MileageSimulationOut``)."""
+
+    country: str
+    currency: str
+    amount: int
+    mileage: int
+    units: str
+    distance: float
+    round_trip: bool
+    rate: str
+    rate_measurement_unit: str
+    calculated_mileage: int
+    vehicle: str
+    electric: bool
+    bands: list[MileageBandView]
+    uplift_amount: int
+    passengers: int
+    passenger_amount: int
+    tax_year: TaxYearView
+    ytd_distance_before: float
+    ytd_distance_after: float
+    straight_line_distance: float | None
+    flags: list[str]
+    notes: list[str]
+    rate_table: RateTableView
+
+
+def mileage_out(r: MileageResult, one_way: Decimal) -> MileageSimulationView:
     return {
         "country": r.country,
         "currency": r.currency,
@@ -426,6 +532,36 @@ class ReceiptFlagOut(BaseModel):
     message: str = Field(description="What to check")
 
 
+class ReceiptFlagView(TypedDict):
+    """A flag as the router renders it (``ReceiptFlagOut``)."""
+
+    type: str
+    employee_id: int
+    date: str | None
+    expensable_id: int
+    expense_id: int
+    amount: int | None
+    currency: str
+    category_id: int | None
+    category_identifier: str | None
+    related_expensable_id: int
+    related_type: str
+    message: str
+
+
+ReceiptChecksView = TypedDict(
+    "ReceiptChecksView",
+    {
+        "from": str | None,
+        "to": str | None,
+        "meal_category_identifiers": list[str],
+        "fuel_or_rental_category_identifiers": list[str],
+        "flags": list[ReceiptFlagView],
+    },
+)
+"""The receipt checks as the router renders them (``ReceiptChecksOut``; ``from`` is a keyword)."""
+
+
 class ReceiptChecksOut(BaseModel):
     """Flags over a date range, ordered by date, employee and expense."""
 
@@ -462,6 +598,22 @@ class PayrollItemOut(BaseModel):
     rate_table_ids: list[str] = Field(description="Tables used")
 
 
+class PayrollItemView(TypedDict):
+    """A claim of the payroll report (``PayrollItemOut``)."""
+
+    expensable_id: int
+    type: Literal["perdiem", "mileage"]
+    effective_on: str | None
+    currency: str
+    claimed_amount: int
+    statutory_amount: int | None
+    tax_free_amount: int | None
+    taxable_amount: int | None
+    computed: bool
+    reason: str | None
+    rate_table_ids: list[str]
+
+
 class PayrollEmployeeOut(BaseModel):
     """An employee's taxable allowances of the month in one currency."""
 
@@ -479,6 +631,23 @@ class PayrollEmployeeOut(BaseModel):
     items: list[PayrollItemOut] = Field(description="The claims")
 
 
+class PayrollEmployeeView(TypedDict):
+    """An employee and currency of the payroll report (``PayrollEmployeeOut``)."""
+
+    employee_id: int
+    employee_name: str
+    currency: str
+    per_diem_claimed_amount: int
+    per_diem_tax_free_amount: int
+    per_diem_taxable_amount: int
+    mileage_claimed_amount: int
+    mileage_tax_free_amount: int
+    mileage_taxable_amount: int
+    taxable_amount: int
+    not_computed_count: int
+    items: list[PayrollItemView]
+
+
 class PayrollAdjustmentsOut(BaseModel):
     """Taxable allowance excess per employee for a month, ready for payroll."""
 
@@ -487,3 +656,16 @@ class PayrollAdjustmentsOut(BaseModel):
     to: str = Field(description="Last day of the month")
     statuses: list[str] = Field(description="Claim statuses included (those payroll pays)")
     employees: list[PayrollEmployeeOut] = Field(description="Per employee and currency, by employee id")
+
+
+PayrollAdjustmentsView = TypedDict(
+    "PayrollAdjustmentsView",
+    {
+        "month": str,
+        "from": str | None,
+        "to": str | None,
+        "statuses": list[str],
+        "employees": list[PayrollEmployeeView],
+    },
+)
+"""The payroll report as the router and the CLI render it (``PayrollAdjustmentsOut``)."""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -56,7 +56,7 @@ def _policy(body: schemas.PolicyIn | None) -> Policy | None:
     return Policy(multiplier=body.multiplier, fixed_rates=fixed, deduct_meals=body.deduct_meals)
 
 
-def simulate_per_diem(body: schemas.PerDiemSimulationBody) -> dict[str, Any]:
+def simulate_per_diem(body: schemas.PerDiemSimulationBody) -> schemas.PerDiemSimulationView:
     """Price a trip with the statutory rules and the company policy; nothing is stored."""
     start, end, tz_name = rules.trip_times(body.start, body.end, body.timezone)
     meals: dict[date, set[str]] = defaultdict(set)
@@ -82,7 +82,7 @@ def _point(p: schemas.PointIn | None) -> Point | None:
     return None if p is None else Point(latitude=p.latitude, longitude=p.longitude)
 
 
-def simulate_mileage(body: schemas.MileageSimulationBody) -> dict[str, Any]:
+def simulate_mileage(body: schemas.MileageSimulationBody) -> schemas.MileageSimulationView:
     """Price a mileage with the statutory rules; nothing is stored."""
     claim = MileageClaim(
         country=body.country.lower(),
@@ -372,7 +372,9 @@ def _check_range(date_from: date, date_to: date) -> None:
         )
 
 
-def _flag(kind: str, expense: Any, related_id: int, related_type: str, message: str) -> dict[str, Any]:
+def _flag(
+    kind: str, expense: Any, related_id: int, related_type: str, message: str
+) -> schemas.ReceiptFlagView:
     return {
         "type": kind,
         "employee_id": expense.employee_id,
@@ -389,11 +391,13 @@ def _flag(kind: str, expense: Any, related_id: int, related_type: str, message: 
     }
 
 
-def receipt_checks(session: Session, *, company_id: int, date_from: date, date_to: date) -> dict[str, Any]:
+def receipt_checks(
+    session: Session, *, company_id: int, date_from: date, date_to: date
+) -> schemas.ReceiptChecksView:
     """Meal expenses on days a per diem of the same employee covers (double claims), and mileages on a day
     with a fuel or car-rental expense of the same employee (to review)."""
     _check_range(date_from, date_to)
-    flags: list[dict[str, Any]] = []
+    flags: list[schemas.ReceiptFlagView] = []
 
     covered: dict[tuple[int, date], list[int]] = defaultdict(list)
     for pd in repository.per_diems_overlapping(
@@ -477,10 +481,10 @@ class _Group:
     currency: str
     sums: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     not_computed: int = 0
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: list[schemas.PayrollItemView] = field(default_factory=list)
 
 
-def _item(row: Any, kind: str) -> dict[str, Any]:
+def _item(row: Any, kind: Literal["perdiem", "mileage"]) -> schemas.PayrollItemView:
     return {
         "expensable_id": row.expensable_id,
         "type": kind,
@@ -497,7 +501,7 @@ def _item(row: Any, kind: str) -> dict[str, Any]:
 
 
 def _settle(
-    item: dict[str, Any], statutory: int, currency: str, claim_currency: str, tables: list[str]
+    item: schemas.PayrollItemView, statutory: int, currency: str, claim_currency: str, tables: list[str]
 ) -> None:
     item["rate_table_ids"] = tables
     if currency != claim_currency:
@@ -505,12 +509,13 @@ def _settle(
         return
     claimed = item["claimed_amount"]
     tax_free = min(claimed, statutory)
-    item.update(
-        statutory_amount=statutory, tax_free_amount=tax_free, taxable_amount=claimed - tax_free, computed=True
-    )
+    item["statutory_amount"] = statutory
+    item["tax_free_amount"] = tax_free
+    item["taxable_amount"] = claimed - tax_free
+    item["computed"] = True
 
 
-def _per_diem_item(row: Any, stored_tables: dict[int, list[str]]) -> dict[str, Any]:
+def _per_diem_item(row: Any, stored_tables: dict[int, list[str]]) -> schemas.PayrollItemView:
     """A per diem of the report: its stored statutory figures when it has them (priced when it was last
     written, with its trip inputs), else priced now from its stored trip inputs and the assumptions."""
     item = _item(row, "perdiem")
@@ -539,11 +544,11 @@ def _per_diem_item(row: Any, stored_tables: dict[int, list[str]]) -> dict[str, A
     return item
 
 
-def _mileage_items(rows: Sequence[Any], date_from: date) -> list[dict[str, Any]]:
+def _mileage_items(rows: Sequence[Any], date_from: date) -> list[schemas.PayrollItemView]:
     """Items for the rows dated from ``date_from``; earlier rows only add to the year-to-date distance
     (per employee, employer country, tax year and vehicle group; ordered by date, then id)."""
     running_km: dict[tuple[int, str, date, str], Decimal] = defaultdict(Decimal)
-    items: list[dict[str, Any]] = []
+    items: list[schemas.PayrollItemView] = []
     for row in rows:
         unit = row.units if row.units in ("km", "mi") else "km"
         legs = 2 if row.round_trip else 1
@@ -598,7 +603,7 @@ def _mileage_items(rows: Sequence[Any], date_from: date) -> list[dict[str, Any]]
     return items
 
 
-def payroll_adjustments(session: Session, *, company_id: int, month: str) -> dict[str, Any]:
+def payroll_adjustments(session: Session, *, company_id: int, month: str) -> schemas.PayrollAdjustmentsView:
     """Per employee (and currency), the month's per diems and mileages in a payable status with the part of
     each that exceeds the statutory tax-free amount: what payroll must add to taxable pay."""
     first, last = rules.month_bounds(month)
@@ -633,9 +638,9 @@ def payroll_adjustments(session: Session, *, company_id: int, month: str) -> dic
             continue
         prefix = "per_diem" if item["type"] == "perdiem" else "mileage"
         group.sums[f"{prefix}_claimed_amount"] += item["claimed_amount"]
-        group.sums[f"{prefix}_tax_free_amount"] += item["tax_free_amount"]
-        group.sums[f"{prefix}_taxable_amount"] += item["taxable_amount"]
-    employees = []
+        group.sums[f"{prefix}_tax_free_amount"] += item["tax_free_amount"] or 0
+        group.sums[f"{prefix}_taxable_amount"] += item["taxable_amount"] or 0
+    employees: list[schemas.PayrollEmployeeView] = []
     for (employee_id, currency), g in sorted(groups.items()):
         g.items.sort(key=lambda i: (i["effective_on"] or "", i["expensable_id"]))
         employees.append(
@@ -679,7 +684,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def payroll_csv_rows(report: dict[str, Any]) -> list[list[str]]:
+def payroll_csv_rows(report: schemas.PayrollAdjustmentsView) -> list[list[str]]:
     """One row per employee and currency, amounts in major units (``12.34``), ready for a payroll import."""
 
     def major(minor: int, currency: str) -> str:

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, TypedDict, Unpack, cast
 
-from sqlalchemy import Select, and_, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from expensehub.db.locking import for_update
-from expensehub.db.pagination import paginate
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import Access, Employee, Expensable, Expense
 from expensehub.models.documents import Document, DocumentSignee, ExpenseFile, Folder, StoredBlob
 
@@ -119,43 +117,6 @@ def documents_by_id(
     return {d.id: d for d in session.scalars(stmt)}
 
 
-def documents_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    employee_ids: Sequence[int] | None = None,
-    folder_id: int | None = None,
-    leave_id: int | None = None,
-    trashed: bool = False,
-    pending_assignment: bool | None = None,
-    without_folder: bool = False,
-    bookkeeper: bool = False,
-) -> Select[Any]:
-    stmt = select(Document).where(Document.company_id == company_id)
-    stmt = stmt.where(Document.deleted_at.is_not(None) if trashed else Document.deleted_at.is_(None))
-    if ids is not None:
-        stmt = stmt.where(Document.id.in_(ids))
-    if employee_ids is not None:
-        stmt = stmt.where(Document.employee_id.in_(employee_ids))
-    if folder_id is not None:
-        stmt = stmt.where(Document.folder_id == folder_id)
-    if leave_id is not None:
-        stmt = stmt.where(Document.leave_id == leave_id)
-    if pending_assignment is not None:
-        stmt = stmt.where(Document.is_pending_assignment.is_(pending_assignment))
-    if without_folder:
-        stmt = stmt.where(Document.folder_id.is_(None))
-    if bookkeeper:
-        stmt = stmt.where(
-            exists().where(ExpenseFile.company_id == company_id, ExpenseFile.document_id == Document.id)
-        )
-    return stmt
-
-
-def page_documents(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, Document.id, req, lambda row: row[0].id)
-
-
 def signees_of(session: Session, document_ids: Iterable[int]) -> dict[int, list[int]]:
     wanted = set(document_ids)
     result: dict[int, list[int]] = {}
@@ -252,36 +213,6 @@ def get_folder(session: Session, *, company_id: int, folder_id: int, lock: bool 
     return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
-def folders_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    active: bool | None = None,
-    employee_id: int | None = None,
-    name: str | None = None,
-) -> Select[Any]:
-    stmt = select(Folder).where(Folder.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(Folder.id.in_(ids))
-    if active is not None:
-        stmt = stmt.where(Folder.active.is_(active))
-    if name is not None:
-        stmt = stmt.where(Folder.name == name)
-    if employee_id is not None:
-        stmt = stmt.where(
-            exists().where(
-                Document.company_id == company_id,
-                Document.folder_id == Folder.id,
-                Document.employee_id == employee_id,
-            )
-        )
-    return stmt
-
-
-def page_folders(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, Folder.id, req, lambda row: row[0].id)
-
-
 def folder_ancestors(session: Session, *, company_id: int, folder_id: int, limit: int) -> list[int]:
     """Ids from ``folder_id`` up through its parents (at most ``limit``)."""
     chain: list[int] = []
@@ -336,6 +267,41 @@ def replace_expense_files(
     session.flush()
 
 
+class ReceiptSelection(TypedDict):
+    """Which expenses' receipts a bundle holds (``effective_on`` in ``[date_from, date_to]``)."""
+
+    company_id: int
+    date_from: date
+    date_to: date
+    statuses: list[str] | None
+    employee_ids: list[int] | None
+
+
+class ReceiptRow(TypedDict):
+    """A receipt of a bundle, as :func:`iter_receipts` yields it (the ``RECEIPT_COLUMNS``)."""
+
+    expensable_id: int
+    expense_id: int
+    document_id: int
+    position: int
+    filename: str
+    extension: str
+    content_type: str
+    file_size: int
+    sha256: str
+    document_created_at: datetime
+    effective_on: date | None
+    amount: int | None
+    currency: str
+    status: str
+    employee_id: int
+    employee_first_name: str
+    employee_last_name: str
+    user_merchant: str | None
+    merchant_name: str | None
+    description: str | None
+
+
 def _receipts_filter(
     *,
     company_id: int,
@@ -343,8 +309,8 @@ def _receipts_filter(
     date_to: date,
     statuses: Sequence[str] | None,
     employee_ids: Sequence[int] | None,
-) -> list[Any]:
-    conditions: list[Any] = [
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
         Expensable.company_id == company_id,
         Expensable.type == "expense",
         Expensable.effective_on >= date_from,
@@ -372,7 +338,7 @@ def _receipts_from(stmt: Any) -> Select[Any]:
     )
 
 
-def receipt_totals(session: Session, **filters: Any) -> tuple[int, int]:
+def receipt_totals(session: Session, **filters: Unpack[ReceiptSelection]) -> tuple[int, int]:
     """``(receipts, bytes)`` a bundle with these filters holds."""
     stmt = _receipts_from(select(func.count(), func.coalesce(func.sum(Document.file_size), 0)))
     row = session.execute(stmt.where(and_(*_receipts_filter(**filters)))).one()
@@ -403,7 +369,9 @@ RECEIPT_COLUMNS = (
 )
 
 
-def iter_receipts(session: Session, *, batch: int = 500, **filters: Any) -> Iterator[dict[str, Any]]:
+def iter_receipts(
+    session: Session, *, batch: int = 500, **filters: Unpack[ReceiptSelection]
+) -> Iterator[ReceiptRow]:
     """Every receipt of the selected expenses, by expensable id then position, as plain rows.
 
     Keyset over expensable ids, ``batch`` expensables at a time: memory stays flat at any size, and
@@ -450,5 +418,5 @@ def iter_receipts(session: Session, *, batch: int = 500, **filters: Any) -> Iter
             .order_by(Expensable.id, ExpenseFile.position, ExpenseFile.document_id)
         )
         for row in session.execute(stmt):
-            yield dict(zip(RECEIPT_COLUMNS, row, strict=True))
+            yield cast(ReceiptRow, dict(zip(RECEIPT_COLUMNS, row, strict=True)))
         after = ids[-1]

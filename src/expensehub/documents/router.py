@@ -18,11 +18,12 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from expensehub.api.deps import Ctx, ItemId, Paging, db_session, path_id
-from expensehub.api.openapi import ERRORS, ErrorBody, doc_list, doc_many, doc_one, doc_write
-from expensehub.api.responses import list_response, object_response
+from expensehub.api.deps import Ctx, ItemId, db_session, path_id
+from expensehub.api.openapi import ERRORS, ErrorBody, doc_many, doc_write
+from expensehub.api.resources import mount
+from expensehub.api.responses import object_response
 from expensehub.db.engine import transaction
-from expensehub.documents import schemas, service
+from expensehub.documents import resources, schemas, service
 from expensehub.documents.context import FILES_PATH, DocumentsConfig, UrlSigner
 from expensehub.documents.filenames import content_disposition
 from expensehub.documents.uploads import MultipartReceiver, ReceivedForm
@@ -159,30 +160,7 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-@router.get(
-    f"/{DOCS}",
-    tags=[TAG],
-    summary="List documents",
-    description="The company's documents, in ascending id order. Documents in the trash bin are listed only "
-    "with `by_trash_bin=true`. `by_pending_assignment=false` lists only assigned documents; "
-    "`by_bookkeeper_documents=true` only receipts attached to an expense.",
-    responses=doc_list(schemas.DocumentOut),
-)
-def list_documents(ctx: Ctx, paging: Paging, f: Annotated[schemas.DocumentFilters, Query()]) -> Response:
-    page, items = service.list_documents(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, DOCS, page, items)
-
-
-@router.get(
-    f"/{DOCS}/{{id}}",
-    tags=[TAG],
-    summary="Get a document",
-    description="One document of the company (also while in the trash bin: `deleted_at` is set then).",
-    responses=doc_one(schemas.DocumentOut),
-)
-def get_document(ctx: Ctx, id: ItemId) -> Response:
-    item = service.get_document(ctx.session, company_id=ctx.company_id, document_id=path_id(id))
-    return object_response(ctx.version, DOCS, item)
+mount(router, resources.DOCUMENTS)
 
 
 @router.post(
@@ -311,29 +289,7 @@ def bulk_create_download_urls(ctx: Ctx, signer: Signer, body: schemas.DownloadUr
 # --------------------------------------------------------------------------------------------------
 
 
-@router.get(
-    f"/{FOLDERS}",
-    tags=[TAG],
-    summary="List folders",
-    description="The company's folders, in ascending id order. `name` matches exactly; `employee_id` keeps "
-    "folders holding documents of that employee.",
-    responses=doc_list(schemas.FolderOut),
-)
-def list_folders(ctx: Ctx, paging: Paging, f: Annotated[schemas.FolderFilters, Query()]) -> Response:
-    page, items = service.list_folders(ctx.session, company_id=ctx.company_id, page=paging, filters=f)
-    return list_response(ctx.version, FOLDERS, page, items)
-
-
-@router.get(
-    f"/{FOLDERS}/{{id}}",
-    tags=[TAG],
-    summary="Get a folder",
-    description="One folder of the company.",
-    responses=doc_one(schemas.FolderOut),
-)
-def get_folder(ctx: Ctx, id: ItemId) -> Response:
-    item = service.get_folder(ctx.session, company_id=ctx.company_id, folder_id=path_id(id))
-    return object_response(ctx.version, FOLDERS, item)
+mount(router, resources.FOLDERS)
 
 
 @router.post(

@@ -1,4 +1,4 @@
-"""Wire shapes of documents, folders and download URLs; list filters; write bodies.
+"""Wire shapes of documents, folders and download URLs; typed views; bundle filters; write bodies.
 
 The ``*Out`` models document responses in OpenAPI; responses themselves are built by the ``*_out``
 functions as plain dicts (ids as integers; the version registry renders them). Document timestamps use
@@ -8,7 +8,7 @@ Factorial's documents form without milliseconds: ``2024-06-06T12:00:00Z``.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -80,7 +80,32 @@ class DocumentOut(BaseModel):
     deleted_at: str | None = Field(None, description="When it was moved to the trash bin; null otherwise")
 
 
-def document_out(d: Document, signees: list[int]) -> dict[str, Any]:
+class DocumentView(TypedDict):
+    """A document as the routers and webhooks render it (``DocumentOut``)."""
+
+    id: int
+    filename: str
+    public: bool
+    space: str
+    created_at: str | None
+    updated_at: str | None
+    author_id: int | None
+    company_id: int
+    content_type: str
+    employee_id: int | None
+    extension: str
+    file_size: int
+    folder_id: int | None
+    is_company_document: bool
+    is_management_document: bool
+    is_pending_assignment: bool
+    leave_id: int | None
+    signature_status: str | None
+    signees: list[int]
+    deleted_at: str | None
+
+
+def document_out(d: Document, signees: list[int]) -> DocumentView:
     return {
         "id": d.id,
         "filename": d.filename,
@@ -116,7 +141,18 @@ class FolderOut(BaseModel):
     parent_folder_id: str | None = Field(None, description="Parent folder, when nested")
 
 
-def folder_out(f: Folder) -> dict[str, Any]:
+class FolderView(TypedDict):
+    """A folder as the routers and webhooks render it (``FolderOut``)."""
+
+    id: int
+    name: str
+    space: str
+    active: bool
+    company_id: int
+    parent_folder_id: int | None
+
+
+def folder_out(f: Folder) -> FolderView:
     return {
         "id": f.id,
         "name": f.name,
@@ -137,49 +173,24 @@ class DownloadUrlOut(BaseModel):
     )
 
 
+class DownloadUrlView(TypedDict):
+    """A download URL as the router renders it (``DownloadUrlOut``)."""
+
+    id: int
+    url: str
+
+
+class TrashState(TypedDict):
+    """A document's state, in the ``details`` of a 409 of the trash bin."""
+
+    resource: str
+    id: int
+    status: Literal["active", "trashed"]
+
+
 # --------------------------------------------------------------------------------------------------
 # Filters
 # --------------------------------------------------------------------------------------------------
-
-
-class DocumentFilters(BaseModel):
-    """Filters of ``GET documents/documents``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these document ids")
-    employee_ids: list[IdIn] | None = Field(
-        None, alias="employee_ids[]", description="Only documents of these employees"
-    )
-    folder_id: IdIn | None = Field(None, description="Only documents in this folder")
-    leave_id: IdIn | None = Field(None, description="Only documents of this leave")
-    by_trash_bin: bool | None = Field(
-        None,
-        description="`true`: only documents in the trash bin. Absent or `false`: only documents outside it",
-    )
-    by_pending_assignment: bool | None = Field(
-        None,
-        description="`true`: only documents pending assignment; `false`: only assigned ones; absent: all",
-    )
-    by_without_folder: bool | None = Field(
-        None, description="`true`: only documents in no folder; absent or `false`: all"
-    )
-    by_bookkeeper_documents: bool | None = Field(
-        None,
-        description="`true`: only documents the bookkeeper needs, i.e. receipts attached to an expense; "
-        "absent or `false`: all",
-    )
-
-
-class FolderFilters(BaseModel):
-    """Filters of ``GET documents/folders``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these folder ids")
-    active: bool | None = Field(None, description="Only active (`true`) or inactive (`false`) folders")
-    employee_id: IdIn | None = Field(None, description="Only folders holding documents of this employee")
-    name: str | None = Field(None, max_length=255, description="Only folders with exactly this name")
 
 
 class ReceiptBundleFilters(BaseModel):

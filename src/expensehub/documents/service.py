@@ -11,18 +11,18 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from expensehub.documents import bundles, filetypes, repository, schemas
+from expensehub.db.resources import views_of
+from expensehub.documents import bundles, filetypes, repository, resources, schemas
 from expensehub.documents.context import DocumentsConfig, UrlSigner, read_download_token
 from expensehub.documents.filenames import clean_filename
 from expensehub.documents.storage import FileStore, LocalFileStore, StagedFile, blob_key
 from expensehub.errors import Forbidden, InvalidState, NotFound, UnsupportedMediaType, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import exponent, to_decimal
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.kit.signing import TokenError, TokenExpired
 from expensehub.models.documents import Document, Folder
 from expensehub.webhooks import service as webhooks
@@ -31,18 +31,24 @@ TRASH_RETENTION_DAYS = 30
 BLOB_GRACE = timedelta(hours=1)
 MAX_FOLDER_DEPTH = 32
 
+ViewT = TypeVar("ViewT", schemas.DocumentView, schemas.FolderView)
+
 # --------------------------------------------------------------------------------------------------
 # Views
 # --------------------------------------------------------------------------------------------------
 
 
-def _views(session: Session, documents: Sequence[Document]) -> list[dict[str, Any]]:
-    signees = repository.signees_of(session, [d.id for d in documents])
-    return [schemas.document_out(d, signees.get(d.id, [])) for d in documents]
+def _views(session: Session, company_id: int, documents: Sequence[Document]) -> list[schemas.DocumentView]:
+    rows = [(d,) for d in documents]
+    return views_of(session, resources.DOCUMENTS, company_id=company_id, rows=rows)
 
 
-def _view(session: Session, document: Document) -> dict[str, Any]:
-    return _views(session, [document])[0]
+def _view(session: Session, company_id: int, document: Document) -> schemas.DocumentView:
+    return _views(session, company_id, [document])[0]
+
+
+def _folder_view(session: Session, company_id: int, folder: Folder) -> schemas.FolderView:
+    return views_of(session, resources.FOLDERS, company_id=company_id, rows=[(folder,)])[0]
 
 
 def _get(session: Session, company_id: int, document_id: int, *, lock: bool = False) -> Document:
@@ -61,33 +67,6 @@ def _all(session: Session, company_id: int, ids: Sequence[int], *, lock: bool = 
         if document_id not in found:
             raise NotFound(f"document {document_id} not found")
     return [found[i] for i in ordered]
-
-
-# --------------------------------------------------------------------------------------------------
-# Reads
-# --------------------------------------------------------------------------------------------------
-
-
-def list_documents(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.DocumentFilters
-) -> tuple[Page, list[dict[str, Any]]]:
-    stmt = repository.documents_query(
-        company_id=company_id,
-        ids=filters.ids,
-        employee_ids=filters.employee_ids,
-        folder_id=filters.folder_id,
-        leave_id=filters.leave_id,
-        trashed=bool(filters.by_trash_bin),
-        pending_assignment=filters.by_pending_assignment,
-        without_folder=bool(filters.by_without_folder),
-        bookkeeper=bool(filters.by_bookkeeper_documents),
-    )
-    result = repository.page_documents(session, stmt, page)
-    return result, _views(session, [r[0] for r in result.rows])
-
-
-def get_document(session: Session, *, company_id: int, document_id: int) -> dict[str, Any]:
-    return _view(session, _get(session, company_id, document_id))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -223,7 +202,7 @@ def create_document(
     form: schemas.DocumentCreateForm,
     caller_access_id: int | None,
     author: webhooks.Author,
-) -> dict[str, Any]:
+) -> schemas.DocumentView:
     """A document from an upload: checks (404, 422, 415) first, then the blob, then the row."""
     meta = new_document_from_form(
         session, company_id=company_id, form=form, caller_access_id=caller_access_id
@@ -232,7 +211,7 @@ def create_document(
     document = store_document(
         session, store=store, company_id=company_id, staged=staged, kind=kind, meta=meta
     )
-    return _emitted(session, company_id, "document/create", _view(session, document), author)
+    return _emitted(session, company_id, "document/create", _view(session, company_id, document), author)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -247,7 +226,7 @@ def update_document(
     document_id: int,
     body: schemas.DocumentUpdate,
     author: webhooks.Author,
-) -> dict[str, Any]:
+) -> schemas.DocumentView:
     """Partial update: only the keys sent change."""
     document = _get(session, company_id, document_id, lock=True)
     if body.id is not None and body.id != document_id:
@@ -280,31 +259,34 @@ def update_document(
     document.signature_status = "pending" if document.request_esignature and signees else None
     document.updated_at = utcnow()
     session.flush()
-    return _emitted(session, company_id, "document/update", _view(session, document), author)
+    return _emitted(session, company_id, "document/update", _view(session, company_id, document), author)
 
 
 def delete_document(
     session: Session, *, company_id: int, document_id: int, author: webhooks.Author
-) -> dict[str, Any]:
+) -> schemas.DocumentView:
     """Delete a document for good (also from the expenses it was a receipt of); returns it as it was.
 
     Its bytes stay in the store until the purge finds no document pointing at them.
     """
     document = _get(session, company_id, document_id, lock=True)
-    view = _view(session, document)
+    view = _view(session, company_id, document)
     repository.delete_documents(session, company_id=company_id, document_ids=[document.id])
     return _emitted(session, company_id, "document/delete", view, author)
 
 
-def _trash_state(document: Document) -> dict[str, Any]:
+def _trash_state(document: Document) -> schemas.TrashState:
     """The document's state, for the ``details`` of a 409."""
-    status = "active" if document.deleted_at is None else "trashed"
-    return {"resource": "document", "id": document.id, "status": status}
+    return {
+        "resource": "document",
+        "id": document.id,
+        "status": "active" if document.deleted_at is None else "trashed",
+    }
 
 
 def move_to_trash_bin(
     session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
-) -> list[dict[str, Any]]:
+) -> list[schemas.DocumentView]:
     """Trash documents (all or nothing); they are purged 30 days later.
 
     A document already in the trash is 409 ``already_in_trash_bin`` (and nothing changes): of several
@@ -324,13 +306,13 @@ def move_to_trash_bin(
         document.updated_at = now
     session.flush()
     return _emitted_many(
-        session, company_id, "document/move_to_trash_bin", _views(session, documents), author
+        session, company_id, "document/move_to_trash_bin", _views(session, company_id, documents), author
     )
 
 
 def restore_from_trash_bin(
     session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
-) -> list[dict[str, Any]]:
+) -> list[schemas.DocumentView]:
     """Take documents out of the trash bin (all or nothing); 409 ``not_in_trash_bin`` for one that is not."""
     documents = _all(session, company_id, ids, lock=True)
     for document in documents:
@@ -346,7 +328,7 @@ def restore_from_trash_bin(
         document.updated_at = now
     session.flush()
     return _emitted_many(
-        session, company_id, "document/restore_from_trash_bin", _views(session, documents), author
+        session, company_id, "document/restore_from_trash_bin", _views(session, company_id, documents), author
     )
 
 
@@ -357,7 +339,7 @@ def restore_from_trash_bin(
 
 def download_urls(
     session: Session, *, company_id: int, ids: Sequence[int], signer: UrlSigner
-) -> list[dict[str, Any]]:
+) -> list[schemas.DownloadUrlView]:
     """A signed URL per document, in request order (all or nothing: 404 naming an unknown id)."""
     documents = _all(session, company_id, ids)
     return [
@@ -486,27 +468,9 @@ def _get_folder(session: Session, company_id: int, folder_id: int, *, lock: bool
     return folder
 
 
-def list_folders(
-    session: Session, *, company_id: int, page: PageRequest, filters: schemas.FolderFilters
-) -> tuple[Page, list[dict[str, Any]]]:
-    stmt = repository.folders_query(
-        company_id=company_id,
-        ids=filters.ids,
-        active=filters.active,
-        employee_id=filters.employee_id,
-        name=filters.name,
-    )
-    result = repository.page_folders(session, stmt, page)
-    return result, [schemas.folder_out(r[0]) for r in result.rows]
-
-
-def get_folder(session: Session, *, company_id: int, folder_id: int) -> dict[str, Any]:
-    return schemas.folder_out(_get_folder(session, company_id, folder_id))
-
-
 def create_folder(
     session: Session, *, company_id: int, body: schemas.FolderCreate, author: webhooks.Author
-) -> dict[str, Any]:
+) -> schemas.FolderView:
     if body.company_id is not None and body.company_id != company_id:
         raise NotFound(f"company {body.company_id} not found")
     name = body.name.strip()
@@ -527,12 +491,12 @@ def create_folder(
             updated_at=now,
         ),
     )
-    return _emitted(session, company_id, "folder/create", schemas.folder_out(folder), author)
+    return _emitted(session, company_id, "folder/create", _folder_view(session, company_id, folder), author)
 
 
 def update_folder(
     session: Session, *, company_id: int, folder_id: int, body: schemas.FolderUpdate, author: webhooks.Author
-) -> dict[str, Any]:
+) -> schemas.FolderView:
     folder = _get_folder(session, company_id, folder_id, lock=True)
     if body.id is not None and body.id != folder_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({folder_id})"]})
@@ -561,7 +525,7 @@ def update_folder(
         folder.active = body.active
     folder.updated_at = utcnow()
     session.flush()
-    return _emitted(session, company_id, "folder/update", schemas.folder_out(folder), author)
+    return _emitted(session, company_id, "folder/update", _folder_view(session, company_id, folder), author)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -579,7 +543,7 @@ class BundleSelection:
     statuses: tuple[str, ...] | None = None
     employee_ids: tuple[int, ...] | None = None
 
-    def filters(self) -> dict[str, Any]:
+    def filters(self) -> repository.ReceiptSelection:
         return {
             "company_id": self.company_id,
             "date_from": self.date_from,
@@ -611,7 +575,7 @@ def _amount(minor: int | None, currency: str) -> str:
         return str(minor)
 
 
-def _entries(rows: Iterator[dict[str, Any]]) -> Iterator[bundles.BundleEntry]:
+def _entries(rows: Iterator[repository.ReceiptRow]) -> Iterator[bundles.BundleEntry]:
     current, n = None, 0
     for row in rows:
         if row["expensable_id"] != current:
@@ -744,9 +708,7 @@ def sweep_orphan_files(session: Session, *, store: LocalFileStore, now: datetime
     return removed
 
 
-def _emitted(
-    session: Session, company_id: int, event: str, view: dict[str, Any], author: webhooks.Author
-) -> dict[str, Any]:
+def _emitted(session: Session, company_id: int, event: str, view: ViewT, author: webhooks.Author) -> ViewT:
     """Queue the ``documents/<event>`` webhook with ``view`` as payload; returns ``view``."""
     webhooks.emit(
         session, company_id=company_id, event_type=f"documents/{event}", payload=view, author=author
@@ -755,8 +717,8 @@ def _emitted(
 
 
 def _emitted_many(
-    session: Session, company_id: int, event: str, views: list[dict[str, Any]], author: webhooks.Author
-) -> list[dict[str, Any]]:
+    session: Session, company_id: int, event: str, views: list[ViewT], author: webhooks.Author
+) -> list[ViewT]:
     webhooks.emit_many(
         session, company_id=company_id, event_type=f"documents/{event}", payloads=views, author=author
     )

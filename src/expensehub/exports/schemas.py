@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -66,7 +66,17 @@ class ColumnOut(BaseModel):
     currency_column: str | None = Field(None, description="For money columns: the column naming the currency")
 
 
-def column_out(c: Column) -> dict[str, Any]:
+class ColumnView(TypedDict):
+    """A catalogue column as the router renders it (``ColumnOut``)."""
+
+    name: str
+    type: str
+    description: str
+    default: bool
+    currency_column: str | None
+
+
+def column_out(c: Column) -> ColumnView:
     return {
         "name": c.name,
         "type": c.kind,
@@ -92,3 +102,13 @@ class TemplateOut(BaseModel):
     format: str | None = Field(None, description="Its default format")
     description: str | None = Field(None, description="What it is for")
     columns: list[str] = Field(description="The headers it writes, in order")
+
+
+class TemplateView(TypedDict):
+    """A shipped template as the router renders it (``TemplateOut``)."""
+
+    name: str
+    dataset: str
+    format: str | None
+    description: str | None
+    columns: list[str]

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from expensehub.errors import ValidationFailed
 from expensehub.exports.columns import catalogue
+from expensehub.exports.schemas import TemplateView
 
 SHIPPED_DIR = "templates"
 
@@ -243,9 +244,9 @@ def columns_of(template: Template) -> list[TemplateColumn]:
     return [TemplateColumn(column=c) if isinstance(c, str) else c for c in template.columns]
 
 
-def describe_shipped() -> list[dict[str, Any]]:
+def describe_shipped() -> list[TemplateView]:
     """Name, dataset, format and description of every shipped template."""
-    out = []
+    out: list[TemplateView] = []
     for name, path in shipped_templates().items():
         t = load_template(str(path))
         out.append(
@@ -254,7 +255,7 @@ def describe_shipped() -> list[dict[str, Any]]:
                 "dataset": t.dataset,
                 "format": t.format,
                 "description": t.description,
-                "columns": [c.header or c.column for c in columns_of(t)],
+                "columns": [c.header or c.column or "" for c in columns_of(t)],
             }
         )
     return out
