@@ -231,3 +231,19 @@ def test_unrelated_or_unknown_merchants() -> None:
     assert merchant_similarity(merchant_key("IBERIA 0752312345"), merchant_key("Starbucks")) < 0.3
     assert merchant_similarity(merchant_key(""), merchant_key("Starbucks")) == 0.5
     assert merchant_key("1234 5678")[0] == ""
+
+
+def test_an_exact_pair_is_not_traded_away_for_a_better_total() -> None:
+    """Found by the property test `test_an_exact_pair_is_always_found`: two AMZN receipts of 3.50 a day
+    apart, the card payment on the second day, and an anonymous 3.50 payment a week later. The largest
+    total pairs the payment with the first receipt and the second receipt with the anonymous payment
+    (0.74, "matched"), giving away the same-day exact pair. Either reading may be true (a receipt filed
+    twice, or two purchases), so the pairs go to review instead."""
+    result = reconcile(
+        [pay(999, 350, days=1, merchant="AMZN Mktp DE*2K4"), pay(1, 350, days=8, merchant="")],
+        [exp(1000, 350, merchant="AMZN Mktp DE*2K4"), exp(9999, 350, days=1, merchant="AMZN Mktp DE*2K4")],
+    )
+    assert not [p for p in result.proposals if p.kind == MATCHED], result.proposals
+    pairs = {(p.payment_id, p.expense_ids) for p in result.proposals if p.kind == AMBIGUOUS}
+    assert (999, (9999,)) in pairs
+    assert (999, (1000,)) in pairs

@@ -651,7 +651,15 @@ def _solve(
     margin = cfg.ambiguity_margin
     confident: list[_Edge] = []
     contested: list[tuple[_Edge, list[_Edge]]] = []
+    given_away = _perfect_given_away(comp, best)
     for edge in best:
+        rivals_of = [pe for pe in given_away if pe.p == edge.p or set(pe.es) & set(edge.es)]
+        if rivals_of:
+            # The best total pairs this payment or expense elsewhere than with its perfect partner:
+            # either reading may be the true one (a receipt filed twice, or two purchases), so a
+            # person decides; the optimiser does not trade an exact pair away on its own.
+            contested.append((edge, rivals_of))
+            continue
         # The best assignment that pairs neither this payment nor its twins with these expenses or
         # their twins: if it is nearly as good, a person must decide.
         alt_value, alt = _best_assignment(p_nodes, by_p, edge.sig)
@@ -677,6 +685,17 @@ def _solve(
                 ambiguous.append(x)
     ambiguous.sort(key=_edge_order)
     return confident, ambiguous
+
+
+def _perfect_given_away(comp: list[_Edge], best: list[_Edge]) -> list[_Edge]:
+    """Perfect edges (same day, exact amount, same merchant) whose payment or expense the best
+    assignment pairs with something else."""
+    in_best = {id(e) for e in best}
+    taken_p = {e.p for e in best}
+    taken_e = {j for e in best for j in e.es}
+    return [
+        e for e in comp if _is_perfect(e) and id(e) not in in_best and (e.p in taken_p or set(e.es) & taken_e)
+    ]
 
 
 def _is_perfect(edge: _Edge) -> bool:
