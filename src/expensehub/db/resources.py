@@ -45,13 +45,18 @@ COMPANY = bindparam("company_id", type_=Integer)
 """The caller's company, bound per request: use it in a resource's ``select`` for scoping."""
 _ITEM = bindparam("item_id", type_=Integer)
 
+Values = Mapping[str, Any]
+"""Filter values by :attr:`Filter.attr`; a missing or ``None`` value is a filter not given."""
+
 
 @dataclass
 class Scope:
-    """What a predicate or a view builder may read besides the rows: the session and the caller."""
+    """What a predicate or a view builder may read besides the rows: the session, the caller and the
+    request's parameter values (the list's filters, or the get's ``get_filters``), by attribute name."""
 
     session: Session
     company_id: int
+    values: Values = field(default_factory=dict)
 
     @cached_property
     def today(self) -> date:
@@ -92,9 +97,6 @@ class Filter:
 
 _RESERVED = frozenset({"from", "in", "is", "not", "and", "or", "import", "class", "def", "type_"})
 
-Values = Mapping[str, Any]
-"""Filter values by :attr:`Filter.attr`; a missing or ``None`` value is a filter not given."""
-
 
 @dataclass(frozen=True)
 class Doc:
@@ -121,6 +123,9 @@ class Resource(Generic[V]):
     combine: Callable[[Values, Scope], Sequence[Clause]] | None = None
     id_of: Callable[[Any], int] = field(default=lambda row: int(row[0].id))
     versions: frozenset[str] | None = None
+    get_filters: tuple[Filter, ...] = ()
+    """Query parameters of the get (the get is by id: they add no condition); the view reads their
+    values in ``scope.values`` (e.g. a flag asking for computed fields)."""
 
     def __post_init__(self) -> None:
         attrs = [f.attr for f in self.filters]
@@ -176,7 +181,7 @@ def list_page(
     session: Session, resource: Resource[V], *, company_id: int, values: Values, page: PageRequest
 ) -> Listing[V]:
     """One page of ``resource`` for the caller's company, filtered by ``values``."""
-    scope = Scope(session, company_id)
+    scope = Scope(session, company_id, values)
     stmt = resource.where(values, scope)
     found = paginate(session, stmt, resource.id_column, page, resource.id_of, {"company_id": company_id})
     return Listing(items=resource.view(scope, found.rows), page=found)
@@ -190,10 +195,14 @@ def get_row(session: Session, resource: Resource[Any], *, company_id: int, item_
     return row
 
 
-def get_scoped(session: Session, resource: Resource[V], *, company_id: int, item_id: int) -> V:
-    """The view of ``item_id`` in the caller's company; 404 when there is none (or it is another's)."""
+def get_scoped(
+    session: Session, resource: Resource[V], *, company_id: int, item_id: int, values: Values | None = None
+) -> V:
+    """The view of ``item_id`` in the caller's company; 404 when there is none (or it is another's).
+
+    ``values``: the get's parameters (``resource.get_filters``), which the view may read."""
     row = get_row(session, resource, company_id=company_id, item_id=item_id)
-    return resource.view(Scope(session, company_id), [row])[0]
+    return resource.view(Scope(session, company_id, values or {}), [row])[0]
 
 
 # --- filters that recur -----------------------------------------------------------------------------
