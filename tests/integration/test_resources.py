@@ -172,6 +172,13 @@ def test_get_scoped_is_404_for_another_company(session_factory: sessionmaker[Ses
             get_scoped(s, PEOPLE, company_id=tenant.company_id, item_id=other.employee_ids[0])
 
 
+def test_get_of_an_id_beyond_32_bits_is_404(session_factory: sessionmaker[Session]) -> None:
+    """Ids are 64-bit: the bound id is not cast to a 32-bit integer (PostgreSQL: out of range, a 500)."""
+    tenant = make_tenant(session_factory)
+    with transaction(session_factory) as s, pytest.raises(NotFound, match="person 2150494555 not found"):
+        get_scoped(s, PEOPLE, company_id=tenant.company_id, item_id=2_150_494_555)
+
+
 def test_statements_are_built_once(session_factory: sessionmaker[Session]) -> None:
     """No filter given: the prebuilt select itself runs; a get reuses one statement object, and the
     database sees the same SQL text for every company (the company is a bound parameter)."""

@@ -29,9 +29,10 @@ from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, false, or_
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from expensehub.db.base import BigId
 from expensehub.db.pagination import paginate
 from expensehub.db.sql import contains_pattern
 from expensehub.errors import NotFound
@@ -41,9 +42,11 @@ from expensehub.kit.pagination import Page, PageRequest
 
 V = TypeVar("V")
 
-COMPANY = bindparam("company_id", type_=Integer)
+COMPANY = bindparam("company_id", type_=BigId)
 """The caller's company, bound per request: use it in a resource's ``select`` for scoping."""
-_ITEM = bindparam("item_id", type_=Integer)
+# BigId, as the id columns: PostgreSQL casts the bound value (``::BIGINT``; ``::INTEGER`` failed on ids
+# beyond 2**31 - 1 with "integer out of range", a 500 instead of a 404).
+_ITEM = bindparam("item_id", type_=BigId)
 
 Values = Mapping[str, Any]
 """Filter values by :attr:`Filter.attr`; a missing or ``None`` value is a filter not given."""
