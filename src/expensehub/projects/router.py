@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from enum import Enum
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -17,7 +17,7 @@ from expensehub.projects import resources, schemas, service
 router = APIRouter()
 
 PRJ = "project_management/projects"
-TAGS: list[str | Any] = ["project_management"]
+TAGS: list[str | Enum] = ["project_management"]
 
 
 mount(router, resources.PROJECTS)

@@ -144,14 +144,17 @@ def _check_order(order: str) -> str:
     return order
 
 
+def _subscription_view(session: Session, sub: WebhookSubscription) -> schemas.SubscriptionView:
+    """The subscription as its resource shows it (the payload of its own events)."""
+    return views_of(session, resources.SUBSCRIPTIONS, company_id=sub.company_id, rows=[(sub,)])[0]
+
+
 def _emit_subscription(session: Session, sub: WebhookSubscription, action: str, author: Author) -> None:
     emit(
         session,
         company_id=sub.company_id,
         event_type=f"api_public/webhook_subscription/{action}",
-        payload=lambda: views_of(session, resources.SUBSCRIPTIONS, company_id=sub.company_id, rows=[(sub,)])[
-            0
-        ],
+        payload=lambda: _subscription_view(session, sub),
         author=author,
     )
 
