@@ -29,6 +29,7 @@ from expensehub.db.resources import (
     Resource,
     Scope,
     Values,
+    accepted,
     any_of,
     get_scoped,
     list_page,
@@ -321,3 +322,74 @@ def test_context_reaches_the_view(settings: Settings, session_factory: sessionma
             assert one.json()["name"].startswith("howdy ")
     finally:
         app.state.engine.dispose()
+
+
+# --- parameters a view reads (``Scope.values``, ``get_filters``) and per-version adaptation ----------
+
+
+def _shouted_views(scope: Scope, rows: Any) -> list[PersonView]:
+    shout = bool(scope.values.get("shout"))
+    names = [f"{row[0].first_name} {row[0].last_name}" for row in rows]
+    return [
+        PersonView(id=row[0].id, name=n.upper() if shout else n) for row, n in zip(rows, names, strict=True)
+    ]
+
+
+SHOUTED: Resource[PersonView] = Resource(
+    key="test/shouted_people",
+    noun="person",
+    tag="test",
+    select=PEOPLE.select,
+    id_column=Employee.id,
+    view=_shouted_views,
+    out=PersonOut,
+    list_doc=Doc("List people, perhaps shouted", "The view reads a flag."),
+    get_doc=Doc("Get a person, perhaps shouted", "The get takes the flag too."),
+    filters=(accepted("shout", bool, "Upper-case the names"),),
+    get_filters=(accepted("shout", bool, "Upper-case the name"),),
+)
+
+
+def test_views_read_the_request_values(session_factory: sessionmaker[Session]) -> None:
+    tenant = make_tenant(session_factory)
+    with transaction(session_factory) as s:
+        first = tenant.employee_ids[0]
+        loud = list_page(s, SHOUTED, company_id=tenant.company_id, values={"shout": True}, page=PageRequest())
+        assert all(p["name"] == p["name"].upper() for p in loud.items)
+        quiet = get_scoped(s, SHOUTED, company_id=tenant.company_id, item_id=first)
+        assert quiet["name"] != quiet["name"].upper()
+        shouted = get_scoped(s, SHOUTED, company_id=tenant.company_id, item_id=first, values={"shout": True})
+        assert shouted["name"] == quiet["name"].upper()
+
+
+@pytest.fixture
+def shouted_app(settings: Settings) -> Any:
+    from expensehub.api.app import create_app
+
+    app = create_app(settings)
+    router = APIRouter()
+    mount(router, SHOUTED, adapt=lambda version, view: {**view, "name": f"{view['name']} @{version.name}"})
+    app.include_router(router, prefix=RESOURCES_PREFIX.rstrip("/"))
+    yield app
+    app.state.engine.dispose()
+
+
+def test_get_parameters_and_adapt(shouted_app: Any, session_factory: sessionmaker[Session]) -> None:
+    tenant = make_tenant(session_factory)
+    headers = {"x-api-key": tenant.api_key}
+    base = "/api/2026-10-01/resources/test/shouted_people"
+    with TestClient(shouted_app, raise_server_exceptions=False) as http:
+        listed = http.get(base, params={"shout": "true"}, headers=headers).json()["data"]
+        assert listed
+        assert all(p["name"].endswith(" @2026-10-01") for p in listed)
+        assert all(p["name"].removesuffix(" @2026-10-01").isupper() for p in listed)
+        one = http.get(f"{base}/{tenant.employee_ids[0]}", params={"shout": "true"}, headers=headers)
+        assert one.status_code == 200, one.text
+        assert one.json()["name"] == listed[0]["name"]
+        plain = http.get(f"{base}/{tenant.employee_ids[0]}", headers=headers).json()
+        assert plain["name"] != plain["name"].upper()
+        bad = http.get(f"{base}/{tenant.employee_ids[0]}", params={"shout": "perhaps"}, headers=headers)
+        assert bad.status_code == 422
+    operation = shouted_app.openapi()["paths"]["/api/{version}/resources/test/shouted_people/{id}"]["get"]
+    [shout] = [p for p in operation["parameters"] if p["name"] == "shout"]
+    assert (shout["in"], shout["description"]) == ("query", "Upper-case the name")

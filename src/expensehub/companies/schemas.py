@@ -1,4 +1,4 @@
-"""Wire shapes of legal entities and employees, and their list filters.
+"""Wire shapes of legal entities, employees and credentials.
 
 The ``*Out`` models document responses in OpenAPI; responses themselves are built by the ``*_out``
 functions as plain dicts (ids as integers; the version registry renders them).
@@ -7,12 +7,12 @@ functions as plain dicts (ids as integers; the version registry renders them).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from expensehub.kit.clock import format_date, format_ts
-from expensehub.kit.ids import IdIn, TextId
+from expensehub.kit.ids import TextId
 from expensehub.models import Company, Employee, LegalEntity
 
 
@@ -33,7 +33,24 @@ class LegalEntityOut(BaseModel):
     address_line_2: str | None = Field(None, description="Second line of the registered address")
 
 
-def legal_entity_out(e: LegalEntity) -> dict[str, Any]:
+class LegalEntityView(TypedDict):
+    """A legal entity as the routers render it (``LegalEntityOut``)."""
+
+    id: int
+    company_id: int
+    country: str
+    legal_name: str
+    currency: str
+    tin: str | None
+    siret: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    address_line_1: str | None
+    address_line_2: str | None
+
+
+def legal_entity_out(e: LegalEntity) -> LegalEntityView:
     return {
         "id": e.id,
         "company_id": e.company_id,
@@ -48,23 +65,6 @@ def legal_entity_out(e: LegalEntity) -> dict[str, Any]:
         "address_line_1": e.address_line_1,
         "address_line_2": e.address_line_2,
     }
-
-
-class LegalEntityFilters(BaseModel):
-    """Filters of ``GET companies/legal_entities``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these legal entity ids")
-    employees_ids: list[IdIn] | None = Field(
-        None, alias="employees_ids[]", description="Only entities employing these employees"
-    )
-    companies_ids: list[IdIn] | None = Field(
-        None, alias="companies_ids[]", description="Only entities of these companies (yours or nothing)"
-    )
-    country_ids: list[str] | None = Field(
-        None, alias="country_ids[]", description="Only entities in these countries (codes such as `es`)"
-    )
 
 
 class EmployeeOut(BaseModel):
@@ -101,7 +101,37 @@ class EmployeeOut(BaseModel):
     updated_at: str = Field(description="Last update time, ISO 8601 UTC with milliseconds")
 
 
-def employee_out(e: Employee, today: date) -> dict[str, Any]:
+class EmployeeView(TypedDict):
+    """An employee as the routers render it (``EmployeeOut``)."""
+
+    id: int
+    access_id: int
+    first_name: str
+    last_name: str
+    full_name: str
+    preferred_name: str | None
+    company_id: int
+    legal_entity_id: int | None
+    location_id: int | None
+    manager_id: int | None
+    timeoff_manager_id: int | None
+    email: str | None
+    login_email: str | None
+    company_identifier: str | None
+    phone_number: str | None
+    birthday_on: str | None
+    terminated_on: str | None
+    active: bool
+    is_terminating: bool
+    attendable: bool
+    bank_number: str | None
+    bank_number_format: str | None
+    swift_bic: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+def employee_out(e: Employee, today: date) -> EmployeeView:
     terminated = e.terminated_on
     return {
         "id": e.id,
@@ -132,29 +162,6 @@ def employee_out(e: Employee, today: date) -> dict[str, Any]:
     }
 
 
-class EmployeeFilters(BaseModel):
-    """Filters of ``GET employees/employees``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these employee ids")
-    access_ids: list[IdIn] | None = Field(None, alias="access_ids[]", description="Only these access ids")
-    emails: list[str] | None = Field(None, alias="emails[]", description="Only these e-mails")
-    full_text_name: str | None = Field(None, description="Case-insensitive match anywhere in the full name")
-    updated_at_gteq: date | None = Field(None, description="Updated on or after this date (time ignored)")
-    legal_entity_ids: list[IdIn] | None = Field(
-        None, alias="legal_entity_ids[]", description="Only employees of these legal entities"
-    )
-    company_identifier: str | None = Field(None, description="Exact company identifier")
-    only_active: bool | None = Field(None, description="Only employees not terminated (false has no effect)")
-    team_ids: list[IdIn] | None = Field(
-        None, alias="team_ids[]", description="Accepted for compatibility; teams are not modelled"
-    )
-    location_ids: list[IdIn] | None = Field(None, alias="location_ids[]", description="Only these locations")
-    only_managers: bool | None = Field(None, description="Only employees who manage others")
-    name_starts_with: str | None = Field(None, description="First or last name starts with this text")
-
-
 class CredentialOut(BaseModel):
     """The caller's credential (``api_public/credentials``)."""
 
@@ -177,7 +184,26 @@ class CredentialOut(BaseModel):
     logo: str | None = Field(None, description="Company logo URL")
 
 
-def credential_out(public_id: str, company: Company, employee_id: int | None) -> dict[str, Any]:
+class CredentialView(TypedDict):
+    """The caller's credential as the router renders it (``CredentialOut``)."""
+
+    id: str
+    company_id: int
+    employee_id: int | None
+    name: str
+    legal_name: str | None
+    tin: str | None
+    locale: str
+    full_name: str
+    gdpr_tos: bool
+    tos: bool
+    to_be_deleted: str | None
+    onboarded_on: str | None
+    subscription_plan: str
+    logo: str | None
+
+
+def credential_out(public_id: str, company: Company, employee_id: int | None) -> CredentialView:
     return {
         "id": public_id,
         "company_id": company.id,

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from expensehub.companies import repository
+from expensehub.companies import repository, resources
+from expensehub.db.resources import get_row
 from expensehub.errors import NotFound, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import is_currency
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models import Company, Employee, LegalEntity
 
 
@@ -40,7 +38,7 @@ def list_companies(session: Session) -> list[Company]:
 
 
 def create_legal_entity(
-    session: Session, *, company_id: int, country: str, legal_name: str, currency: str, **extra: Any
+    session: Session, *, company_id: int, country: str, legal_name: str, currency: str, **extra: object
 ) -> LegalEntity:
     """A legal entity of the company, with its base currency."""
     fields: dict[str, list[str]] = {}
@@ -65,28 +63,11 @@ def create_legal_entity(
 
 
 def get_legal_entity(session: Session, *, company_id: int, legal_entity_id: int) -> LegalEntity:
-    entity = repository.get_legal_entity(session, company_id=company_id, legal_entity_id=legal_entity_id)
-    if entity is None:
-        raise NotFound(f"legal entity {legal_entity_id} not found")
+    """The legal entity of the caller's company; 404 otherwise."""
+    entity: LegalEntity = get_row(
+        session, resources.LEGAL_ENTITIES, company_id=company_id, item_id=legal_entity_id
+    )[0]
     return entity
-
-
-def list_legal_entities(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    ids: Sequence[int] | None = None,
-    employee_ids: Sequence[int] | None = None,
-    company_ids: Sequence[int] | None = None,
-    country_codes: Sequence[str] | None = None,
-) -> Page:
-    if company_ids is not None and company_id not in company_ids:
-        ids = []
-    stmt = repository.legal_entities_query(
-        company_id=company_id, ids=ids, employee_ids=employee_ids, country_codes=country_codes
-    )
-    return repository.page_legal_entities(session, stmt, page)
 
 
 def create_employee(
@@ -100,7 +81,7 @@ def create_employee(
     manager_id: int | None = None,
     is_manager: bool = False,
     terminated_on: date | None = None,
-    **extra: Any,
+    **extra: object,
 ) -> Employee:
     """An employee with its own access (login)."""
     if legal_entity_id is not None:
@@ -128,12 +109,6 @@ def create_employee(
 
 
 def get_employee(session: Session, *, company_id: int, employee_id: int) -> Employee:
-    employee = repository.get_employee(session, company_id=company_id, employee_id=employee_id)
-    if employee is None:
-        raise NotFound(f"employee {employee_id} not found")
+    """The employee of the caller's company; 404 otherwise."""
+    employee: Employee = get_row(session, resources.EMPLOYEES, company_id=company_id, item_id=employee_id)[0]
     return employee
-
-
-def list_employees(session: Session, *, company_id: int, page: PageRequest, **filters: Any) -> Page:
-    stmt = repository.employees_query(company_id=company_id, **filters)
-    return repository.page_employees(session, stmt, page)

@@ -44,12 +44,18 @@ V = TypeVar("V")
 
 COMPANY = bindparam("company_id", type_=BigId)
 """The caller's company, bound per request: use it in a resource's ``select`` for scoping."""
-_ITEM = bindparam("item_id", type_=BigId)  # ids go up to 2**63 - 1 (an INTEGER cast overflows on PostgreSQL)
+# BigId, as the id columns: PostgreSQL casts the bound value (``::BIGINT``; ``::INTEGER`` failed on ids
+# beyond 2**31 - 1 with "integer out of range", a 500 instead of a 404).
+_ITEM = bindparam("item_id", type_=BigId)
+
+Values = Mapping[str, Any]
+"""Filter values by :attr:`Filter.attr`; a missing or ``None`` value is a filter not given."""
 
 
 @dataclass
 class Scope:
-    """What a predicate or a view builder may read besides the rows: the session and the caller.
+    """What a predicate or a view builder may read besides the rows: the session, the caller and the
+    request's parameter values (the list's filters, or the get's ``get_filters``), by attribute name.
 
     ``context`` is what the route hands the view besides them (e.g. the request's URL signer, see
     ``api/resources.py:mount``); ``None`` when the route hands nothing.
@@ -57,6 +63,7 @@ class Scope:
 
     session: Session
     company_id: int
+    values: Values = field(default_factory=dict)
     context: object = None
 
     @cached_property
@@ -98,9 +105,6 @@ class Filter:
 
 _RESERVED = frozenset({"from", "in", "is", "not", "and", "or", "import", "class", "def", "type_"})
 
-Values = Mapping[str, Any]
-"""Filter values by :attr:`Filter.attr`; a missing or ``None`` value is a filter not given."""
-
 
 @dataclass(frozen=True)
 class Doc:
@@ -127,6 +131,9 @@ class Resource(Generic[V]):
     combine: Callable[[Values, Scope], Sequence[Clause]] | None = None
     id_of: Callable[[Any], int] = field(default=lambda row: int(row[0].id))
     versions: frozenset[str] | None = None
+    get_filters: tuple[Filter, ...] = ()
+    """Query parameters of the get (the get is by id: they add no condition); the view reads their
+    values in ``scope.values`` (e.g. a flag asking for computed fields)."""
 
     def __post_init__(self) -> None:
         attrs = [f.attr for f in self.filters]
@@ -188,7 +195,7 @@ def list_page(
     context: object = None,
 ) -> Listing[V]:
     """One page of ``resource`` for the caller's company, filtered by ``values``."""
-    scope = Scope(session, company_id, context)
+    scope = Scope(session, company_id, values, context)
     stmt = resource.where(values, scope)
     found = paginate(session, stmt, resource.id_column, page, resource.id_of, {"company_id": company_id})
     return Listing(items=resource.view(scope, found.rows), page=found)
@@ -203,11 +210,19 @@ def get_row(session: Session, resource: Resource[Any], *, company_id: int, item_
 
 
 def get_scoped(
-    session: Session, resource: Resource[V], *, company_id: int, item_id: int, context: object = None
+    session: Session,
+    resource: Resource[V],
+    *,
+    company_id: int,
+    item_id: int,
+    values: Values | None = None,
+    context: object = None,
 ) -> V:
-    """The view of ``item_id`` in the caller's company; 404 when there is none (or it is another's)."""
+    """The view of ``item_id`` in the caller's company; 404 when there is none (or it is another's).
+
+    ``values``: the get's parameters (``resource.get_filters``), which the view may read."""
     row = get_row(session, resource, company_id=company_id, item_id=item_id)
-    return resource.view(Scope(session, company_id, context), [row])[0]
+    return resource.view(Scope(session, company_id, values or {}, context), [row])[0]
 
 
 # --- filters that recur -----------------------------------------------------------------------------
@@ -269,4 +284,4 @@ def views_of(
     context: object = None,
 ) -> list[V]:
     """The views of rows shaped like ``resource``'s (e.g. ``[(obj,)]`` after a write)."""
-    return resource.view(Scope(session, company_id, context), rows)
+    return resource.view(Scope(session, company_id, context=context), rows)

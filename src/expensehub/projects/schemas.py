@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from expensehub.kit.bodies import WriteBody
 from expensehub.kit.clock import format_date
@@ -52,7 +52,28 @@ class ProjectOut(BaseModel):
     )
 
 
-def project_out(p: Project, *, minutes: int, spending: int | None) -> dict[str, Any]:
+class ProjectView(TypedDict):
+    """A project as the routers render it (``ProjectOut``)."""
+
+    id: int
+    name: str
+    status: str
+    employees_assignment: str
+    is_billable: bool
+    legal_entity_id: int
+    code: str | None
+    description: str | None
+    start_date: str | None
+    due_date: str | None
+    inputed_minutes: int
+    client_id: int | None
+    fixed_cost_cents: int | None
+    labor_cost_cents: int
+    spending_cost_cents: int
+    total_cost_cents: int
+
+
+def project_out(p: Project, *, minutes: int, spending: int | None) -> ProjectView:
     """``spending`` is None when costs were not asked for: the computed costs are then 0, like Factorial."""
     fixed = p.fixed_cost_cents
     return {
@@ -73,45 +94,6 @@ def project_out(p: Project, *, minutes: int, spending: int | None) -> dict[str, 
         "spending_cost_cents": spending or 0,
         "total_cost_cents": 0 if spending is None else (fixed or 0) + spending,
     }
-
-
-class ProjectFilters(BaseModel):
-    """Filters of ``GET project_management/projects``."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these project ids")
-    name: str | None = Field(
-        None, description="Deprecated by Factorial: case-insensitive text found in the name"
-    )
-    name_or_code: str | None = Field(None, description="Case-insensitive text found in the name or the code")
-    include_inputed_minutes: bool | None = Field(
-        None, description="Return the tracked minutes (else 0). Required in Factorial's spec; optional here"
-    )
-    include_costs: bool | None = Field(None, description="Compute labor, spending and total costs (else 0)")
-    updated_after: date | None = Field(
-        None, description="Only projects created or updated on or after this date"
-    )
-    legal_entity_id: IdIn | None = Field(None, description="Only projects of this legal entity")
-    client_ids: list[IdIn] | None = Field(
-        None, alias="client_ids[]", description="Only projects of these clients"
-    )
-    no_clients: bool | None = Field(None, description="`true`: only projects without a client")
-    total_currency: str | None = Field(
-        None,
-        min_length=3,
-        max_length=3,
-        description="Only projects whose costs are in this ISO 4217 currency (their legal entity's)",
-    )
-
-
-class ProjectComputed(BaseModel):
-    """Query flags of ``GET project_management/projects/{id}`` (an expensehub extension)."""
-
-    include_inputed_minutes: bool | None = Field(
-        None, description="Return the tracked minutes (else 0, like the list without this flag)"
-    )
-    include_costs: bool | None = Field(None, description="Compute labor, spending and total costs (else 0)")
 
 
 class ProjectCreate(WriteBody):

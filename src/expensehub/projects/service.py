@@ -1,19 +1,18 @@
-"""Use cases of projects: create, read, list, and the cost figures Factorial computes."""
+"""Use cases of projects: create and read (the list and the get are ``resources.PROJECTS``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from expensehub.companies import service as companies
-from expensehub.errors import Conflict, NotFound, ValidationFailed
+from expensehub.db.resources import get_row
+from expensehub.errors import Conflict, ValidationFailed
 from expensehub.kit.clock import utcnow
-from expensehub.kit.money import MAX_MINOR_UNITS, is_currency
-from expensehub.kit.pagination import Page, PageRequest
+from expensehub.kit.money import MAX_MINOR_UNITS
 from expensehub.models import Project
-from expensehub.projects import repository
+from expensehub.projects import repository, resources
 
 STATUSES = ("active", "closed", "draft", "processing")
 ASSIGNMENTS = ("manual", "company")
@@ -89,45 +88,6 @@ def create_project(
 
 
 def get_project(session: Session, *, company_id: int, project_id: int) -> Project:
-    project = repository.get_project(session, company_id=company_id, project_id=project_id)
-    if project is None:
-        raise NotFound(f"project {project_id} not found")
+    """The project of the caller's company; 404 otherwise."""
+    project: Project = get_row(session, resources.PROJECTS, company_id=company_id, item_id=project_id)[0]
     return project
-
-
-def list_projects(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    ids: Sequence[int] | None = None,
-    name: str | None = None,
-    name_or_code: str | None = None,
-    updated_after: date | None = None,
-    legal_entity_id: int | None = None,
-    client_ids: Sequence[int] | None = None,
-    no_clients: bool | None = None,
-    total_currency: str | None = None,
-) -> Page:
-    if total_currency is not None and not is_currency(total_currency):
-        raise ValidationFailed(
-            "invalid filter", fields={"total_currency": ["must be an ISO 4217 currency code, e.g. EUR"]}
-        )
-    stmt = repository.projects_query(
-        company_id=company_id,
-        ids=ids,
-        name=name,
-        name_or_code=name_or_code,
-        updated_after=updated_after,
-        legal_entity_id=legal_entity_id,
-        client_ids=client_ids,
-        no_clients=no_clients,
-        total_currency=total_currency,
-    )
-    return repository.page_projects(session, stmt, page)
-
-
-def spending(session: Session, *, company_id: int, project_ids: Sequence[int]) -> dict[int, int]:
-    """``{project id: spending_cost_cents}`` for a page of projects, in one grouped query."""
-    found = repository.spending_by_project(session, company_id=company_id, project_ids=project_ids)
-    return {pid: found.get(pid, 0) for pid in project_ids}

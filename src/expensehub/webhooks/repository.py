@@ -6,19 +6,16 @@ batch, recording results) run across companies: the worker serves every tenant.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, exists, insert, or_, select, text, update
+from sqlalchemy import Row, Select, Table, and_, bindparam, exists, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from expensehub.db.pagination import paginate
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
-from expensehub.kit.pagination import Page, PageRequest
 from expensehub.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 S = WebhookSubscription
@@ -42,23 +39,6 @@ def get_subscription(
     return session.scalars(
         select(S).where(S.company_id == company_id, S.id == subscription_id, S.deleted_at.is_(None))
     ).first()
-
-
-def subscriptions_query(
-    *, company_id: int, ids: Sequence[int] | None = None, type: str | None = None, enabled: bool | None = None
-) -> Select[Any]:
-    stmt = select(S).where(S.company_id == company_id, S.deleted_at.is_(None))
-    if ids is not None:
-        stmt = stmt.where(S.id.in_(ids))
-    if type is not None:
-        stmt = stmt.where(S.type == type)
-    if enabled is not None:
-        stmt = stmt.where(S.enabled.is_(enabled))
-    return stmt
-
-
-def page_subscriptions(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, S.id, req, lambda row: row[0].id)
 
 
 def enabled_subscription_ids(session: Session, *, company_id: int, event_type: str) -> list[int]:
@@ -106,80 +86,10 @@ def notify(session: Session) -> None:
         session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
 
-def get_event(session: Session, *, company_id: int, event_id: int) -> WebhookEvent | None:
-    return session.scalars(select(E).where(E.company_id == company_id, E.id == event_id)).first()
-
-
-def events_query(
-    *, company_id: int, ids: Sequence[int] | None = None, types: Sequence[str] | None = None
-) -> Select[Any]:
-    stmt = select(E).where(E.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(E.id.in_(ids))
-    if types is not None:
-        stmt = stmt.where(E.type.in_(types))
-    return stmt
-
-
-def page_events(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, E.id, req, lambda row: row[0].id)
-
-
 # --- deliveries and attempts --------------------------------------------------------------------
 
-
-def _delivery_select() -> Select[Any]:
-    return cast("Select[Any]", select(D, E.msg_id, E.type).join(E, E.id == D.event_id))
-
-
-def get_delivery(session: Session, *, company_id: int, delivery_id: int) -> Any:
-    """``(delivery, msg_id, event_type)`` or ``None``."""
-    return session.execute(_delivery_select().where(D.company_id == company_id, D.id == delivery_id)).first()
-
-
-def deliveries_query(
-    *,
-    company_id: int,
-    ids: Sequence[int] | None = None,
-    subscription_ids: Sequence[int] | None = None,
-    event_ids: Sequence[int] | None = None,
-    statuses: Sequence[str] | None = None,
-    event_types: Sequence[str] | None = None,
-    webhook_id: str | None = None,
-) -> Select[Any]:
-    stmt = _delivery_select().where(D.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(D.id.in_(ids))
-    if subscription_ids is not None:
-        stmt = stmt.where(D.subscription_id.in_(subscription_ids))
-    if event_ids is not None:
-        stmt = stmt.where(D.event_id.in_(event_ids))
-    if statuses is not None:
-        stmt = stmt.where(D.status.in_(statuses))
-    if event_types is not None:
-        stmt = stmt.where(E.type.in_(event_types))
-    if webhook_id is not None:
-        stmt = stmt.where(E.msg_id == webhook_id)
-    return stmt
-
-
-def page_deliveries(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, D.id, req, lambda row: row[0].id)
-
-
-def attempts_query(
-    *, company_id: int, ids: Sequence[int] | None = None, delivery_ids: Sequence[int] | None = None
-) -> Select[Any]:
-    stmt = select(A).where(A.company_id == company_id)
-    if ids is not None:
-        stmt = stmt.where(A.id.in_(ids))
-    if delivery_ids is not None:
-        stmt = stmt.where(A.delivery_id.in_(delivery_ids))
-    return stmt
-
-
-def page_attempts(session: Session, stmt: Select[Any], req: PageRequest) -> Page:
-    return paginate(session, stmt, A.id, req, lambda row: row[0].id)
+DELIVERY_ROWS: Select[WebhookDelivery, str, str] = select(D, E.msg_id, E.type).join(E, E.id == D.event_id)
+"""``(delivery, msg_id, event_type)`` rows, built once: the delivery log's statement before scoping."""
 
 
 def queue_redelivery(
@@ -222,10 +132,12 @@ def queue_redelivery(
     return None if found is None else int(found)
 
 
-def pending_delivery_of(session: Session, *, company_id: int, subscription_id: int, event_id: int) -> Any:
+def pending_delivery_of(
+    session: Session, *, company_id: int, subscription_id: int, event_id: int
+) -> Row[WebhookDelivery, str, str] | None:
     """``(delivery, msg_id, event_type)`` of the event's pending delivery to the subscription, or ``None``."""
     return session.execute(
-        _delivery_select().where(
+        DELIVERY_ROWS.where(
             D.company_id == company_id,
             D.subscription_id == subscription_id,
             D.event_id == event_id,

@@ -7,25 +7,27 @@ extensions: ``rotate_secret``, the outbox (``webhooks/events``), the delivery lo
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from enum import Enum
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from expensehub.api.deps import Ctx, ItemId, Paging, path_id
-from expensehub.api.openapi import doc_list, doc_one, doc_write
-from expensehub.api.responses import list_response, object_response
+from expensehub.api.deps import Ctx, ItemId, path_id
+from expensehub.api.openapi import doc_write
+from expensehub.api.resources import mount
+from expensehub.api.responses import object_response
+from expensehub.db.resources import views_of
 from expensehub.errors import InvalidState, NotFound, ValidationFailed
-from expensehub.webhooks import schemas, service
+from expensehub.models.webhooks import WebhookSubscription
+from expensehub.versions import ApiVersion
+from expensehub.webhooks import resources, schemas, service
 
 router = APIRouter()
 
 SUB = "api_public/webhook_subscriptions"
-EVT = "webhooks/events"
 DLV = "webhooks/deliveries"
-ATT = "webhooks/delivery_attempts"
-TAGS: list[str | Any] = ["api_public"]
-EXT: list[str | Any] = ["webhooks (extension)"]
+TAGS: list[str | Enum] = ["api_public"]
+EXT: list[str | Enum] = ["webhooks (extension)"]
 
 
 def _allow_private(request: Request) -> bool:
@@ -41,38 +43,14 @@ def _own_company(ctx: Ctx, company_id: int) -> None:
 # --- subscriptions (Factorial) ------------------------------------------------------------------
 
 
-@router.get(
-    f"/{SUB}",
-    tags=TAGS,
-    summary="List webhook subscriptions",
-    description="The company's subscriptions (deleted ones excluded), in ascending id order.",
-    responses=doc_list(schemas.SubscriptionOut),
-)
-def list_subscriptions(
-    ctx: Ctx, paging: Paging, f: Annotated[schemas.SubscriptionFilters, Query()]
-) -> Response:
-    page = service.list_subscriptions(
-        ctx.session,
-        company_id=ctx.company_id,
-        page=paging,
-        id=f.id,
-        company_filter=f.company_id,
-        type=f.type,
-        enabled=f.enabled,
-    )
-    return list_response(ctx.version, SUB, page, [schemas.subscription_out(r[0]) for r in page.rows])
+def _subscription_out(
+    ctx: Ctx, sub: WebhookSubscription, secret: str | None = None
+) -> schemas.SubscriptionView:
+    view = views_of(ctx.session, resources.SUBSCRIPTIONS, company_id=ctx.company_id, rows=[(sub,)])[0]
+    return schemas.with_secret(view, secret)
 
 
-@router.get(
-    f"/{SUB}/{{id}}",
-    tags=TAGS,
-    summary="Get a webhook subscription",
-    description="One subscription of the company. The signing secret is never returned here.",
-    responses=doc_one(schemas.SubscriptionOut),
-)
-def get_subscription(ctx: Ctx, id: ItemId) -> Response:
-    sub = service.get_subscription(ctx.session, company_id=ctx.company_id, subscription_id=path_id(id))
-    return object_response(ctx.version, SUB, schemas.subscription_out(sub))
+mount(router, resources.SUBSCRIPTIONS)
 
 
 @router.post(
@@ -106,7 +84,7 @@ def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCr
         delivery_order=body.delivery_order,
         author=ctx.author,
     )
-    return object_response(ctx.version, SUB, schemas.subscription_out(sub, secret), 201)
+    return object_response(ctx.version, SUB, _subscription_out(ctx, sub, secret), 201)
 
 
 @router.put(
@@ -142,7 +120,7 @@ def update_subscription(ctx: Ctx, request: Request, id: ItemId, body: schemas.Su
         allow_private=_allow_private(request),
         author=ctx.author,
     )
-    return object_response(ctx.version, SUB, schemas.subscription_out(sub))
+    return object_response(ctx.version, SUB, _subscription_out(ctx, sub))
 
 
 @router.delete(
@@ -157,7 +135,7 @@ def delete_subscription(ctx: Ctx, id: ItemId) -> Response:
     sub = service.delete_subscription(
         ctx.session, company_id=ctx.company_id, subscription_id=path_id(id), author=ctx.author
     )
-    return object_response(ctx.version, SUB, schemas.subscription_out(sub))
+    return object_response(ctx.version, SUB, _subscription_out(ctx, sub))
 
 
 @router.post(
@@ -173,77 +151,19 @@ def rotate_secret(ctx: Ctx, body: schemas.RotateSecretIn) -> Response:
     sub, secret = service.rotate_secret(
         ctx.session, company_id=ctx.company_id, subscription_id=body.id, overlap_seconds=body.overlap_seconds
     )
-    return object_response(ctx.version, SUB, schemas.subscription_out(sub, secret))
+    return object_response(ctx.version, SUB, _subscription_out(ctx, sub, secret))
 
 
 # --- the outbox and the delivery log (extension) ------------------------------------------------
 
 
-def _event_out(ctx: Ctx, event: Any) -> dict[str, Any]:
-    out = schemas.event_out(event)
-    out["payload"] = ctx.version.render(out["payload"], event.resource)
-    return out
+def _payload_in_version(version: ApiVersion, event: schemas.EventView) -> schemas.EventView:
+    """The event with its payload rendered in the request's version (as deliveries render it)."""
+    return {**event, "payload": version.render(event["payload"], event["_resource"])}
 
 
-@router.get(
-    f"/{EVT}",
-    tags=EXT,
-    summary="List webhook events",
-    description="expensehub extension: the outbox. Events are recorded only when a subscription "
-    "listened to their type at the time of the change. The payload is rendered in the request's version.",
-    responses=doc_list(schemas.EventOut),
-)
-def list_events(ctx: Ctx, paging: Paging, f: Annotated[schemas.EventFilters, Query()]) -> Response:
-    page = service.list_events(ctx.session, company_id=ctx.company_id, page=paging, ids=f.ids, types=f.types)
-    return list_response(ctx.version, EVT, page, [_event_out(ctx, r[0]) for r in page.rows])
-
-
-@router.get(
-    f"/{EVT}/{{id}}",
-    tags=EXT,
-    summary="Get a webhook event",
-    description="expensehub extension: one event of the outbox.",
-    responses=doc_one(schemas.EventOut),
-)
-def get_event(ctx: Ctx, id: ItemId) -> Response:
-    event = service.get_event(ctx.session, company_id=ctx.company_id, event_id=path_id(id))
-    return object_response(ctx.version, EVT, _event_out(ctx, event))
-
-
-@router.get(
-    f"/{DLV}",
-    tags=EXT,
-    summary="List webhook deliveries",
-    description="expensehub extension: the delivery log, one row per event and subscription (and per "
-    "redelivery), with the outcome of its last attempt. `statuses[]=parked` lists the events a "
-    "strict-order subscription went on without (redeliver them).",
-    responses=doc_list(schemas.DeliveryOut),
-)
-def list_deliveries(ctx: Ctx, paging: Paging, f: Annotated[schemas.DeliveryFilters, Query()]) -> Response:
-    page = service.list_deliveries(
-        ctx.session,
-        company_id=ctx.company_id,
-        page=paging,
-        ids=f.ids,
-        subscription_ids=f.subscription_ids,
-        event_ids=f.event_ids,
-        statuses=f.statuses,
-        event_types=f.event_types,
-        webhook_id=f.webhook_id,
-    )
-    return list_response(ctx.version, DLV, page, [schemas.delivery_out(*r) for r in page.rows])
-
-
-@router.get(
-    f"/{DLV}/{{id}}",
-    tags=EXT,
-    summary="Get a webhook delivery",
-    description="expensehub extension: one delivery; its attempts are at `webhooks/delivery_attempts`.",
-    responses=doc_one(schemas.DeliveryOut),
-)
-def get_delivery(ctx: Ctx, id: ItemId) -> Response:
-    row = service.get_delivery(ctx.session, company_id=ctx.company_id, delivery_id=path_id(id))
-    return object_response(ctx.version, DLV, schemas.delivery_out(*row))
+mount(router, resources.EVENTS, adapt=_payload_in_version)
+mount(router, resources.DELIVERIES)
 
 
 @router.post(
@@ -261,27 +181,12 @@ def get_delivery(ctx: Ctx, id: ItemId) -> Response:
 )
 def redeliver(ctx: Ctx, body: schemas.RedeliverIn) -> Response:
     try:
-        row = service.redeliver(ctx.session, company_id=ctx.company_id, delivery_id=body.id)
+        delivery = service.redeliver(ctx.session, company_id=ctx.company_id, delivery_id=body.id)
     except InvalidState as exc:
         if exc.code == "already_queued" and isinstance(exc.details, dict):
-            exc.details = {
-                key: None if found is None else ctx.version.render(schemas.delivery_out(*found), DLV)
-                for key, found in exc.details.items()
-            }
+            exc.details = {key: ctx.version.render(view, DLV) for key, view in exc.details.items()}
         raise
-    return object_response(ctx.version, DLV, schemas.delivery_out(*row))
+    return object_response(ctx.version, DLV, delivery)
 
 
-@router.get(
-    f"/{ATT}",
-    tags=EXT,
-    summary="List delivery attempts",
-    description="expensehub extension: every HTTP attempt: status code, latency, error and the start of "
-    "the response body.",
-    responses=doc_list(schemas.AttemptOut),
-)
-def list_attempts(ctx: Ctx, paging: Paging, f: Annotated[schemas.AttemptFilters, Query()]) -> Response:
-    page = service.list_attempts(
-        ctx.session, company_id=ctx.company_id, page=paging, ids=f.ids, delivery_ids=f.delivery_ids
-    )
-    return list_response(ctx.version, ATT, page, [schemas.attempt_out(r[0]) for r in page.rows])
+mount(router, resources.ATTEMPTS)

@@ -6,10 +6,10 @@ plain dicts with integer ids (the version registry renders them).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic.config import JsonDict
 
 from expensehub.kit.bodies import WriteBody
@@ -31,14 +31,14 @@ _ORDER_DOC = (
 )
 
 
+JsonObject = dict[str, Any]
+"""A JSON object as stored (an event's payload): its shape is the resource's, not this module's."""
+
+
 def _check_event_type(value: str | None) -> str | None:
     if value is not None and value not in rules.EVENT_TYPES:
         raise ValueError(f"unknown subscription type {value!r}; see docs/webhooks.md for the list")
     return value
-
-
-class _Filters(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
 
 
 class _Body(WriteBody):
@@ -83,8 +83,28 @@ class SubscriptionOut(BaseModel):
     updated_at: str = Field(description="expensehub extension: last change")
 
 
-def subscription_out(s: WebhookSubscription, secret: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {
+class SubscriptionView(TypedDict):
+    """A subscription as the routers render it (``SubscriptionOut``); ``secret`` only where it is shown."""
+
+    id: int
+    target_url: str
+    type: str
+    company_id: int
+    enabled: bool
+    api_version: str
+    delivery_order: str
+    name: str | None
+    challenge: str | None
+    previous_secret_expires_at: str | None
+    disabled_reason: str | None
+    disabled_at: str | None
+    created_at: str | None
+    updated_at: str | None
+    secret: NotRequired[str]
+
+
+def subscription_out(s: WebhookSubscription) -> SubscriptionView:
+    return {
         "id": s.id,
         "target_url": s.target_url,
         "type": s.type,
@@ -100,18 +120,13 @@ def subscription_out(s: WebhookSubscription, secret: str | None = None) -> dict[
         "created_at": format_ts(s.created_at),
         "updated_at": format_ts(s.updated_at),
     }
+
+
+def with_secret(view: SubscriptionView, secret: str | None) -> SubscriptionView:
+    """``view`` showing the signing secret (the responses of create and rotate_secret)."""
     if secret is not None:
-        out["secret"] = secret
-    return out
-
-
-class SubscriptionFilters(_Filters):
-    """Filters of ``GET api_public/webhook_subscriptions``."""
-
-    id: IdIn | None = Field(None, description="Only this subscription")
-    company_id: IdIn | None = Field(None, description="Only subscriptions of this company (yours or nothing)")
-    type: str | None = Field(None, description="Only this event type, e.g. `finance/cost_center/create`")
-    enabled: bool | None = Field(None, description="Only enabled (true) or disabled (false) subscriptions")
+        view["secret"] = secret
+    return view
 
 
 class SubscriptionCreate(_Body):
@@ -196,11 +211,26 @@ class EventOut(BaseModel):
     author_type: str | None = Field(
         None, description="`employee` or `company` (`x-factorial-author-type`); `company` for API keys"
     )
-    payload: dict[str, Any] = Field(description="The resource as delivered, rendered in this API version")
+    payload: JsonObject = Field(description="The resource as delivered, rendered in this API version")
     created_at: str = Field(description="When the change was committed")
 
 
-def event_out(e: WebhookEvent) -> dict[str, Any]:
+class EventView(TypedDict):
+    """An event as the routers render it (``EventOut``); ``payload`` is still in the current shape
+    (``_resource`` names its resource, for rendering it in the request's version)."""
+
+    id: int
+    company_id: int
+    webhook_id: str
+    type: str
+    author_id: int | None
+    author_type: str | None
+    payload: JsonObject
+    created_at: str | None
+    _resource: str
+
+
+def event_out(e: WebhookEvent) -> EventView:
     return {
         "id": e.id,
         "company_id": e.company_id,
@@ -210,14 +240,8 @@ def event_out(e: WebhookEvent) -> dict[str, Any]:
         "author_type": e.author_type,
         "payload": orjson.loads(e.payload),
         "created_at": format_ts(e.created_at),
+        "_resource": e.resource,
     }
-
-
-class EventFilters(_Filters):
-    """Filters of ``GET webhooks/events``."""
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these event ids")
-    types: list[str] | None = Field(None, alias="types[]", description="Only these event types")
 
 
 class DeliveryOut(BaseModel):
@@ -247,7 +271,29 @@ class DeliveryOut(BaseModel):
     created_at: str = Field(description="When the delivery was queued")
 
 
-def delivery_out(d: WebhookDelivery, msg_id: str, event_type: str) -> dict[str, Any]:
+class DeliveryView(TypedDict):
+    """A delivery as the routers render it (``DeliveryOut``)."""
+
+    id: int
+    company_id: int
+    subscription_id: int
+    event_id: int
+    webhook_id: str
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: str | None
+    first_attempt_at: str | None
+    last_attempt_at: str | None
+    last_status_code: int | None
+    last_latency_ms: int | None
+    last_error: str | None
+    delivered_at: str | None
+    redelivery_of_id: int | None
+    created_at: str | None
+
+
+def delivery_out(d: WebhookDelivery, msg_id: str, event_type: str) -> DeliveryView:
     return {
         "id": d.id,
         "company_id": d.company_id,
@@ -269,19 +315,6 @@ def delivery_out(d: WebhookDelivery, msg_id: str, event_type: str) -> dict[str, 
     }
 
 
-class DeliveryFilters(_Filters):
-    """Filters of ``GET webhooks/deliveries``."""
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these deliveries")
-    subscription_ids: list[IdIn] | None = Field(
-        None, alias="subscription_ids[]", description="Only deliveries to these subscriptions"
-    )
-    event_ids: list[IdIn] | None = Field(None, alias="event_ids[]", description="Only these events")
-    statuses: list[DeliveryStatus] | None = Field(None, alias="statuses[]", description="Only these statuses")
-    event_types: list[str] | None = Field(None, alias="event_types[]", description="Only these event types")
-    webhook_id: str | None = Field(None, description="Only deliveries with this `webhook-id`")
-
-
 class AttemptOut(BaseModel):
     """One HTTP attempt of a delivery (``webhooks/delivery_attempts``, expensehub extension)."""
 
@@ -298,7 +331,21 @@ class AttemptOut(BaseModel):
     )
 
 
-def attempt_out(a: WebhookAttempt) -> dict[str, Any]:
+class AttemptView(TypedDict):
+    """An attempt as the routers render it (``AttemptOut``)."""
+
+    id: int
+    company_id: int
+    delivery_id: int
+    attempt: int
+    started_at: str | None
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+    response_body: str | None
+
+
+def attempt_out(a: WebhookAttempt) -> AttemptView:
     return {
         "id": a.id,
         "company_id": a.company_id,
@@ -310,15 +357,6 @@ def attempt_out(a: WebhookAttempt) -> dict[str, Any]:
         "error": a.error,
         "response_body": a.response_body,
     }
-
-
-class AttemptFilters(_Filters):
-    """Filters of ``GET webhooks/delivery_attempts``."""
-
-    ids: list[IdIn] | None = Field(None, alias="ids[]", description="Only these attempts")
-    delivery_ids: list[IdIn] | None = Field(
-        None, alias="delivery_ids[]", description="Only attempts of these deliveries"
-    )
 
 
 class RedeliverIn(_Body):

@@ -28,13 +28,14 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from expensehub.db.resources import get_row, get_scoped, list_page, views_of
 from expensehub.errors import InvalidState, NotFound, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.pagination import Page, PageRequest
-from expensehub.models.webhooks import WebhookEvent, WebhookSubscription
-from expensehub.webhooks import repository, rules, schemas, signing
+from expensehub.models.webhooks import WebhookDelivery, WebhookSubscription
+from expensehub.webhooks import repository, resources, rules, schemas, signing
 
-Payload = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+Payload = Mapping[str, object] | Callable[[], Mapping[str, object]]
 Author = rules.Author  # re-exported: every domain that emits names its author with it
 
 
@@ -143,12 +144,17 @@ def _check_order(order: str) -> str:
     return order
 
 
+def _subscription_view(session: Session, sub: WebhookSubscription) -> schemas.SubscriptionView:
+    """The subscription as its resource shows it (the payload of its own events)."""
+    return views_of(session, resources.SUBSCRIPTIONS, company_id=sub.company_id, rows=[(sub,)])[0]
+
+
 def _emit_subscription(session: Session, sub: WebhookSubscription, action: str, author: Author) -> None:
     emit(
         session,
         company_id=sub.company_id,
         event_type=f"api_public/webhook_subscription/{action}",
-        payload=lambda: schemas.subscription_out(sub),
+        payload=lambda: _subscription_view(session, sub),
         author=author,
     )
 
@@ -211,22 +217,10 @@ def get_subscription(session: Session, *, company_id: int, subscription_id: int)
     return sub
 
 
-def list_subscriptions(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    id: int | None = None,
-    company_filter: int | None = None,
-    type: str | None = None,
-    enabled: bool | None = None,
-) -> Page:
-    """Subscriptions in id order; a ``company_filter`` other than the caller's matches nothing."""
-    ids: list[int] | None = [id] if id is not None else None
-    if company_filter is not None and company_filter != company_id:
-        ids = []
-    stmt = repository.subscriptions_query(company_id=company_id, ids=ids, type=type, enabled=enabled)
-    return repository.page_subscriptions(session, stmt, page)
+def list_subscriptions(session: Session, *, company_id: int, page: PageRequest) -> Page:
+    """A page of the company's subscriptions (rows ``(subscription,)``), for callers outside HTTP; the
+    route is ``resources.SUBSCRIPTIONS``."""
+    return list_page(session, resources.SUBSCRIPTIONS, company_id=company_id, values={}, page=page).page
 
 
 def update_subscription(
@@ -323,74 +317,14 @@ def rotate_secret(
     return sub, new
 
 
-# --- events, deliveries and attempts ------------------------------------------------------------
+# --- deliveries --------------------------------------------------------------------------------
 
 
-def get_event(session: Session, *, company_id: int, event_id: int) -> WebhookEvent:
-    event = repository.get_event(session, company_id=company_id, event_id=event_id)
-    if event is None:
-        raise NotFound(f"webhook event {event_id} not found")
-    return event
+def _delivery_view(session: Session, *, company_id: int, delivery_id: int) -> schemas.DeliveryView:
+    return get_scoped(session, resources.DELIVERIES, company_id=company_id, item_id=delivery_id)
 
 
-def list_events(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    ids: Sequence[int] | None = None,
-    types: Sequence[str] | None = None,
-) -> Page:
-    stmt = repository.events_query(company_id=company_id, ids=ids, types=types)
-    return repository.page_events(session, stmt, page)
-
-
-def get_delivery(session: Session, *, company_id: int, delivery_id: int) -> Any:
-    """``(delivery, webhook_id, event_type)``."""
-    row = repository.get_delivery(session, company_id=company_id, delivery_id=delivery_id)
-    if row is None:
-        raise NotFound(f"webhook delivery {delivery_id} not found")
-    return row
-
-
-def list_deliveries(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    ids: Sequence[int] | None = None,
-    subscription_ids: Sequence[int] | None = None,
-    event_ids: Sequence[int] | None = None,
-    statuses: Sequence[str] | None = None,
-    event_types: Sequence[str] | None = None,
-    webhook_id: str | None = None,
-) -> Page:
-    """Rows are ``(delivery, webhook_id, event_type)``, in id order."""
-    stmt = repository.deliveries_query(
-        company_id=company_id,
-        ids=ids,
-        subscription_ids=subscription_ids,
-        event_ids=event_ids,
-        statuses=statuses,
-        event_types=event_types,
-        webhook_id=webhook_id,
-    )
-    return repository.page_deliveries(session, stmt, page)
-
-
-def list_attempts(
-    session: Session,
-    *,
-    company_id: int,
-    page: PageRequest,
-    ids: Sequence[int] | None = None,
-    delivery_ids: Sequence[int] | None = None,
-) -> Page:
-    stmt = repository.attempts_query(company_id=company_id, ids=ids, delivery_ids=delivery_ids)
-    return repository.page_attempts(session, stmt, page)
-
-
-def redeliver(session: Session, *, company_id: int, delivery_id: int) -> Any:
+def redeliver(session: Session, *, company_id: int, delivery_id: int) -> schemas.DeliveryView:
     """Queue the delivery's event again for its subscription, with the same ``webhook-id``.
 
     A new delivery row (the log keeps the old one), sent after what is already queued for the
@@ -401,7 +335,9 @@ def redeliver(session: Session, *, company_id: int, delivery_id: int) -> Any:
     current state (``delivery``: the one asked for; ``queued``: the pending one). The check and the
     insert are one statement, so of concurrent calls exactly one queues.
     """
-    original, _msg_id, _type = get_delivery(session, company_id=company_id, delivery_id=delivery_id)
+    original: WebhookDelivery = get_row(
+        session, resources.DELIVERIES, company_id=company_id, item_id=delivery_id
+    )[0]
     sub = repository.get_subscription(
         session, company_id=company_id, subscription_id=original.subscription_id
     )
@@ -431,10 +367,12 @@ def redeliver(session: Session, *, company_id: int, delivery_id: int) -> Any:
             + (f" (delivery {queued[0].id})" if queued is not None else ""),
             code="already_queued",
             details={
-                "delivery": get_delivery(session, company_id=company_id, delivery_id=delivery_id),
-                "queued": queued,
+                "delivery": _delivery_view(session, company_id=company_id, delivery_id=delivery_id),
+                "queued": None
+                if queued is None
+                else views_of(session, resources.DELIVERIES, company_id=company_id, rows=[queued])[0],
             },
         )
     repository.clear_lane_wait(session, subscription_id=sub.id)
     repository.notify(session)
-    return get_delivery(session, company_id=company_id, delivery_id=new_id)
+    return _delivery_view(session, company_id=company_id, delivery_id=new_id)
