@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from expensehub.cli.apps import console, err, export_app, session_factory
-from expensehub.db.engine import transaction
 
 
 @export_app.command("payroll-adjustments")
@@ -29,6 +28,7 @@ def export_payroll_adjustments(
     """
     from expensehub.allowances import service
     from expensehub.companies import service as companies
+    from expensehub.db.engine import transaction
     from expensehub.errors import AppError
 
     factory = session_factory()

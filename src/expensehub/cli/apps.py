@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.orm import Session, sessionmaker
 
 from expensehub import logs
 from expensehub.config import Settings, SettingsError, load_settings
-from expensehub.db.engine import make_engine, make_session_factory
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
 
 app = typer.Typer(
     help="expensehub: serve the API, migrate the database, seed a demo company, manage API keys, "
@@ -111,6 +113,8 @@ def require_database(cfg: Settings) -> None:
 def session_factory(cfg: Settings | None = None, *, check: bool = True) -> sessionmaker[Session]:
     """A session factory on the configured database; unless ``check`` is false, the database must
     exist and be migrated (``require_database``)."""
+    from expensehub.db.engine import make_engine, make_session_factory
+
     cfg = cfg or settings()
     if check:
         require_database(cfg)

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.exc import DBAPIError
 
 from expensehub.cli.apps import app, console, err, session_factory
-from expensehub.db.engine import transaction
-from expensehub.db.errors import translate
-from expensehub.errors import AppError, ValidationFailed
-from expensehub.webhooks.rules import Author
+
+if TYPE_CHECKING:
+    from expensehub.errors import AppError
+
 
 import_app = typer.Typer(help="Import data: card and bank feeds (CAMT.053, OFX, CSV).", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
 
 def _fail(exc: AppError) -> typer.Exit:
+    from expensehub.errors import ValidationFailed
+
     err.print(f"[red]error:[/red] {exc.message}")
     if isinstance(exc, ValidationFailed):
         for field, messages in exc.fields.items():
@@ -60,7 +61,13 @@ def import_feed(
     ] = None,
 ) -> None:
     """Import card payments and bank transactions from FILE; re-imports add nothing twice."""
+    from sqlalchemy.exc import DBAPIError
+
     from expensehub.banking import schemas, service
+    from expensehub.db.engine import transaction
+    from expensehub.db.errors import translate
+    from expensehub.errors import AppError
+    from expensehub.webhooks.rules import Author
 
     if fmt is not None and fmt not in ("csv", "camt053", "ofx"):
         err.print("[red]error:[/red] --format must be csv, camt053 or ofx")
@@ -120,6 +127,8 @@ def import_feed(
 
 def _company(session_company: int | None) -> int:
     from expensehub.companies import service as companies
+    from expensehub.db.engine import transaction
+    from expensehub.errors import AppError
 
     factory = session_factory()
     with transaction(factory) as session:
@@ -158,7 +167,10 @@ def reconcile(
     ] = None,
 ) -> None:
     """Match card payments with card expenses; store the run; print (and optionally write) what it found."""
+    from expensehub.db.engine import transaction
+    from expensehub.errors import AppError
     from expensehub.reconciliation import report, schemas, service
+    from expensehub.webhooks.rules import Author
 
     first, last = _day(start, "--from"), _day(end, "--to")
     if first is not None and last is not None and last < first:

@@ -6,7 +6,7 @@ import os
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -21,14 +21,11 @@ from rich.progress import (
 from rich.table import Table
 
 from expensehub.cli.apps import app, console, err, export_app, session_factory, settings
-from expensehub.db.engine import transaction
-from expensehub.documents import service
-from expensehub.documents.bundles import BundleEntry, BundleStats
-from expensehub.documents.context import DocumentsConfig
-from expensehub.documents.storage import LocalFileStore
-from expensehub.errors import AppError
-from expensehub.expenses.rules import STATUSES
-from expensehub.kit.clock import utcnow
+from expensehub.documents.rules import TRASH_RETENTION_DAYS
+
+if TYPE_CHECKING:
+    from expensehub.documents.bundles import BundleEntry
+
 
 documents_app = typer.Typer(help="Documents: purge the trash bin and unused files.", no_args_is_help=True)
 app.add_typer(documents_app, name="documents")
@@ -38,9 +35,15 @@ app.add_typer(documents_app, name="documents")
 def purge(
     older_than_days: Annotated[
         int, typer.Option("--older-than-days", min=0, help="Purge documents trashed at least this long ago")
-    ] = service.TRASH_RETENTION_DAYS,
+    ] = TRASH_RETENTION_DAYS,
 ) -> None:
     """Delete documents trashed more than N days ago (default 30), then files no document uses."""
+    from expensehub.db.engine import transaction
+    from expensehub.documents import service
+    from expensehub.documents.context import DocumentsConfig
+    from expensehub.documents.storage import LocalFileStore
+    from expensehub.kit.clock import utcnow
+
     cfg = settings()
     config = DocumentsConfig.from_settings(cfg)
     factory = session_factory(cfg)
@@ -64,6 +67,7 @@ def purge(
 
 def _company(company: int | None) -> int:
     from expensehub.companies import service as companies
+    from expensehub.db.engine import transaction
 
     with transaction(session_factory()) as session:
         ids = [c.id for c in companies.list_companies(session)]
@@ -98,6 +102,13 @@ def export_receipts(
     Files are named <expensable id>_<n>.<ext>; manifest.csv maps each to its expense, amount, currency,
     employee and date. Same content as GET documents/receipt_bundles.
     """
+    from expensehub.db.engine import transaction
+    from expensehub.documents import service
+    from expensehub.documents.bundles import BundleStats
+    from expensehub.documents.context import DocumentsConfig
+    from expensehub.errors import AppError
+    from expensehub.expenses.rules import STATUSES
+
     for value in status or []:
         if value not in STATUSES:
             err.print(f"[red]error:[/red] unknown status {value!r}; one of {', '.join(STATUSES)}")

@@ -5,18 +5,18 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from expensehub.cli.apps import app, console, err, export_app, session_factory, settings
-from expensehub.db.engine import transaction
-from expensehub.errors import AppError, ValidationFailed
-from expensehub.exports import service
-from expensehub.exports.sandbox import SandboxConfig
-from expensehub.exports.templates import load_template
+
+if TYPE_CHECKING:
+    from expensehub.errors import AppError
+    from expensehub.exports import service
+
 
 reports_app = typer.Typer(
     help="Saved reports: a template or a read-only SQL query, run by hand or on a cron schedule by "
@@ -80,6 +80,8 @@ BomOpt = Annotated[bool | None, typer.Option("--bom/--no-bom", help="CSV: UTF-8 
 
 
 def _fail(exc: AppError) -> typer.Exit:
+    from expensehub.errors import ValidationFailed
+
     err.print(f"[red]error:[/red] {exc.message}")
     if isinstance(exc, ValidationFailed):
         for name, messages in exc.fields.items():
@@ -98,6 +100,8 @@ def _format_of(fmt: str | None, out: Path) -> str | None:
 
 
 def _since(value: str | None) -> datetime | None:
+    from expensehub.errors import ValidationFailed
+
     if value is None:
         return None
     try:
@@ -146,6 +150,11 @@ def run_export(
     bom: bool | None,
 ) -> None:
     """Plan (all checks, nothing written), stream into a temporary file, rename, print the summary."""
+    from expensehub.db.engine import transaction
+    from expensehub.errors import AppError
+    from expensehub.exports import service
+    from expensehub.exports.templates import load_template
+
     factory = session_factory()
     started = time.perf_counter()
     try:
@@ -309,6 +318,12 @@ def reports_create(
 
     A SQL report's query is tried once (its first row) within the query time limit.
     """
+    from expensehub.db.engine import transaction
+    from expensehub.errors import AppError, ValidationFailed
+    from expensehub.exports import service
+    from expensehub.exports.sandbox import SandboxConfig
+    from expensehub.exports.templates import load_template
+
     cfg = settings()
     timeout = query_timeout if query_timeout is not None else cfg.report_query_timeout_seconds
     factory = session_factory(cfg)
@@ -343,6 +358,10 @@ def reports_create(
 @reports_app.command("list")
 def reports_list(company: CompanyOpt = None) -> None:
     """List the company's reports, their schedules and last runs."""
+    from expensehub.db.engine import transaction
+    from expensehub.errors import AppError
+    from expensehub.exports import service
+
     factory = session_factory()
     try:
         with transaction(factory) as session:
@@ -381,6 +400,10 @@ def reports_run(
     query_timeout: QueryTimeoutOpt = None,
 ) -> None:
     """Run a report now and write its file (recorded as a manual run)."""
+    from expensehub.db.engine import transaction
+    from expensehub.errors import AppError, ValidationFailed
+    from expensehub.exports import service
+    from expensehub.exports.sandbox import SandboxConfig
     from expensehub.worker.reports import run_report
 
     cfg = settings()
@@ -417,6 +440,10 @@ def reports_delete(
     company: CompanyOpt = None,
 ) -> None:
     """Delete a report and its run history (files already written stay)."""
+    from expensehub.db.engine import transaction
+    from expensehub.errors import AppError
+    from expensehub.exports import service
+
     factory = session_factory()
     try:
         with transaction(factory) as session:
@@ -434,6 +461,10 @@ def reports_runs(
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="How many, newest first")] = 20,
 ) -> None:
     """Show a report's latest runs."""
+    from expensehub.db.engine import transaction
+    from expensehub.errors import AppError
+    from expensehub.exports import service
+
     factory = session_factory()
     try:
         with transaction(factory) as session:

@@ -9,7 +9,6 @@ from rich.table import Table
 
 from expensehub.cli.apps import app, console, db_app, err, keys_app, session_factory, settings
 from expensehub.config import Settings
-from expensehub.db.engine import transaction
 from expensehub.versions import CURRENT
 
 
@@ -66,6 +65,7 @@ def _require_free_port(host: str, port: int) -> None:
 
 def _hint_first_company(cfg: Settings) -> None:
     from expensehub.companies import service
+    from expensehub.db.engine import transaction
 
     with transaction(session_factory(cfg)) as session:
         empty = not service.list_companies(session)
@@ -107,6 +107,7 @@ def demo(
     port: Annotated[int | None, typer.Option(help="With --serve: port (default EXPENSEHUB_PORT)")] = None,
 ) -> None:
     """Create a believable demo company, print an API key for it, and optionally serve the API."""
+    from expensehub.db.engine import transaction
     from expensehub.db.migrate import upgrade_if_behind
     from expensehub.demo.seed import seed_demo
 
@@ -140,6 +141,7 @@ def keys_create(
 ) -> None:
     """Create an API key; the key is printed once and only its hash is stored."""
     from expensehub.auth import service
+    from expensehub.db.engine import transaction
     from expensehub.errors import AppError
 
     factory = session_factory()
@@ -161,6 +163,7 @@ def keys_list(
 ) -> None:
     """List API keys (never their secrets)."""
     from expensehub.auth import service
+    from expensehub.db.engine import transaction
 
     factory = session_factory()
     with transaction(factory) as session:
@@ -185,6 +188,7 @@ def keys_revoke(
 ) -> None:
     """Revoke a key: requests with it get 401 from now on."""
     from expensehub.auth import service
+    from expensehub.db.engine import transaction
     from expensehub.errors import AppError
 
     factory = session_factory()
@@ -201,6 +205,7 @@ def keys_revoke(
 def companies() -> None:
     """List companies (ids for `keys create --company`)."""
     from expensehub.companies import service
+    from expensehub.db.engine import transaction
 
     factory = session_factory()
     with transaction(factory) as session:

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from expensehub.cli.apps import app, console, err, session_factory, settings
-from expensehub.db.engine import transaction
 
 
 @app.command()
@@ -30,6 +29,7 @@ def init(
     The database is created and migrated first when needed. Asks for what is not given as an option."""
     from expensehub.auth import service as auth
     from expensehub.companies import service as companies
+    from expensehub.db.engine import transaction
     from expensehub.db.migrate import upgrade_if_behind
     from expensehub.errors import AppError, ValidationFailed
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from expensehub.cli.apps import app, console, err, session_factory, settings
 from expensehub.config import Settings
-from expensehub.exports.sandbox import SandboxConfig
-from expensehub.worker.reports import ReportOutcome
+
+if TYPE_CHECKING:
+    from expensehub.worker.reports import ReportOutcome
 
 
 @app.command()
@@ -54,6 +55,7 @@ def worker(
     Options override the settings EXPENSEHUB_WORKER_INTERVAL_SECONDS, EXPENSEHUB_REPORTS_DIR and
     EXPENSEHUB_REPORT_QUERY_TIMEOUT_SECONDS.
     """
+    from expensehub.exports.sandbox import SandboxConfig
     from expensehub.worker.loop import run_worker
 
     cfg = settings()

@@ -19,6 +19,7 @@ from expensehub.db.resources import views_of
 from expensehub.documents import bundles, filetypes, repository, resources, schemas
 from expensehub.documents.context import DocumentsConfig, UrlSigner, read_download_token
 from expensehub.documents.filenames import clean_filename
+from expensehub.documents.rules import TRASH_RETENTION_DAYS
 from expensehub.documents.storage import FileStore, LocalFileStore, StagedFile, blob_key
 from expensehub.errors import Forbidden, InvalidState, NotFound, UnsupportedMediaType, ValidationFailed
 from expensehub.kit.clock import utcnow
@@ -27,7 +28,6 @@ from expensehub.kit.signing import TokenError, TokenExpired
 from expensehub.models.documents import Document, Folder
 from expensehub.webhooks import service as webhooks
 
-TRASH_RETENTION_DAYS = 30
 BLOB_GRACE = timedelta(hours=1)
 MAX_FOLDER_DEPTH = 32
 
