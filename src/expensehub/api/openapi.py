@@ -36,16 +36,16 @@ class ErrorBody(BaseModel):
     )
 
 
-_ENVELOPES: dict[type[BaseModel], type[BaseModel]] = {}
+_ENVELOPES: dict[Any, type[BaseModel]] = {}
 
 
-def envelope(model: type[BaseModel]) -> type[BaseModel]:
+def envelope(model: Any) -> type[BaseModel]:
     """The ``{data, meta}`` list envelope of ``model`` (one class per model, for OpenAPI)."""
     if model not in _ENVELOPES:
         _ENVELOPES[model] = create_model(
             f"{model.__name__}List",
             __doc__=f"A page of {model.__name__} items.",
-            data=(list[model], Field(description="The items of this page, in ascending id order")),  # type: ignore[valid-type]
+            data=(list[model], Field(description="The items of this page, in ascending id order")),
             meta=(Meta, Field(description="Pagination metadata")),
         )
     return _ENVELOPES[model]
@@ -68,21 +68,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def doc_list(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+def doc_list(model: Any) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a list endpoint."""
     return {200: {"model": envelope(model), "description": "A page of items"}, **ERRORS}
 
 
 def doc_one(
-    model: type[BaseModel], status: int = 200, description: str = "The object"
+    model: Any, status: int = 200, description: str = "The object"
 ) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for an endpoint returning one object."""
     return {status: {"model": model, "description": description}, **ERRORS}
 
 
-def doc_many(model: type[BaseModel], description: str = "The objects") -> dict[int | str, dict[str, Any]]:
+def doc_many(model: Any, description: str = "The objects") -> dict[int | str, dict[str, Any]]:
     """``responses=`` for an action returning a bare array."""
-    return {200: {"model": list[model], "description": description}, **ERRORS}  # type: ignore[valid-type]
+    return {200: {"model": list[model], "description": description}, **ERRORS}
 
 
 def doc_write(

@@ -28,7 +28,6 @@ from datetime import date
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, bindparam, false, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -124,7 +123,7 @@ class Resource(Generic[V]):
     select: Select[Any]
     id_column: InstrumentedAttribute[int] | ColumnElement[int]
     view: Callable[[Scope, Sequence[Any]], list[V]]
-    out: type[BaseModel]
+    out: type[Any]  # the shape documenting a view: the view's own TypedDict (kit/shapes.py)
     list_doc: Doc
     get_doc: Doc | None = None
     filters: tuple[Filter, ...] = ()

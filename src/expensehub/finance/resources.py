@@ -59,7 +59,7 @@ def _category_level(level: str, _scope: Scope) -> Clause | None:
     return None
 
 
-CATEGORIES: Resource[schemas.CategoryView] = Resource(
+CATEGORIES: Resource[schemas.CategoryOut] = Resource(
     key="finance/categories",
     noun="category",
     tag=TAG,
@@ -112,7 +112,7 @@ CATEGORIES: Resource[schemas.CategoryView] = Resource(
 # --- cost centres -------------------------------------------------------------------------------
 
 
-def _cost_center_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.CostCenterView]:
+def _cost_center_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.CostCenterOut]:
     centers: list[CostCenter] = [row[0] for row in rows]
     counts = repository.employee_counts(
         scope.session, company_id=scope.company_id, cost_center_ids=[c.id for c in centers], today=scope.today
@@ -120,7 +120,7 @@ def _cost_center_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.CostCe
     return [schemas.cost_center_out(c, counts.get(c.id, (0, 0)), scope.today) for c in centers]
 
 
-COST_CENTERS: Resource[schemas.CostCenterView] = Resource(
+COST_CENTERS: Resource[schemas.CostCenterOut] = Resource(
     key="finance/cost_centers",
     noun="cost centre",
     tag=TAG,
@@ -169,7 +169,7 @@ def _membership_rules(values: Values, scope: Scope) -> list[Clause]:
     return clauses
 
 
-MEMBERSHIPS: Resource[schemas.MembershipView] = Resource(
+MEMBERSHIPS: Resource[schemas.MembershipOut] = Resource(
     key="finance/cost_center_memberships",
     noun="membership",
     tag=TAG,
@@ -206,7 +206,7 @@ MEMBERSHIPS: Resource[schemas.MembershipView] = Resource(
 
 # --- ledger accounts ----------------------------------------------------------------------------
 
-ACCOUNTS: Resource[schemas.AccountView] = Resource(
+ACCOUNTS: Resource[schemas.AccountOut] = Resource(
     key="finance/accounts",
     noun="ledger account",
     tag=TAG,
@@ -232,7 +232,7 @@ ACCOUNTS: Resource[schemas.AccountView] = Resource(
 
 _R = LedgerAccountResource
 
-LEDGER_ACCOUNT_RESOURCES: Resource[schemas.LedgerAccountResourceView] = Resource(
+LEDGER_ACCOUNT_RESOURCES: Resource[schemas.LedgerAccountResourceOut] = Resource(
     key="finance/ledger_account_resources",
     noun="ledger account resource",
     tag=TAG,

@@ -50,7 +50,7 @@ mount(router, resources.CATEGORIES)
 # --- cost centres -------------------------------------------------------------------------------
 
 
-def _cost_center_out(ctx: Ctx, center: CostCenter) -> schemas.CostCenterView:
+def _cost_center_out(ctx: Ctx, center: CostCenter) -> schemas.CostCenterOut:
     return views_of(ctx.session, resources.COST_CENTERS, company_id=ctx.company_id, rows=[(center,)])[0]
 
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal, TypedDict
+from typing import Annotated, Literal, cast
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from expensehub.finance.rules import cost_center_status
 from expensehub.kit.bodies import WriteBody
 from expensehub.kit.clock import format_date, format_ts
 from expensehub.kit.ids import IdIn
+from expensehub.kit.shapes import IdOut, Private, TypedDict
 from expensehub.models import Account, Category, CostCenter, CostCenterMembership, LedgerAccountResource
 
 CategoryLevel = Literal["all", "category", "subcategory"]
@@ -43,38 +44,29 @@ class _Body(WriteBody):
 # --- categories ---------------------------------------------------------------------------------
 
 
-class CategoryOut(BaseModel):
+class CategoryOut(TypedDict):
     """An expense category or subcategory (``finance/categories``)."""
 
-    id: str = Field(description="Category id")
-    label: str = Field(description="Display name: the company's rename, or else the default label")
-    default_label: str = Field(description="Default (translated) label of the category")
-    identifier: str = Field(
-        description="Stable internal key (e.g. `restaurants` is shown as “Meals”); not a display name"
-    )
-    visible: bool = Field(description="Whether the category is shown to employees")
-    enabled: bool = Field(description="Whether the category's status is `enabled`")
-    parent_category_id: str | None = Field(None, description="Parent category; null for a top-level category")
-    position: int | None = Field(None, description="Display position")
+    id: Annotated[IdOut, Field(description="Category id")]
+    label: Annotated[str, Field(description="Display name: the company's rename, or else the default label")]
+    default_label: Annotated[str, Field(description="Default (translated) label of the category")]
+    identifier: Annotated[
+        str,
+        Field(description="Stable internal key (e.g. `restaurants` is shown as “Meals”); not a display name"),
+    ]
+    visible: Annotated[bool, Field(description="Whether the category is shown to employees")]
+    enabled: Annotated[bool, Field(description="Whether the category's status is `enabled`")]
+    parent_category_id: Annotated[
+        IdOut | None, Field(description="Parent category; null for a top-level category")
+    ]
+    position: Annotated[int | None, Field(description="Display position")]
+    # Only the 2026-04-01 shape shows these (see versions.py).
+    _company_id: Private[int]
+    _created_at: Private[str | None]
+    _updated_at: Private[str | None]
 
 
-class CategoryView(TypedDict):
-    """A category as the routers render it (``CategoryOut``, plus what 2026-04-01 shows)."""
-
-    id: int
-    label: str
-    default_label: str
-    identifier: str
-    visible: bool
-    enabled: bool
-    parent_category_id: int | None
-    position: int | None
-    _company_id: int
-    _created_at: str | None
-    _updated_at: str | None
-
-
-def category_out(c: Category) -> CategoryView:
+def category_out(c: Category) -> CategoryOut:
     return {
         "id": c.id,
         "label": c.label or c.default_label,
@@ -84,7 +76,6 @@ def category_out(c: Category) -> CategoryView:
         "enabled": c.status == "enabled",
         "parent_category_id": c.parent_category_id,
         "position": c.position,
-        # Private: only the 2026-04-01 shape shows them (see versions.py).
         "_company_id": c.company_id,
         "_created_at": format_ts(c.created_at),
         "_updated_at": format_ts(c.updated_at),
@@ -94,39 +85,26 @@ def category_out(c: Category) -> CategoryView:
 # --- cost centres -------------------------------------------------------------------------------
 
 
-class CostCenterOut(BaseModel):
+class CostCenterOut(TypedDict):
     """A cost centre (``finance/cost_centers``)."""
 
-    id: str = Field(description="Cost centre id")
-    name: str = Field(description="Name of the cost centre")
-    company_id: str = Field(description="Company the cost centre belongs to")
-    active_employees_count: int = Field(description="Employees with a membership covering today")
-    historical_employees_count: int = Field(description="Distinct employees ever assigned to it")
-    status: str = Field(description="`active`, or `inactive` from the deactivation date on")
-    legal_entity_id: str | None = Field(None, description="Legal entity the cost centre belongs to")
-    code: str | None = Field(None, description="Code, unique in the company among cost centres not deleted")
-    description: str | None = Field(None, description="Free text describing the cost centre")
-    deactivation_date: str | None = Field(
-        None, description="Date (YYYY-MM-DD) the cost centre is deactivated"
-    )
+    id: Annotated[IdOut, Field(description="Cost centre id")]
+    name: Annotated[str, Field(description="Name of the cost centre")]
+    company_id: Annotated[IdOut, Field(description="Company the cost centre belongs to")]
+    active_employees_count: Annotated[int, Field(description="Employees with a membership covering today")]
+    historical_employees_count: Annotated[int, Field(description="Distinct employees ever assigned to it")]
+    status: Annotated[str, Field(description="`active`, or `inactive` from the deactivation date on")]
+    legal_entity_id: Annotated[IdOut | None, Field(description="Legal entity the cost centre belongs to")]
+    code: Annotated[
+        str | None, Field(description="Code, unique in the company among cost centres not deleted")
+    ]
+    description: Annotated[str | None, Field(description="Free text describing the cost centre")]
+    deactivation_date: Annotated[
+        str | None, Field(description="Date (YYYY-MM-DD) the cost centre is deactivated")
+    ]
 
 
-class CostCenterView(TypedDict):
-    """A cost centre as the routers render it (``CostCenterOut``)."""
-
-    id: int
-    name: str
-    company_id: int
-    active_employees_count: int
-    historical_employees_count: int
-    status: str
-    legal_entity_id: int | None
-    code: str | None
-    description: str | None
-    deactivation_date: str | None
-
-
-def cost_center_out(cc: CostCenter, counts: tuple[int, int], today: date) -> CostCenterView:
+def cost_center_out(cc: CostCenter, counts: tuple[int, int], today: date) -> CostCenterOut:
     return {
         "id": cc.id,
         "name": cc.name,
@@ -174,29 +152,20 @@ class CostCenterEdit(_Body):
 # --- cost centre memberships --------------------------------------------------------------------
 
 
-class MembershipOut(BaseModel):
+class MembershipOut(TypedDict):
     """An employee's share of a cost centre over a period (``finance/cost_center_memberships``)."""
 
-    id: str = Field(description="Membership id")
-    employee_id: str = Field(description="The employee")
-    cost_center_id: str = Field(description="The cost centre")
-    start_date: str = Field(description="First day (YYYY-MM-DD) of the membership")
-    percentage: float = Field(description="Share of the employee assigned to the cost centre, 0 to 1")
-    end_date: str | None = Field(None, description="Last day (YYYY-MM-DD); null while open")
+    id: Annotated[IdOut, Field(description="Membership id")]
+    employee_id: Annotated[IdOut, Field(description="The employee")]
+    cost_center_id: Annotated[IdOut, Field(description="The cost centre")]
+    start_date: Annotated[str, Field(description="First day (YYYY-MM-DD) of the membership")]
+    percentage: Annotated[
+        float, Field(description="Share of the employee assigned to the cost centre, 0 to 1")
+    ]
+    end_date: Annotated[str | None, Field(description="Last day (YYYY-MM-DD); null while open")]
 
 
-class MembershipView(TypedDict):
-    """A membership as the routers render it (``MembershipOut``)."""
-
-    id: int
-    employee_id: int
-    cost_center_id: int
-    start_date: str | None
-    percentage: float
-    end_date: str | None
-
-
-def membership_out(m: CostCenterMembership) -> MembershipView:
+def membership_out(m: CostCenterMembership) -> MembershipOut:
     return {
         "id": m.id,
         "employee_id": m.employee_id,
@@ -232,39 +201,26 @@ class MembershipsBulkIn(_Body):
 # --- ledger accounts ----------------------------------------------------------------------------
 
 
-class AccountOut(BaseModel):
+class AccountOut(TypedDict):
     """A ledger account (``finance/accounts``). Like Factorial, the response carries no currency."""
 
-    id: str = Field(description="Ledger account id")
-    legal_entity_id: str = Field(description="Legal entity the account belongs to")
-    number: str = Field(description="Account number in the chart of accounts")
-    disabled: bool = Field(description="Whether the account is disabled")
-    type: AccountType = Field(description="Account type")
-    updated_at: str = Field(description="Last update, ISO 8601 UTC with milliseconds")
-    name: str | None = Field(None, description="Name of the account")
-    external_id: str | None = Field(None, description="Id of the account in the external system")
+    id: Annotated[IdOut, Field(description="Ledger account id")]
+    legal_entity_id: Annotated[IdOut, Field(description="Legal entity the account belongs to")]
+    number: Annotated[str, Field(description="Account number in the chart of accounts")]
+    disabled: Annotated[bool, Field(description="Whether the account is disabled")]
+    type: Annotated[AccountType, Field(description="Account type")]
+    updated_at: Annotated[str, Field(description="Last update, ISO 8601 UTC with milliseconds")]
+    name: Annotated[str | None, Field(description="Name of the account")]
+    external_id: Annotated[str | None, Field(description="Id of the account in the external system")]
 
 
-class AccountView(TypedDict):
-    """A ledger account as the routers render it (``AccountOut``)."""
-
-    id: int
-    legal_entity_id: int
-    number: str
-    disabled: bool
-    type: str
-    updated_at: str | None
-    name: str | None
-    external_id: str | None
-
-
-def account_out(a: Account) -> AccountView:
+def account_out(a: Account) -> AccountOut:
     return {
         "id": a.id,
         "legal_entity_id": a.legal_entity_id,
         "number": a.number,
         "disabled": a.disabled,
-        "type": a.type,
+        "type": cast(AccountType, a.type),
         "updated_at": format_ts(a.updated_at),
         "name": a.name,
         "external_id": a.external_id,
@@ -303,42 +259,31 @@ class AccountUpdate(_Body):
 # --- ledger account resources -------------------------------------------------------------------
 
 
-class LedgerAccountResourceOut(BaseModel):
+class LedgerAccountResourceOut(TypedDict):
     """Maps a domain object to a ledger account (``finance/ledger_account_resources``)."""
 
-    id: str = Field(description="Ledger account resource id")
-    resource_type: ResourceType = Field(
-        description="Kind of object mapped; expense categories are `customcategory`"
-    )
-    resource_id: str = Field(description="Id of the object mapped (a category id for `customcategory`)")
-    account_id: str = Field(description="Ledger account the object posts to")
-    updated_at: str = Field(description="Last update, ISO 8601 UTC with milliseconds")
-    balance_type: BalanceType | None = Field(None, description="`credit` or `debit`")
-    external_id: str | None = Field(None, description="Id in the external system")
-    legal_entity_id: str | None = Field(None, description="Legal entity of the mapping")
+    id: Annotated[IdOut, Field(description="Ledger account resource id")]
+    resource_type: Annotated[
+        ResourceType, Field(description="Kind of object mapped; expense categories are `customcategory`")
+    ]
+    resource_id: Annotated[
+        IdOut, Field(description="Id of the object mapped (a category id for `customcategory`)")
+    ]
+    account_id: Annotated[IdOut, Field(description="Ledger account the object posts to")]
+    updated_at: Annotated[str, Field(description="Last update, ISO 8601 UTC with milliseconds")]
+    balance_type: Annotated[BalanceType | None, Field(description="`credit` or `debit`")]
+    external_id: Annotated[str | None, Field(description="Id in the external system")]
+    legal_entity_id: Annotated[IdOut | None, Field(description="Legal entity of the mapping")]
 
 
-class LedgerAccountResourceView(TypedDict):
-    """A ledger account resource as the routers render it (``LedgerAccountResourceOut``)."""
-
-    id: int
-    resource_type: str
-    resource_id: int
-    account_id: int
-    updated_at: str | None
-    balance_type: str | None
-    external_id: str | None
-    legal_entity_id: int | None
-
-
-def ledger_account_resource_out(r: LedgerAccountResource) -> LedgerAccountResourceView:
+def ledger_account_resource_out(r: LedgerAccountResource) -> LedgerAccountResourceOut:
     return {
         "id": r.id,
-        "resource_type": r.resource_type,
+        "resource_type": cast(ResourceType, r.resource_type),
         "resource_id": r.resource_id,
         "account_id": r.account_id,
         "updated_at": format_ts(r.updated_at),
-        "balance_type": r.balance_type,
+        "balance_type": cast(BalanceType | None, r.balance_type),
         "external_id": r.external_id,
         "legal_entity_id": r.legal_entity_id,
     }
