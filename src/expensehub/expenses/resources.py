@@ -115,12 +115,12 @@ def _expensable_rules(values: Values, _scope: Scope) -> list[Clause]:
     return clauses
 
 
-def _expensable_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.ExpensableView]:
+def _expensable_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.ExpensableOut]:
     related = schemas.Related(cost_centers=repository.cost_centers_of(scope.session, [r[0].id for r in rows]))
     return [schemas.expensable_out(r[0], (r[1], r[2], r[3]), related) for r in rows]
 
 
-EXPENSABLES: Resource[schemas.ExpensableView] = Resource(
+EXPENSABLES: Resource[schemas.ExpensableOut] = Resource(
     key="expenses/expensables",
     noun="expensable",
     tag=TAG,
@@ -213,7 +213,7 @@ _BY_IDS = EXPENSABLES.select.where(Expensable.id.in_(bindparam("ids", expanding=
 
 def expensable_views(
     session: Session, *, company_id: int, ids: Sequence[int]
-) -> dict[int, schemas.ExpensableView]:
+) -> dict[int, schemas.ExpensableOut]:
     """The views of the company's expensables among ``ids``, by id (one statement, built once)."""
     if not ids:
         return {}
@@ -241,8 +241,12 @@ def _related(
         cost_centers=repository.cost_centers_of(scope.session, [x.id for x in expensables]),
         taxes=repository.taxes_of(scope.session, expense_ids),
         # Only expenses pointing at a receipt (``document_id``) have files: no query for a page without.
-        files=documents.files_for_expenses(
-            scope.session, company_id=scope.company_id, expense_ids=with_receipts, signer=signer
+        # documents builds each file as a plain dict of FileOut's keys (its own module, not converted here).
+        files=cast(
+            "dict[int, list[schemas.FileOut]]",
+            documents.files_for_expenses(
+                scope.session, company_id=scope.company_id, expense_ids=with_receipts, signer=signer
+            ),
         ),
         categories=repository.categories_by_id(
             scope.session,
@@ -252,7 +256,7 @@ def _related(
     )
 
 
-def _expense_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.ExpenseView]:
+def _expense_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.ExpenseOut]:
     related = _related(
         scope,
         rows,
@@ -262,12 +266,12 @@ def _expense_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.ExpenseVie
     return [schemas.expense_out(r[0], r[1], related) for r in rows]
 
 
-def _mileage_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.MileageView]:
+def _mileage_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.MileageOut]:
     related = _related(scope, rows)
     return [schemas.mileage_out(r[0], r[1], related) for r in rows]
 
 
-def _per_diem_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.PerDiemView]:
+def _per_diem_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.PerDiemOut]:
     related = _related(scope, rows)
     related.per_diem_rates = repository.per_diem_rates_of(
         scope.session, company_id=scope.company_id, per_diem_ids=[r[0].id for r in rows]
@@ -339,7 +343,7 @@ def _exclusive_window(values: Values, _scope: Scope) -> list[Clause]:
     return _window(values, upper_inclusive=False)
 
 
-EXPENSES: Resource[schemas.ExpenseView] = Resource(
+EXPENSES: Resource[schemas.ExpenseOut] = Resource(
     key="expenses/expenses",
     noun="expense",
     tag=TAG,
@@ -359,7 +363,7 @@ EXPENSES: Resource[schemas.ExpenseView] = Resource(
     combine=_exclusive_window,
 )
 
-MILEAGES: Resource[schemas.MileageView] = Resource(
+MILEAGES: Resource[schemas.MileageOut] = Resource(
     key="expenses/mileages",
     noun="mileage",
     tag=TAG,
@@ -383,7 +387,7 @@ MILEAGES: Resource[schemas.MileageView] = Resource(
     combine=_exclusive_window,
 )
 
-PER_DIEMS: Resource[schemas.PerDiemView] = Resource(
+PER_DIEMS: Resource[schemas.PerDiemOut] = Resource(
     key="expenses/per_diems",
     noun="per diem",
     tag=TAG,

@@ -2,10 +2,10 @@
 bodies. One module per resource (its response, its view and its write bodies); this package re-exports
 them, so callers write ``schemas.ExpenseOut``.
 
-The ``*Out`` models document responses in OpenAPI; responses themselves are built by the ``*_out``
-functions as typed dicts (``*View``; ids as integers, the version registry renders them). Nested objects
-with no value (``category``, ``card``) are omitted, never ``null``: the official SDK cannot parse a null
-object.
+A response shape is one ``TypedDict`` (``kit/shapes.py``): the ``*Out`` the ``*_out`` functions
+build (ids as integers, the version registry renders them) is also the OpenAPI component documenting it.
+Nested objects with no value (``category``, ``card``) are omitted, never ``null``: the official SDK
+cannot parse a null object.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from __future__ import annotations
 from expensehub.expenses.schemas.approvals import (
     ApprovalActionBody,
     ApprovalFlowOut,
-    ApprovalFlowView,
     ApproverOut,
-    ApproverView,
     approval_flow_out,
 )
 from expensehub.expenses.schemas.bodies import (
@@ -33,14 +31,11 @@ from expensehub.expenses.schemas.bodies import (
     TaxIn,
     Text,
 )
-from expensehub.expenses.schemas.expensables import ExpensableOut, ExpensableView, expensable_out
+from expensehub.expenses.schemas.expensables import ExpensableOut, expensable_out
 from expensehub.expenses.schemas.expenses import (
-    CardView,
     ExpenseCreate,
     ExpenseOut,
     ExpenseUpdate,
-    ExpenseView,
-    TaxView,
     expense_out,
     tax_out,
 )
@@ -51,7 +46,6 @@ from expensehub.expenses.schemas.mileages import (
     MileageCreate,
     MileageOut,
     MileageUpdate,
-    MileageView,
     mileage_out,
 )
 from expensehub.expenses.schemas.per_diems import (
@@ -60,15 +54,12 @@ from expensehub.expenses.schemas.per_diems import (
     PER_DIEM_PRICING_DESCRIPTION,
     PER_DIEM_TOTAL_DESCRIPTIONS,
     MealsProvidedOut,
-    MealsProvidedView,
     PerDiemCreate,
     PerDiemInputsView,
     PerDiemOut,
     PerDiemRateOut,
-    PerDiemRateView,
     PerDiemTotalsView,
     PerDiemUpdate,
-    PerDiemView,
     per_diem_inputs,
     per_diem_out,
     per_diem_rate_out,
@@ -80,7 +71,6 @@ from expensehub.expenses.schemas.shared import (
     IS_DUPLICATE_DESCRIPTION,
     CardOut,
     CategoryRefOut,
-    CategoryRefView,
     CreationType,
     DistanceUnit,
     FileOut,
@@ -101,14 +91,10 @@ __all__ = [
     "PER_DIEM_TOTAL_DESCRIPTIONS",
     "ApprovalActionBody",
     "ApprovalFlowOut",
-    "ApprovalFlowView",
     "ApproverOut",
-    "ApproverView",
     "CardIn",
     "CardOut",
-    "CardView",
     "CategoryRefOut",
-    "CategoryRefView",
     "Coordinate",
     "CostCenterShareIn",
     "CreationType",
@@ -116,30 +102,24 @@ __all__ = [
     "DateOrTs",
     "DistanceUnit",
     "ExpensableOut",
-    "ExpensableView",
     "ExpenseCreate",
     "ExpenseOut",
     "ExpenseUpdate",
-    "ExpenseView",
     "FileOut",
     "Fraction",
     "IdsBody",
     "MealsProvidedOut",
-    "MealsProvidedView",
     "MileageCreate",
     "MileageOut",
     "MileageUpdate",
-    "MileageView",
     "Money",
     "Payment",
     "PerDiemCreate",
     "PerDiemInputsView",
     "PerDiemOut",
     "PerDiemRateOut",
-    "PerDiemRateView",
     "PerDiemTotalsView",
     "PerDiemUpdate",
-    "PerDiemView",
     "PositiveMoney",
     "Rate",
     "ReimbursableAmountBody",
@@ -147,7 +127,6 @@ __all__ = [
     "RequestChangesBody",
     "TaxIn",
     "TaxOut",
-    "TaxView",
     "Text",
     "approval_flow_out",
     "expensable_out",

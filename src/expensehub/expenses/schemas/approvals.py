@@ -2,112 +2,94 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Annotated, Literal, cast
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from expensehub.expenses.schemas.bodies import Body
 from expensehub.kit.clock import format_ts
 from expensehub.kit.ids import IdIn
+from expensehub.kit.shapes import IdOut, TypedDict
 from expensehub.models import ApprovalFlow, ApprovalFlowApprover
 
+ApproverStatus = Literal[
+    "approved",
+    "changes_requested",
+    "ignored",
+    "pending",
+    "rejected",
+    "requestedinformation",
+    "stopped",
+    "waiting_changes",
+]
+FlowStatus = Literal[
+    "approved", "changes_requested", "rejected", "requestedinformation", "running", "stopped"
+]
 
-class ApproverOut(BaseModel):
+
+class ApproverOut(TypedDict):
     """An approver of the flow's step."""
 
-    id: str = Field(description="Approver id")
-    materialized_approval_step_id: str = Field(
-        description="Step id. Flows have a single step, whose id is the flow's id"
-    )
-    approval_step_approver_id: str = Field(description="Id of the approver rule; the approver's id")
-    status: Literal[
-        "approved",
-        "changes_requested",
-        "ignored",
-        "pending",
-        "rejected",
-        "requestedinformation",
-        "stopped",
-        "waiting_changes",
-    ] = Field(description="What this approver decided")
-    updated_at: str = Field(description="Time of the approver's last change")
-    access_id: str | None = Field(None, description="Access of the approver; null when the company approves")
-    employee_id: str | None = Field(None, description="Employee approver; null when the company approves")
-    selection_criteria: str | None = Field(
-        None, description="Why this approver: `manager` (the owner's manager) or `company` (no manager)"
-    )
+    id: Annotated[IdOut, Field(description="Approver id")]
+    materialized_approval_step_id: Annotated[
+        IdOut, Field(description="Step id. Flows have a single step, whose id is the flow's id")
+    ]
+    approval_step_approver_id: Annotated[
+        IdOut, Field(description="Id of the approver rule; the approver's id")
+    ]
+    status: Annotated[ApproverStatus, Field(description="What this approver decided")]
+    updated_at: Annotated[str, Field(description="Time of the approver's last change")]
+    access_id: Annotated[
+        IdOut | None, Field(description="Access of the approver; null when the company approves")
+    ]
+    employee_id: Annotated[
+        IdOut | None, Field(description="Employee approver; null when the company approves")
+    ]
+    selection_criteria: Annotated[
+        str | None,
+        Field(description="Why this approver: `manager` (the owner's manager) or `company` (no manager)"),
+    ]
 
 
-class ApprovalFlowOut(BaseModel):
+class ApprovalFlowOut(TypedDict):
     """An approval flow materialised for a claim (Factorial's ApprovalsMaterializedApprovalsFlow)."""
 
-    id: str = Field(description="Flow id")
-    author_id: str = Field(description="Access id of who submitted the claim")
-    owner_id: str = Field(description="Access id of the claim's owner (the spender)")
-    resource_type: str = Field(description="`Expenses::Expensable`")
-    resource_id: str = Field(description="Expensable id")
-    resource_url: str = Field(description="API path of the expensable")
-    status: Literal[
-        "approved", "changes_requested", "rejected", "requestedinformation", "running", "stopped"
-    ] = Field(description="State of the flow")
-    expires_at: str = Field(description="When the flow lapses (30 days after submission)")
-    approval_flow_id: str = Field(
-        description="Template flow id; flows are not templated here, so the flow's id"
-    )
-    approvers: list[ApproverOut] = Field(description="Approvers of the step")
-    email_detail_blocks: list[str] = Field(description="E-mail detail blocks; always empty")
-    author_employee_id: str | None = Field(None, description="Employee id of the author")
-    owner_employee_id: str | None = Field(None, description="Employee id of the owner")
-    final_decision_at: str | None = Field(None, description="When the flow was decided")
-    override_approver_id: str | None = Field(None, description="Overriding approver's access id; always null")
-    override_approver_employee_id: str | None = Field(None, description="Overriding approver's employee id")
-    rules_decision: str | None = Field(None, description="Automatic rules decision; always null")
-    auto_approval_description: str | None = Field(None, description="Auto-approval explanation; always null")
-    action_type: str | None = Field(None, description="Last action: `approve`, `reject` or `request_changes`")
-    reason: str | None = Field(None, description="Reason given with the last action")
-
-
-class ApproverView(TypedDict):
-    """An approver of a flow's step (``ApproverOut``)."""
-
-    id: int
-    materialized_approval_step_id: int
-    approval_step_approver_id: int
-    status: str
-    updated_at: str | None
-    access_id: int | None
-    employee_id: int | None
-    selection_criteria: str | None
-
-
-class ApprovalFlowView(TypedDict):
-    """An approval flow as the routers render it (``ApprovalFlowOut``)."""
-
-    id: int
-    author_id: int | None
-    owner_id: int | None
-    resource_type: str
-    resource_id: int
-    resource_url: str
-    status: str
-    expires_at: str | None
-    approval_flow_id: int
-    approvers: list[ApproverView]
-    email_detail_blocks: list[str]
-    author_employee_id: int | None
-    owner_employee_id: int | None
-    final_decision_at: str | None
-    override_approver_id: None
-    override_approver_employee_id: None
-    rules_decision: None
-    auto_approval_description: None
-    action_type: str | None
-    reason: str | None
+    id: Annotated[IdOut, Field(description="Flow id")]
+    # Null when the employee has no access (a flow for an owner without a login): documented as nullable.
+    author_id: Annotated[IdOut | None, Field(description="Access id of who submitted the claim")]
+    owner_id: Annotated[IdOut | None, Field(description="Access id of the claim's owner (the spender)")]
+    resource_type: Annotated[str, Field(description="`Expenses::Expensable`")]
+    resource_id: Annotated[IdOut, Field(description="Expensable id")]
+    resource_url: Annotated[str, Field(description="API path of the expensable")]
+    status: Annotated[FlowStatus, Field(description="State of the flow")]
+    expires_at: Annotated[str, Field(description="When the flow lapses (30 days after submission)")]
+    approval_flow_id: Annotated[
+        IdOut, Field(description="Template flow id; flows are not templated here, so the flow's id")
+    ]
+    approvers: Annotated[list[ApproverOut], Field(description="Approvers of the step")]
+    email_detail_blocks: Annotated[list[str], Field(description="E-mail detail blocks; always empty")]
+    author_employee_id: Annotated[IdOut | None, Field(description="Employee id of the author")]
+    owner_employee_id: Annotated[IdOut | None, Field(description="Employee id of the owner")]
+    final_decision_at: Annotated[str | None, Field(description="When the flow was decided")]
+    override_approver_id: Annotated[
+        IdOut | None, Field(description="Overriding approver's access id; always null")
+    ]
+    override_approver_employee_id: Annotated[
+        IdOut | None, Field(description="Overriding approver's employee id")
+    ]
+    rules_decision: Annotated[str | None, Field(description="Automatic rules decision; always null")]
+    auto_approval_description: Annotated[
+        str | None, Field(description="Auto-approval explanation; always null")
+    ]
+    action_type: Annotated[
+        str | None, Field(description="Last action: `approve`, `reject` or `request_changes`")
+    ]
+    reason: Annotated[str | None, Field(description="Reason given with the last action")]
 
 
 def approval_flow_out(
     flow: ApprovalFlow, approvers: list[ApprovalFlowApprover], resource_url: str
-) -> ApprovalFlowView:
+) -> ApprovalFlowOut:
     return {
         "id": flow.id,
         "author_id": flow.author_access_id,
@@ -115,7 +97,7 @@ def approval_flow_out(
         "resource_type": flow.resource_type,
         "resource_id": flow.resource_id,
         "resource_url": resource_url,
-        "status": flow.status,
+        "status": cast(FlowStatus, flow.status),
         "expires_at": format_ts(flow.expires_at),
         "approval_flow_id": flow.id,
         "approvers": [
@@ -123,7 +105,7 @@ def approval_flow_out(
                 "id": a.id,
                 "materialized_approval_step_id": flow.id,
                 "approval_step_approver_id": a.id,
-                "status": a.status,
+                "status": cast(ApproverStatus, a.status),
                 "updated_at": format_ts(a.updated_at),
                 "access_id": a.access_id,
                 "employee_id": a.employee_id,

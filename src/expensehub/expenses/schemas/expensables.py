@@ -2,102 +2,73 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Annotated, Literal, cast
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from expensehub.expenses.rules import Status
 from expensehub.expenses.schemas.shared import DUPLICATE_OF_DESCRIPTION, IS_DUPLICATE_DESCRIPTION, Related
 from expensehub.kit.clock import format_date_as_ts, format_ts
+from expensehub.kit.shapes import IdOut, TypedDict
 from expensehub.models import Expensable
 
+ExpensableType = Literal["expense", "mileage", "perdiem"]
+ReimbursementMethod = Literal["unknown", "sepa_transfer", "payroll"]
 
-class ExpensableOut(BaseModel):
+
+class ExpensableOut(TypedDict):
     """The common header of every claim (``expenses/expensables``)."""
 
-    id: str = Field(description="Expensable id")
-    type: Literal["expense", "mileage", "perdiem"] = Field(description="Kind of claim")
-    company_id: str = Field(description="Company id")
-    employee_id: str = Field(description="Employee who spent the money (the owner)")
-    created_at: str = Field(description="Creation time, ISO 8601 UTC with milliseconds")
-    currency: str = Field(description="ISO 4217 currency of `amount`")
-    status: Status = Field(description="Status of the claim")
-    status_updated_at: str = Field(description="Time of the last status change")
-    updated_at: str = Field(description="Time of the last change")
-    cost_center_ids: list[str] = Field(description="Cost centres the claim is charged to")
-    group_id: str | None = Field(None, description="Expense report the claim was submitted in")
-    legal_entity_id: str | None = Field(None, description="Legal entity that pays the claim")
-    amount: int | None = Field(None, description="Amount in minor units of `currency`")
-    description: str | None = Field(None, description="Free-text description")
-    reporter_id: str | None = Field(None, description="Employee who reported it on the owner's behalf")
-    effective_on: str | None = Field(
-        None, description="Date of the spend, as a timestamp at midnight UTC (`2024-06-06T00:00:00.000Z`)"
-    )
-    review_request_at: str | None = Field(None, description="When it was submitted; null while a draft")
-    paid_at: str | None = Field(None, description="When it was marked paid")
-    reimbursable_amount: int | None = Field(None, description="Amount owed to the employee, minor units")
-    reimbursable_currency: str | None = Field(None, description="Currency of `reimbursable_amount`")
-    reimbursement_method: Literal["unknown", "sepa_transfer", "payroll"] | None = Field(
-        None, description="How the employee is reimbursed"
-    )
-    internal_reference: str | None = Field(None, description="Company-internal reference")
-    expense_id: str | None = Field(None, description="Expense detail id (type `expense` only)")
-    mileage_id: str | None = Field(None, description="Mileage detail id (type `mileage` only)")
-    per_diem_id: str | None = Field(None, description="Per diem detail id (type `perdiem` only)")
-    budget_id: str | None = Field(None, description="Budget the claim is booked to")
-    project_id: str | None = Field(None, description="Project the claim is booked to")
-    duplicate_of_id: str | None = Field(None, description=DUPLICATE_OF_DESCRIPTION)
-    is_possible_duplicate: bool = Field(description=IS_DUPLICATE_DESCRIPTION)
-
-
-class ExpensableView(TypedDict):
-    """An expensable as the routers render it (``ExpensableOut``)."""
-
-    id: int
-    type: str
-    company_id: int
-    employee_id: int
-    created_at: str | None
-    currency: str | None
-    status: str
-    status_updated_at: str | None
-    updated_at: str | None
-    cost_center_ids: list[int]
-    group_id: int | None
-    legal_entity_id: int | None
-    amount: int | None
-    description: str | None
-    reporter_id: int | None
-    effective_on: str | None
-    review_request_at: str | None
-    paid_at: str | None
-    reimbursable_amount: int | None
-    reimbursable_currency: str | None
-    reimbursement_method: str | None
-    internal_reference: str | None
-    expense_id: int | None
-    mileage_id: int | None
-    per_diem_id: int | None
-    budget_id: int | None
-    project_id: int | None
-    duplicate_of_id: int | None
-    is_possible_duplicate: bool
+    id: Annotated[IdOut, Field(description="Expensable id")]
+    type: Annotated[ExpensableType, Field(description="Kind of claim")]
+    company_id: Annotated[IdOut, Field(description="Company id")]
+    employee_id: Annotated[IdOut, Field(description="Employee who spent the money (the owner)")]
+    created_at: Annotated[str, Field(description="Creation time, ISO 8601 UTC with milliseconds")]
+    currency: Annotated[str, Field(description="ISO 4217 currency of `amount`")]
+    status: Annotated[Status, Field(description="Status of the claim")]
+    status_updated_at: Annotated[str, Field(description="Time of the last status change")]
+    updated_at: Annotated[str, Field(description="Time of the last change")]
+    cost_center_ids: Annotated[list[IdOut], Field(description="Cost centres the claim is charged to")]
+    group_id: Annotated[IdOut | None, Field(description="Expense report the claim was submitted in")]
+    legal_entity_id: Annotated[IdOut | None, Field(description="Legal entity that pays the claim")]
+    amount: Annotated[int | None, Field(description="Amount in minor units of `currency`")]
+    description: Annotated[str | None, Field(description="Free-text description")]
+    reporter_id: Annotated[IdOut | None, Field(description="Employee who reported it on the owner's behalf")]
+    effective_on: Annotated[
+        str | None,
+        Field(description="Date of the spend, as a timestamp at midnight UTC (`2024-06-06T00:00:00.000Z`)"),
+    ]
+    review_request_at: Annotated[str | None, Field(description="When it was submitted; null while a draft")]
+    paid_at: Annotated[str | None, Field(description="When it was marked paid")]
+    reimbursable_amount: Annotated[int | None, Field(description="Amount owed to the employee, minor units")]
+    reimbursable_currency: Annotated[str | None, Field(description="Currency of `reimbursable_amount`")]
+    reimbursement_method: Annotated[
+        ReimbursementMethod | None, Field(description="How the employee is reimbursed")
+    ]
+    internal_reference: Annotated[str | None, Field(description="Company-internal reference")]
+    expense_id: Annotated[IdOut | None, Field(description="Expense detail id (type `expense` only)")]
+    mileage_id: Annotated[IdOut | None, Field(description="Mileage detail id (type `mileage` only)")]
+    per_diem_id: Annotated[IdOut | None, Field(description="Per diem detail id (type `perdiem` only)")]
+    budget_id: Annotated[IdOut | None, Field(description="Budget the claim is booked to")]
+    project_id: Annotated[IdOut | None, Field(description="Project the claim is booked to")]
+    duplicate_of_id: Annotated[IdOut | None, Field(description=DUPLICATE_OF_DESCRIPTION)]
+    is_possible_duplicate: Annotated[bool, Field(description=IS_DUPLICATE_DESCRIPTION)]
 
 
 def expensable_out(
     x: Expensable,
     detail_ids: tuple[int | None, int | None, int | None],
     related: Related,
-) -> ExpensableView:
+) -> ExpensableOut:
     expense_id, mileage_id, per_diem_id = detail_ids
     return {
         "id": x.id,
-        "type": x.type,
+        "type": cast(ExpensableType, x.type),
         "company_id": x.company_id,
         "employee_id": x.employee_id,
         "created_at": format_ts(x.created_at),
         "currency": x.currency,
-        "status": x.status,
+        "status": cast(Status, x.status),
         "status_updated_at": format_ts(x.status_updated_at),
         "updated_at": format_ts(x.updated_at),
         "cost_center_ids": related.cost_centers.get(x.id, []),
@@ -111,7 +82,7 @@ def expensable_out(
         "paid_at": format_ts(x.paid_at),
         "reimbursable_amount": x.reimbursable_amount,
         "reimbursable_currency": x.reimbursable_currency,
-        "reimbursement_method": x.reimbursement_method,
+        "reimbursement_method": cast(ReimbursementMethod | None, x.reimbursement_method),
         "internal_reference": x.internal_reference,
         "expense_id": expense_id,
         "mileage_id": mileage_id,

@@ -6,11 +6,10 @@ cannot parse a null object.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Literal, cast
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from expensehub.expenses.rules import Status
 from expensehub.expenses.schemas.bodies import CardIn, ClaimFields, Currency, PositiveMoney, Rate, TaxIn
@@ -19,7 +18,6 @@ from expensehub.expenses.schemas.shared import (
     IS_DUPLICATE_DESCRIPTION,
     CardOut,
     CategoryRefOut,
-    CategoryRefView,
     CreationType,
     FileOut,
     Payment,
@@ -30,144 +28,94 @@ from expensehub.expenses.schemas.shared import (
 )
 from expensehub.kit.clock import format_date, format_ts
 from expensehub.kit.ids import IdIn
+from expensehub.kit.shapes import IdOut, NotRequired, TypedDict
 from expensehub.models import Expensable, Expense, ExpenseTax
 
+ExpenseCreationType = Literal["manual", "automatic", "travelperk"]
 
-class ExpenseOut(BaseModel):
+
+class ExpenseOut(TypedDict):
     """A receipt-backed expense (``expenses/expenses``); status and payment come from its expensable."""
 
-    id: str = Field(description="Expense id")
-    company_id: str = Field(description="Company id")
-    creation_type: Literal["manual", "automatic", "travelperk"] = Field(
-        description="`manual` (entered by hand), `automatic` (raised from a card payment) or `travelperk`"
-    )
-    currency: str = Field(description="ISO 4217 currency of `amount`")
-    status: Status = Field(description="Status of the claim (its expensable's)")
-    effective_on: str = Field(description="Date of the spend (`YYYY-MM-DD`)")
-    status_updated_at: str = Field(description="Time of the last status change")
-    files: list[FileOut] = Field(
-        description="Receipts (documents in the trash bin are left out), with signed download URLs"
-    )
-    taxes: list[TaxOut] = Field(description="Tax lines")
-    cost_center_ids: list[str] = Field(description="Cost centres the expense is charged to")
-    employee_id: str | None = Field(None, description="Employee who spent the money")
-    card_payment_id: str | None = Field(None, description="Card payment it was raised from")
-    dispute_id: str | None = Field(None, description="Payment dispute")
-    expenses_expensable_id: str | None = Field(None, description="Id of the expensable header")
-    merchant_name: str | None = Field(None, description="Merchant read from the receipt")
-    user_merchant: str | None = Field(None, description="Merchant typed by the employee (takes precedence)")
-    merchant_tin: str | None = Field(None, description="Merchant's tax identification number")
-    category: CategoryRefOut | None = Field(None, description="Category; omitted when there is none")
-    subcategory: str | None = Field(None, description="Subcategory")
-    category_id: str | None = Field(None, description="Category id (finance/categories)")
-    reference: str | None = Field(None, description="Receipt or invoice reference")
-    amount: int | None = Field(None, description="Total in minor units of `currency`")
-    description: str | None = Field(None, description="Free-text description")
-    review_request_at: str | None = Field(None, description="When it was submitted; null while a draft")
-    external_authorization_id: str | None = Field(None, description="External card authorisation id")
-    expenses_card_id: str | None = Field(None, description="Company card it was paid with")
-    card: CardOut | None = Field(None, description="Card details; omitted when there is no card")
-    document_id: str | None = Field(
-        None, description="Document id of the (first) receipt (documents/documents)"
-    )
-    access_token: str | None = Field(None, description="Access token of the receipt upload; always null")
-    paid_at: str | None = Field(None, description="When it was marked paid")
-    document_number: str | None = Field(None, description="Number of the associated financial document")
-    document_type: str | None = Field(None, description="Kind of the associated document, e.g. `invoice`")
-    payment: Payment | None = Field(None, description="Whether the employee is owed the money")
-    payment_method: str | None = Field(None, description="How it was paid, e.g. `cash`")
-    exchange_rate: float | None = Field(
-        None, description="Legal-entity currency units per unit of `currency` (1 when they are the same)"
-    )
-    reimbursable_amount: int | None = Field(None, description="Amount owed to the employee, minor units")
-    reimbursable_currency: str | None = Field(None, description="Currency of `reimbursable_amount`")
-    ledger_account_id: str | None = Field(None, description="Ledger account (finance/accounts)")
-    budget_id: str | None = Field(None, description="Budget it is booked to")
-    project_id: str | None = Field(None, description="Project it is booked to")
-    duplicate_of_id: str | None = Field(None, description=DUPLICATE_OF_DESCRIPTION)
-    is_possible_duplicate: bool = Field(description=IS_DUPLICATE_DESCRIPTION)
+    id: Annotated[IdOut, Field(description="Expense id")]
+    company_id: Annotated[IdOut, Field(description="Company id")]
+    creation_type: Annotated[
+        ExpenseCreationType,
+        Field(
+            description="`manual` (entered by hand), `automatic` (raised from a card payment) or `travelperk`"
+        ),
+    ]
+    currency: Annotated[str, Field(description="ISO 4217 currency of `amount`")]
+    status: Annotated[Status, Field(description="Status of the claim (its expensable's)")]
+    # The column is nullable (reconciliation skips expensables without a date): documented as nullable.
+    effective_on: Annotated[str | None, Field(description="Date of the spend (`YYYY-MM-DD`)")]
+    status_updated_at: Annotated[str, Field(description="Time of the last status change")]
+    files: Annotated[
+        list[FileOut],
+        Field(description="Receipts (documents in the trash bin are left out), with signed download URLs"),
+    ]
+    taxes: Annotated[list[TaxOut], Field(description="Tax lines")]
+    cost_center_ids: Annotated[list[IdOut], Field(description="Cost centres the expense is charged to")]
+    employee_id: Annotated[IdOut | None, Field(description="Employee who spent the money")]
+    card_payment_id: Annotated[IdOut | None, Field(description="Card payment it was raised from")]
+    dispute_id: Annotated[IdOut | None, Field(description="Payment dispute")]
+    expenses_expensable_id: Annotated[IdOut | None, Field(description="Id of the expensable header")]
+    merchant_name: Annotated[str | None, Field(description="Merchant read from the receipt")]
+    user_merchant: Annotated[
+        str | None, Field(description="Merchant typed by the employee (takes precedence)")
+    ]
+    merchant_tin: Annotated[str | None, Field(description="Merchant's tax identification number")]
+    category: NotRequired[
+        Annotated[CategoryRefOut, Field(description="Category; omitted when there is none")]
+    ]
+    subcategory: Annotated[str | None, Field(description="Subcategory")]
+    category_id: Annotated[IdOut | None, Field(description="Category id (finance/categories)")]
+    reference: Annotated[str | None, Field(description="Receipt or invoice reference")]
+    amount: Annotated[int | None, Field(description="Total in minor units of `currency`")]
+    description: Annotated[str | None, Field(description="Free-text description")]
+    review_request_at: Annotated[str | None, Field(description="When it was submitted; null while a draft")]
+    external_authorization_id: Annotated[IdOut | None, Field(description="External card authorisation id")]
+    expenses_card_id: Annotated[IdOut | None, Field(description="Company card it was paid with")]
+    card: NotRequired[Annotated[CardOut, Field(description="Card details; omitted when there is no card")]]
+    document_id: Annotated[
+        IdOut | None, Field(description="Document id of the (first) receipt (documents/documents)")
+    ]
+    access_token: Annotated[str | None, Field(description="Access token of the receipt upload; always null")]
+    paid_at: Annotated[str | None, Field(description="When it was marked paid")]
+    document_number: Annotated[str | None, Field(description="Number of the associated financial document")]
+    document_type: Annotated[str | None, Field(description="Kind of the associated document, e.g. `invoice`")]
+    payment: Annotated[Payment | None, Field(description="Whether the employee is owed the money")]
+    payment_method: Annotated[str | None, Field(description="How it was paid, e.g. `cash`")]
+    exchange_rate: Annotated[
+        float | None,
+        Field(description="Legal-entity currency units per unit of `currency` (1 when they are the same)"),
+    ]
+    reimbursable_amount: Annotated[int | None, Field(description="Amount owed to the employee, minor units")]
+    reimbursable_currency: Annotated[str | None, Field(description="Currency of `reimbursable_amount`")]
+    ledger_account_id: Annotated[IdOut | None, Field(description="Ledger account (finance/accounts)")]
+    budget_id: Annotated[IdOut | None, Field(description="Budget it is booked to")]
+    project_id: Annotated[IdOut | None, Field(description="Project it is booked to")]
+    duplicate_of_id: Annotated[IdOut | None, Field(description=DUPLICATE_OF_DESCRIPTION)]
+    is_possible_duplicate: Annotated[bool, Field(description=IS_DUPLICATE_DESCRIPTION)]
 
 
-class TaxView(TypedDict):
-    """A tax line of an expense (``TaxOut``)."""
-
-    type: str
-    amount: int | None
-    percentage: float | None
-    base_amount: int | None
-
-
-class CardView(TypedDict):
-    """The card an expense was paid with (``CardOut``)."""
-
-    card_type: str
-    last4: str | None
-
-
-class ExpenseView(TypedDict):
-    """An expense as the routers render it (``ExpenseOut``); ``category`` and ``card`` only when set."""
-
-    id: int
-    company_id: int
-    creation_type: str
-    currency: str | None
-    status: str
-    effective_on: str | None
-    status_updated_at: str | None
-    files: Sequence[Mapping[str, Any]]
-    taxes: list[TaxView]
-    cost_center_ids: list[int]
-    employee_id: int
-    card_payment_id: int | None
-    dispute_id: int | None
-    expenses_expensable_id: int
-    merchant_name: str | None
-    user_merchant: str | None
-    merchant_tin: str | None
-    subcategory: str | None
-    category_id: int | None
-    reference: str | None
-    amount: int | None
-    description: str | None
-    review_request_at: str | None
-    external_authorization_id: int | None
-    expenses_card_id: int | None
-    document_id: int | None
-    access_token: None
-    paid_at: str | None
-    document_number: str | None
-    document_type: str | None
-    payment: str | None
-    payment_method: str | None
-    exchange_rate: float | None
-    reimbursable_amount: int | None
-    reimbursable_currency: str | None
-    ledger_account_id: int | None
-    budget_id: int | None
-    project_id: int | None
-    duplicate_of_id: int | None
-    is_possible_duplicate: bool
-    category: NotRequired[CategoryRefView]
-    card: NotRequired[CardView]
-
-
-def tax_out(t: ExpenseTax) -> TaxView:
+def tax_out(t: ExpenseTax) -> TaxOut:
     return {
-        "type": t.type,
+        "type": cast(Literal["vat"], t.type),
         "amount": t.amount,
         "percentage": as_float(t.percentage),
         "base_amount": t.base_amount,
     }
 
 
-def expense_out(e: Expense, x: Expensable, related: Related) -> ExpenseView:
+def expense_out(e: Expense, x: Expensable, related: Related) -> ExpenseOut:
     files = related.files.get(e.id, [])
-    obj: ExpenseView = {
+    obj: ExpenseOut = {
         "id": e.id,
         "company_id": e.company_id,
-        "creation_type": e.creation_type,
+        "creation_type": cast(ExpenseCreationType, e.creation_type),
         "currency": x.currency,
-        "status": x.status,
+        "status": cast(Status, x.status),
         "effective_on": format_date(x.effective_on),
         "status_updated_at": format_ts(x.status_updated_at),
         "files": files,
@@ -193,7 +141,7 @@ def expense_out(e: Expense, x: Expensable, related: Related) -> ExpenseView:
         "paid_at": format_ts(x.paid_at),
         "document_number": e.document_number,
         "document_type": e.document_type,
-        "payment": x.payment,
+        "payment": cast(Payment, x.payment),
         "payment_method": e.payment_method,
         "exchange_rate": as_float(e.exchange_rate),
         "reimbursable_amount": x.reimbursable_amount,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import Any, NotRequired, TypedDict
+from typing import Annotated, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from expensehub.allowances.schemas import Vehicle
 from expensehub.expenses.rules import MileagePricing, mileage_pricing
@@ -14,7 +13,6 @@ from expensehub.expenses.schemas.bodies import ClaimFields, Coordinate, Positive
 from expensehub.expenses.schemas.shared import (
     _AS_GIVEN,
     CategoryRefOut,
-    CategoryRefView,
     DistanceUnit,
     FileOut,
     Payment,
@@ -24,6 +22,7 @@ from expensehub.expenses.schemas.shared import (
 )
 from expensehub.kit.clock import format_date_as_ts, format_ts
 from expensehub.kit.ids import IdIn
+from expensehub.kit.shapes import IdOut, NotRequired, TypedDict
 from expensehub.models import Expensable, Mileage
 
 # expensehub extension fields of a mileage: the inputs of the statutory rules (docs/allowances.md).
@@ -44,119 +43,100 @@ MILEAGE_PRICING_DESCRIPTION = (
 )
 
 
-class MileageOut(BaseModel):
-    """A mileage claim (``expenses/mileages``)."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    id: str = Field(description="Mileage id")
-    company_id: str = Field(description="Company id")
-    currency: str = Field(description="ISO 4217 currency of `amount` and `rate`")
-    status: str = Field(description="Status of the claim (its expensable's; the nine expensable statuses)")
-    files: list[FileOut] = Field(description="Attachments; empty until documents are attached")
-    payment: Payment = Field(description="Whether the employee is owed the money")
-    cost_center_ids: list[str] = Field(description="Cost centres the claim is charged to")
-    employee_id: str | None = Field(None, description="Employee who travelled")
-    expenses_expensable_id: str | None = Field(None, description="Id of the expensable header")
-    category: CategoryRefOut | None = Field(None, description="Category; omitted when there is none")
-    subcategory: str | None = Field(None, description="Subcategory")
-    category_id: str | None = Field(None, description="Category id")
-    amount: int | None = Field(None, description="Amount in minor units")
-    reimbursable_amount: int | None = Field(None, description="Amount owed to the employee, minor units")
-    reimbursable_currency: str | None = Field(None, description="Currency of `reimbursable_amount`")
-    mileage: int | None = Field(None, description="Distance travelled, in `units`")
-    units: str | None = Field(None, description="Unit of `mileage`: `km` or `mi`")
-    rate: str | None = Field(
-        None,
-        description="Rate per `rate_measurement_unit` in `currency`, e.g. `0.5`: the company's own rate, or, "
-        "for a mileage priced by the statutory rules, the effective rate (amount / distance)",
-    )
-    rate_measurement_unit: str | None = Field(
-        None,
-        description="Unit the rate is priced in (the rate table's unit when the statutory rules priced it); "
-        "the distance is converted to it before the rate applies",
-    )
-    from_: str | None = Field(None, alias="from", description="Origin")
-    to: str | None = Field(None, description="Destination")
-    description: str | None = Field(None, description="Free-text description")
-    effective_on: str | None = Field(None, description="Travel date, as a timestamp at midnight UTC")
-    review_request_at: str | None = Field(None, description="When it was submitted")
-    paid_at: str | None = Field(None, description="When it was marked paid")
-    ledger_account_id: str | None = Field(None, description="Ledger account")
-    round_trip: bool | None = Field(None, description="Whether the trip was there and back (distance x 2)")
-    origin_longitude: str | None = Field(None, description="Origin longitude (decimal degrees)")
-    origin_latitude: str | None = Field(None, description="Origin latitude (decimal degrees)")
-    destination_longitude: str | None = Field(None, description="Destination longitude (decimal degrees)")
-    destination_latitude: str | None = Field(None, description="Destination latitude (decimal degrees)")
-    calculated_mileage: int | None = Field(
-        None,
-        description="Route distance in decametres or 10-milers: as given, else the distance priced (doubled "
-        "for a round trip) x 100 in `units`",
-    )
-    budget_id: str | None = Field(None, description="Budget")
-    project_id: str | None = Field(None, description="Project")
-    vehicle: Vehicle | None = Field(None, description=MILEAGE_INPUT_DESCRIPTIONS["vehicle"])
-    passengers: int | None = Field(None, description=MILEAGE_INPUT_DESCRIPTIONS["passengers"])
-    fiscal_horsepower: int | None = Field(None, description=MILEAGE_INPUT_DESCRIPTIONS["fiscal_horsepower"])
-    electric: bool | None = Field(None, description=MILEAGE_INPUT_DESCRIPTIONS["electric"])
-    pricing: MileagePricing = Field(description=MILEAGE_PRICING_DESCRIPTION)
-
-
-MileageView = TypedDict(
-    "MileageView",
+MileageOut = TypedDict(
+    "MileageOut",
     {
-        "id": int,
-        "company_id": int,
-        "currency": str | None,
-        "status": str,
-        "files": list[Mapping[str, Any]],
-        "payment": str | None,
-        "cost_center_ids": list[int],
-        "employee_id": int,
-        "expenses_expensable_id": int,
-        "subcategory": str | None,
-        "category_id": int | None,
-        "amount": int | None,
-        "reimbursable_amount": int | None,
-        "reimbursable_currency": str | None,
-        "mileage": int | None,
-        "units": str | None,
-        "rate": str | None,
-        "rate_measurement_unit": str | None,
-        "from": str | None,
-        "to": str | None,
-        "description": str | None,
-        "effective_on": str | None,
-        "review_request_at": str | None,
-        "paid_at": str | None,
-        "ledger_account_id": int | None,
-        "round_trip": bool | None,
-        "origin_longitude": str | None,
-        "origin_latitude": str | None,
-        "destination_longitude": str | None,
-        "destination_latitude": str | None,
-        "calculated_mileage": int | None,
-        "budget_id": int | None,
-        "project_id": int | None,
-        "vehicle": str | None,
-        "passengers": int | None,
-        "fiscal_horsepower": int | None,
-        "electric": bool | None,
-        "pricing": str,
-        "category": NotRequired[CategoryRefView],
+        "id": Annotated[IdOut, Field(description="Mileage id")],
+        "company_id": Annotated[IdOut, Field(description="Company id")],
+        "currency": Annotated[str, Field(description="ISO 4217 currency of `amount` and `rate`")],
+        "status": Annotated[
+            str, Field(description="Status of the claim (its expensable's; the nine expensable statuses)")
+        ],
+        "files": Annotated[
+            list[FileOut], Field(description="Attachments; empty until documents are attached")
+        ],
+        "payment": Annotated[Payment, Field(description="Whether the employee is owed the money")],
+        "cost_center_ids": Annotated[list[IdOut], Field(description="Cost centres the claim is charged to")],
+        "employee_id": Annotated[IdOut | None, Field(description="Employee who travelled")],
+        "expenses_expensable_id": Annotated[IdOut | None, Field(description="Id of the expensable header")],
+        "category": NotRequired[
+            Annotated[CategoryRefOut, Field(description="Category; omitted when there is none")]
+        ],
+        "subcategory": Annotated[str | None, Field(description="Subcategory")],
+        "category_id": Annotated[IdOut | None, Field(description="Category id")],
+        "amount": Annotated[int | None, Field(description="Amount in minor units")],
+        "reimbursable_amount": Annotated[
+            int | None, Field(description="Amount owed to the employee, minor units")
+        ],
+        "reimbursable_currency": Annotated[
+            str | None, Field(description="Currency of `reimbursable_amount`")
+        ],
+        "mileage": Annotated[int | None, Field(description="Distance travelled, in `units`")],
+        "units": Annotated[str | None, Field(description="Unit of `mileage`: `km` or `mi`")],
+        "rate": Annotated[
+            str | None,
+            Field(
+                description="Rate per `rate_measurement_unit` in `currency`, e.g. `0.5`: the company's own "
+                "rate, or, for a mileage priced by the statutory rules, the effective rate (amount / "
+                "distance)"
+            ),
+        ],
+        "rate_measurement_unit": Annotated[
+            str | None,
+            Field(
+                description="Unit the rate is priced in (the rate table's unit when the statutory rules "
+                "priced it); the distance is converted to it before the rate applies"
+            ),
+        ],
+        "from": Annotated[str | None, Field(description="Origin")],
+        "to": Annotated[str | None, Field(description="Destination")],
+        "description": Annotated[str | None, Field(description="Free-text description")],
+        "effective_on": Annotated[
+            str | None, Field(description="Travel date, as a timestamp at midnight UTC")
+        ],
+        "review_request_at": Annotated[str | None, Field(description="When it was submitted")],
+        "paid_at": Annotated[str | None, Field(description="When it was marked paid")],
+        "ledger_account_id": Annotated[IdOut | None, Field(description="Ledger account")],
+        "round_trip": Annotated[
+            bool | None, Field(description="Whether the trip was there and back (distance x 2)")
+        ],
+        "origin_longitude": Annotated[str | None, Field(description="Origin longitude (decimal degrees)")],
+        "origin_latitude": Annotated[str | None, Field(description="Origin latitude (decimal degrees)")],
+        "destination_longitude": Annotated[
+            str | None, Field(description="Destination longitude (decimal degrees)")
+        ],
+        "destination_latitude": Annotated[
+            str | None, Field(description="Destination latitude (decimal degrees)")
+        ],
+        "calculated_mileage": Annotated[
+            int | None,
+            Field(
+                description="Route distance in decametres or 10-milers: as given, else the distance "
+                "priced (doubled for a round trip) x 100 in `units`"
+            ),
+        ],
+        "budget_id": Annotated[IdOut | None, Field(description="Budget")],
+        "project_id": Annotated[IdOut | None, Field(description="Project")],
+        "vehicle": Annotated[Vehicle | None, Field(description=MILEAGE_INPUT_DESCRIPTIONS["vehicle"])],
+        "passengers": Annotated[int | None, Field(description=MILEAGE_INPUT_DESCRIPTIONS["passengers"])],
+        "fiscal_horsepower": Annotated[
+            int | None, Field(description=MILEAGE_INPUT_DESCRIPTIONS["fiscal_horsepower"])
+        ],
+        "electric": Annotated[bool | None, Field(description=MILEAGE_INPUT_DESCRIPTIONS["electric"])],
+        "pricing": Annotated[MileagePricing, Field(description=MILEAGE_PRICING_DESCRIPTION)],
     },
 )
-"""A mileage as the routers render it (``MileageOut``); ``category`` only when set."""
+MileageOut.__doc__ = """A mileage claim (``expenses/mileages``)."""
 
 
-def mileage_out(m: Mileage, x: Expensable, related: Related) -> MileageView:
-    obj: MileageView = {
+def mileage_out(m: Mileage, x: Expensable, related: Related) -> MileageOut:
+    obj: MileageOut = {
         "id": m.id,
         "company_id": m.company_id,
         "currency": x.currency,
         "status": x.status,
         "files": [],
-        "payment": x.payment,
+        "payment": cast(Payment, x.payment),
         "cost_center_ids": related.cost_centers.get(x.id, []),
         "employee_id": x.employee_id,
         "expenses_expensable_id": x.id,
@@ -184,7 +164,7 @@ def mileage_out(m: Mileage, x: Expensable, related: Related) -> MileageView:
         "calculated_mileage": m.calculated_mileage,
         "budget_id": x.budget_id,
         "project_id": x.project_id,
-        "vehicle": m.vehicle,
+        "vehicle": cast(Vehicle | None, m.vehicle),
         "passengers": m.passengers,
         "fiscal_horsepower": m.fiscal_horsepower,
         "electric": m.electric,

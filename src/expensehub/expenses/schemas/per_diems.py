@@ -5,12 +5,11 @@ totals and trip inputs, and the write bodies.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, NotRequired, TypedDict
+from typing import Annotated, Any, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from expensehub.allowances.schemas import CountryCode, MealsProvidedIn
 from expensehub.expenses.rules import PerDiemPricing, Status, per_diem_pricing
@@ -18,7 +17,6 @@ from expensehub.expenses.schemas.bodies import ClaimFields, PositiveMoney
 from expensehub.expenses.schemas.shared import (
     _AS_GIVEN,
     CategoryRefOut,
-    CategoryRefView,
     FileOut,
     Payment,
     Related,
@@ -27,29 +25,35 @@ from expensehub.expenses.schemas.shared import (
 )
 from expensehub.kit.clock import format_date, format_date_as_ts, format_ts
 from expensehub.kit.ids import IdIn
+from expensehub.kit.shapes import IdOut, NotRequired, TypedDict
 from expensehub.models import Expensable, PerDiem
 from expensehub.models.allowances import PerDiemRate
 
 
-class PerDiemRateOut(BaseModel):
+class PerDiemRateOut(TypedDict):
     """A rate configuration the per diem's statutory breakdown used: one line of a statutory rate table
     (table, destination, kind of day, daily amount), as the company's configurations record it."""
 
-    expenses_per_diem_id: str = Field(description="Per diem id")
-    rate_configuration_id: str = Field(
-        description="Rate configuration id: the same id wherever the company's per diems use the same line "
-        "of the same table for the same kind of day (the configurations themselves are not exposed, as on "
-        "Factorial)"
-    )
-    id: str | None = Field(
-        None, description="Id of the link; kept while an update still uses the configuration"
-    )
-    total_days: int | None = Field(None, description="Days of the trip priced with this configuration")
-    total_amount_cents: int | None = Field(
-        None,
-        description="Statutory amount of those days after meal deductions, minor units of the per diem's "
-        "currency (the rates sum to `statutory_amount`)",
-    )
+    expenses_per_diem_id: Annotated[IdOut, Field(description="Per diem id")]
+    rate_configuration_id: Annotated[
+        IdOut,
+        Field(
+            description="Rate configuration id: the same id wherever the company's per diems use the same "
+            "line of the same table for the same kind of day (the configurations themselves are not exposed, "
+            "as on Factorial)"
+        ),
+    ]
+    id: Annotated[
+        IdOut | None, Field(description="Id of the link; kept while an update still uses the configuration")
+    ]
+    total_days: Annotated[int | None, Field(description="Days of the trip priced with this configuration")]
+    total_amount_cents: Annotated[
+        int | None,
+        Field(
+            description="Statutory amount of those days after meal deductions, minor units of the per diem's "
+            "currency (the rates sum to `statutory_amount`)"
+        ),
+    ]
 
 
 _TOTALS_NOTE = (
@@ -97,81 +101,97 @@ PER_DIEM_PRICING_DESCRIPTION = (
 )
 
 
-class MealsProvidedOut(BaseModel):
+class MealsProvidedOut(TypedDict):
     """Meals the employer provided on one day of a per diem's trip."""
 
-    date: str = Field(description="Day of the trip (`YYYY-MM-DD`, in the trip's timezone)")
-    breakfast: bool = Field(description="Breakfast was provided")
-    lunch: bool = Field(description="Lunch was provided")
-    dinner: bool = Field(description="Dinner was provided")
+    date: Annotated[str, Field(description="Day of the trip (`YYYY-MM-DD`, in the trip's timezone)")]
+    breakfast: Annotated[bool, Field(description="Breakfast was provided")]
+    lunch: Annotated[bool, Field(description="Lunch was provided")]
+    dinner: Annotated[bool, Field(description="Dinner was provided")]
 
 
-class PerDiemOut(BaseModel):
-    """A per diem claim (``expenses/per_diems``)."""
+PerDiemOut = TypedDict(
+    "PerDiemOut",
+    {
+        "id": Annotated[IdOut, Field(description="Per diem id")],
+        "company_id": Annotated[IdOut, Field(description="Company id")],
+        "currency": Annotated[str, Field(description="ISO 4217 currency of `amount`")],
+        "payment": Annotated[Payment, Field(description="Whether the employee is owed the money")],
+        "files": Annotated[
+            list[FileOut], Field(description="Attachments; empty until documents are attached")
+        ],
+        "status": Annotated[Status, Field(description="Status of the claim (its expensable's)")],
+        "cost_center_ids": Annotated[list[IdOut], Field(description="Cost centres the claim is charged to")],
+        "rates": Annotated[
+            list[PerDiemRateOut],
+            Field(
+                description="Rate configurations the statutory breakdown used, one per distinct line of a "
+                "rate table and kind of day (empty when the statutory rules could not price the per diem)"
+            ),
+        ],
+        "employee_id": Annotated[IdOut | None, Field(description="Employee who travelled")],
+        "expenses_expensable_id": Annotated[IdOut | None, Field(description="Id of the expensable header")],
+        "start_date": Annotated[str | None, Field(description="First day of the trip (`YYYY-MM-DD`)")],
+        "end_date": Annotated[str | None, Field(description="Last day of the trip (`YYYY-MM-DD`)")],
+        "from": Annotated[str | None, Field(description="Where the trip starts")],
+        "to": Annotated[str | None, Field(description="Destination")],
+        "trip_name": Annotated[str | None, Field(description="Name of the trip")],
+        "ledger_account_id": Annotated[IdOut | None, Field(description="Ledger account")],
+        "amount": Annotated[int | None, Field(description="Total allowance in minor units")],
+        "reimbursable_amount": Annotated[
+            int | None, Field(description="Amount owed to the employee, minor units")
+        ],
+        "reimbursable_currency": Annotated[
+            str | None, Field(description="Currency of `reimbursable_amount`")
+        ],
+        "paid_at": Annotated[str | None, Field(description="When it was marked paid")],
+        "review_request_at": Annotated[str | None, Field(description="When it was submitted")],
+        "effective_on": Annotated[
+            str | None, Field(description="Date of the claim, as a timestamp at midnight UTC")
+        ],
+        "description": Annotated[str | None, Field(description="Free-text description")],
+        "category": NotRequired[
+            Annotated[CategoryRefOut, Field(description="Category; omitted when there is none")]
+        ],
+        "subcategory": Annotated[str | None, Field(description="Subcategory")],
+        "budget_id": Annotated[IdOut | None, Field(description="Budget")],
+        "project_id": Annotated[IdOut | None, Field(description="Project")],
+        "gross_amount": Annotated[int | None, Field(description=PER_DIEM_TOTAL_DESCRIPTIONS["gross_amount"])],
+        "deductions_amount": Annotated[
+            int | None, Field(description=PER_DIEM_TOTAL_DESCRIPTIONS["deductions_amount"])
+        ],
+        "statutory_amount": Annotated[
+            int | None, Field(description=PER_DIEM_TOTAL_DESCRIPTIONS["statutory_amount"])
+        ],
+        "tax_free_amount": Annotated[
+            int | None, Field(description=PER_DIEM_TOTAL_DESCRIPTIONS["tax_free_amount"])
+        ],
+        "taxable_amount": Annotated[
+            int | None, Field(description=PER_DIEM_TOTAL_DESCRIPTIONS["taxable_amount"])
+        ],
+        "start_at": Annotated[str | None, Field(description=PER_DIEM_INPUT_DESCRIPTIONS["start_at"])],
+        "end_at": Annotated[str | None, Field(description=PER_DIEM_INPUT_DESCRIPTIONS["end_at"])],
+        "timezone": Annotated[str | None, Field(description=PER_DIEM_INPUT_DESCRIPTIONS["timezone"])],
+        "destination_country": Annotated[
+            str | None, Field(description=PER_DIEM_INPUT_DESCRIPTIONS["destination_country"])
+        ],
+        "destination_city": Annotated[
+            str | None, Field(description=PER_DIEM_INPUT_DESCRIPTIONS["destination_city"])
+        ],
+        "meals_provided": Annotated[
+            list[MealsProvidedOut], Field(description=PER_DIEM_INPUT_DESCRIPTIONS["meals_provided"])
+        ],
+        "overnight_stays": Annotated[
+            list[str] | None, Field(description=PER_DIEM_INPUT_DESCRIPTIONS["overnight_stays"])
+        ],
+        "locality_mie": Annotated[str | None, Field(description=PER_DIEM_INPUT_DESCRIPTIONS["locality_mie"])],
+        "pricing": Annotated[PerDiemPricing, Field(description=PER_DIEM_PRICING_DESCRIPTION)],
+    },
+)
+PerDiemOut.__doc__ = """A per diem claim (``expenses/per_diems``)."""
 
-    model_config = ConfigDict(populate_by_name=True)
 
-    id: str = Field(description="Per diem id")
-    company_id: str = Field(description="Company id")
-    currency: str = Field(description="ISO 4217 currency of `amount`")
-    payment: Payment = Field(description="Whether the employee is owed the money")
-    files: list[FileOut] = Field(description="Attachments; empty until documents are attached")
-    status: Status = Field(description="Status of the claim (its expensable's)")
-    cost_center_ids: list[str] = Field(description="Cost centres the claim is charged to")
-    rates: list[PerDiemRateOut] = Field(
-        description="Rate configurations the statutory breakdown used, one per distinct line of a rate table "
-        "and kind of day (empty when the statutory rules could not price the per diem)"
-    )
-    employee_id: str | None = Field(None, description="Employee who travelled")
-    expenses_expensable_id: str | None = Field(None, description="Id of the expensable header")
-    start_date: str | None = Field(None, description="First day of the trip (`YYYY-MM-DD`)")
-    end_date: str | None = Field(None, description="Last day of the trip (`YYYY-MM-DD`)")
-    from_: str | None = Field(None, alias="from", description="Where the trip starts")
-    to: str | None = Field(None, description="Destination")
-    trip_name: str | None = Field(None, description="Name of the trip")
-    ledger_account_id: str | None = Field(None, description="Ledger account")
-    amount: int | None = Field(None, description="Total allowance in minor units")
-    reimbursable_amount: int | None = Field(None, description="Amount owed to the employee, minor units")
-    reimbursable_currency: str | None = Field(None, description="Currency of `reimbursable_amount`")
-    paid_at: str | None = Field(None, description="When it was marked paid")
-    review_request_at: str | None = Field(None, description="When it was submitted")
-    effective_on: str | None = Field(None, description="Date of the claim, as a timestamp at midnight UTC")
-    description: str | None = Field(None, description="Free-text description")
-    category: CategoryRefOut | None = Field(None, description="Category; omitted when there is none")
-    subcategory: str | None = Field(None, description="Subcategory")
-    budget_id: str | None = Field(None, description="Budget")
-    project_id: str | None = Field(None, description="Project")
-    gross_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["gross_amount"])
-    deductions_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["deductions_amount"])
-    statutory_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["statutory_amount"])
-    tax_free_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["tax_free_amount"])
-    taxable_amount: int | None = Field(None, description=PER_DIEM_TOTAL_DESCRIPTIONS["taxable_amount"])
-    start_at: str | None = Field(None, description=PER_DIEM_INPUT_DESCRIPTIONS["start_at"])
-    end_at: str | None = Field(None, description=PER_DIEM_INPUT_DESCRIPTIONS["end_at"])
-    timezone: str | None = Field(None, description=PER_DIEM_INPUT_DESCRIPTIONS["timezone"])
-    destination_country: str | None = Field(
-        None, description=PER_DIEM_INPUT_DESCRIPTIONS["destination_country"]
-    )
-    destination_city: str | None = Field(None, description=PER_DIEM_INPUT_DESCRIPTIONS["destination_city"])
-    meals_provided: list[MealsProvidedOut] = Field(description=PER_DIEM_INPUT_DESCRIPTIONS["meals_provided"])
-    overnight_stays: list[str] | None = Field(
-        None, description=PER_DIEM_INPUT_DESCRIPTIONS["overnight_stays"]
-    )
-    locality_mie: str | None = Field(None, description=PER_DIEM_INPUT_DESCRIPTIONS["locality_mie"])
-    pricing: PerDiemPricing = Field(description=PER_DIEM_PRICING_DESCRIPTION)
-
-
-class PerDiemRateView(TypedDict):
-    """A rate configuration a per diem's statutory breakdown used (``PerDiemRateOut``)."""
-
-    id: int
-    expenses_per_diem_id: int
-    rate_configuration_id: int
-    total_days: int | None
-    total_amount_cents: int | None
-
-
-def per_diem_rate_out(r: PerDiemRate) -> PerDiemRateView:
+def per_diem_rate_out(r: PerDiemRate) -> PerDiemRateOut:
     return {
         "id": r.id,
         "expenses_per_diem_id": r.per_diem_id,
@@ -179,15 +199,6 @@ def per_diem_rate_out(r: PerDiemRate) -> PerDiemRateView:
         "total_days": r.total_days,
         "total_amount_cents": r.total_amount,
     }
-
-
-class MealsProvidedView(TypedDict):
-    """Meals provided on one day of a trip (``MealsProvidedOut``)."""
-
-    date: str
-    breakfast: bool
-    lunch: bool
-    dinner: bool
 
 
 class PerDiemTotalsView(TypedDict):
@@ -208,70 +219,21 @@ class PerDiemInputsView(TypedDict):
     timezone: str | None
     destination_country: str | None
     destination_city: str | None
-    meals_provided: list[MealsProvidedView]
+    meals_provided: list[MealsProvidedOut]
     overnight_stays: list[str] | None
     locality_mie: str | None
 
 
-PerDiemView = TypedDict(
-    "PerDiemView",
-    {
-        "id": int,
-        "company_id": int,
-        "currency": str | None,
-        "payment": str | None,
-        "files": list[Mapping[str, Any]],
-        "status": str,
-        "cost_center_ids": list[int],
-        "rates": list[PerDiemRateView],
-        "employee_id": int,
-        "expenses_expensable_id": int,
-        "start_date": str | None,
-        "end_date": str | None,
-        "from": str | None,
-        "to": str | None,
-        "trip_name": str | None,
-        "ledger_account_id": int | None,
-        "amount": int | None,
-        "reimbursable_amount": int | None,
-        "reimbursable_currency": str | None,
-        "paid_at": str | None,
-        "review_request_at": str | None,
-        "effective_on": str | None,
-        "description": str | None,
-        "subcategory": str | None,
-        "budget_id": int | None,
-        "project_id": int | None,
-        "gross_amount": int | None,
-        "deductions_amount": int | None,
-        "statutory_amount": int | None,
-        "tax_free_amount": int | None,
-        "taxable_amount": int | None,
-        "start_at": str | None,
-        "end_at": str | None,
-        "timezone": str | None,
-        "destination_country": str | None,
-        "destination_city": str | None,
-        "meals_provided": list[MealsProvidedView],
-        "overnight_stays": list[str] | None,
-        "locality_mie": str | None,
-        "pricing": str,
-        "category": NotRequired[CategoryRefView],
-    },
-)
-"""A per diem as the routers render it (``PerDiemOut``); ``category`` only when set."""
-
-
-def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> PerDiemView:
+def per_diem_out(p: PerDiem, x: Expensable, related: Related) -> PerDiemOut:
     totals = per_diem_totals(p, x.amount)
     inputs = per_diem_inputs(p.trip_inputs)
-    obj: PerDiemView = {
+    obj: PerDiemOut = {
         "id": p.id,
         "company_id": p.company_id,
         "currency": x.currency,
-        "payment": x.payment,
+        "payment": cast(Payment, x.payment),
         "files": [],
-        "status": x.status,
+        "status": cast(Status, x.status),
         "cost_center_ids": related.cost_centers.get(x.id, []),
         "rates": [per_diem_rate_out(r) for r in related.per_diem_rates.get(p.id, [])],
         "employee_id": x.employee_id,

@@ -4,13 +4,14 @@ loaded once per page, number formatting, nested objects (files, taxes, category,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, TypedDict
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from expensehub.kit.shapes import IdOut, TypedDict
 from expensehub.models import Category, ExpenseTax
 from expensehub.models.allowances import PerDiemRate
 
@@ -31,7 +32,7 @@ class Related:
     taxes: dict[int, list[ExpenseTax]] = field(default_factory=dict)
     categories: dict[int, Category] = field(default_factory=dict)
     # expense id -> its ``files`` (receipts, built by the documents domain)
-    files: Mapping[int, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    files: Mapping[int, list[FileOut]] = field(default_factory=dict)
     # per diem id -> its ``rates`` (rate configurations its statutory breakdown used)
     per_diem_rates: dict[int, list[PerDiemRate]] = field(default_factory=dict)
 
@@ -47,14 +48,7 @@ def as_float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-class CategoryRefView(TypedDict):
-    """The category of a claim (``CategoryRefOut``)."""
-
-    id: int
-    name: str
-
-
-def category_ref(related: Related, category_id: int | None) -> CategoryRefView | None:
+def category_ref(related: Related, category_id: int | None) -> CategoryRefOut | None:
     if category_id is None:
         return None
     cat = related.categories.get(category_id)
@@ -63,46 +57,48 @@ def category_ref(related: Related, category_id: int | None) -> CategoryRefView |
     return {"id": cat.id, "name": cat.label or cat.default_label}
 
 
-class FileOut(BaseModel):
+class FileOut(TypedDict):
     """A receipt attached to an expense (a document of documents/documents)."""
 
-    id: str = Field(description="Document id of the receipt (documents/documents)")
-    filename: str = Field(description="File name as the user gave it")
-    byte_size: int = Field(description="Size in bytes")
-    url: str | None = Field(
-        None, description="Signed, temporary URL showing the file in the browser (no API key needed)"
-    )
-    download_url: str | None = Field(
-        None, description="Signed, temporary URL downloading the file (no API key needed)"
-    )
-    content_type: str | None = Field(None, description="MIME type detected from the file's bytes")
+    id: Annotated[IdOut, Field(description="Document id of the receipt (documents/documents)")]
+    filename: Annotated[str, Field(description="File name as the user gave it")]
+    byte_size: Annotated[int, Field(description="Size in bytes")]
+    url: Annotated[
+        str | None,
+        Field(description="Signed, temporary URL showing the file in the browser (no API key needed)"),
+    ]
+    download_url: Annotated[
+        str | None, Field(description="Signed, temporary URL downloading the file (no API key needed)")
+    ]
+    content_type: Annotated[str | None, Field(description="MIME type detected from the file's bytes")]
 
 
-class TaxOut(BaseModel):
+class TaxOut(TypedDict):
     """A tax line of an expense."""
 
-    type: Literal["vat"] = Field(description="Tax kind; only `vat`")
-    amount: int | None = Field(None, description="Tax amount in minor units of the expense currency")
-    percentage: float | None = Field(None, description="Tax rate as a fraction, e.g. 0.21")
-    base_amount: int | None = Field(None, description="Taxable base in minor units")
+    type: Annotated[Literal["vat"], Field(description="Tax kind; only `vat`")]
+    amount: Annotated[int | None, Field(description="Tax amount in minor units of the expense currency")]
+    percentage: Annotated[float | None, Field(description="Tax rate as a fraction, e.g. 0.21")]
+    base_amount: Annotated[int | None, Field(description="Taxable base in minor units")]
 
 
-class CategoryRefOut(BaseModel):
+class CategoryRefOut(TypedDict):
     """The category of a claim."""
 
-    id: str = Field(description="Category id (finance/categories)")
-    name: str = Field(description="Category label (its custom label, else its default label)")
+    id: Annotated[IdOut, Field(description="Category id (finance/categories)")]
+    name: Annotated[str, Field(description="Category label (its custom label, else its default label)")]
 
 
-class CardOut(BaseModel):
+class CardOut(TypedDict):
     """The company card an expense was paid with."""
 
-    # banking has a CardOut too, so OpenAPI names this component after its module: the package's, as
-    # before the schemas were split into modules (clients generated from the document keep their names).
-    __module__ = "expensehub.expenses.schemas"
+    card_type: Annotated[str, Field(description="Card kind, e.g. `virtual` or `physical`")]
+    last4: Annotated[str | None, Field(description="Last four digits of the card number")]
 
-    card_type: str = Field(description="Card kind, e.g. `virtual` or `physical`")
-    last4: str | None = Field(None, description="Last four digits of the card number")
+
+# banking has a CardOut too, so OpenAPI names this component after its module: the package's, as before
+# the schemas were split into modules (clients generated from the document keep their names).
+CardOut.__module__ = "expensehub.expenses.schemas"
 
 
 DUPLICATE_OF_DESCRIPTION = (

@@ -4,7 +4,7 @@
 
 Services flush, never commit. Every check runs before the first change, so a refused request changes
 nothing even before the request's transaction is rolled back. Results are the typed views of
-``schemas`` (``ExpensableView``, ``ExpenseView``...) built by the resources' view builders.
+``schemas`` (``ExpensableOut``, ``ExpenseOut``...) built by the resources' view builders.
 """
 
 from __future__ import annotations

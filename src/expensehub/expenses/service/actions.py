@@ -29,7 +29,7 @@ from expensehub.webhooks import service as webhooks
 
 def submit(
     session: Session, *, company_id: int, ids: Sequence[int], actor: Actor, author: webhooks.Author
-) -> list[schemas.ExpensableView]:
+) -> list[schemas.ExpensableOut]:
     """Send drafts (or claims sent back for changes) for approval; all or nothing.
 
     Each submission opens an approval flow with one step whose approver is the owner's manager, or the
@@ -85,7 +85,7 @@ def submit(
 
 def request_changes(
     session: Session, *, company_id: int, expensable_id: int, reason: str | None
-) -> schemas.ExpensableView:
+) -> schemas.ExpensableOut:
     """Send a pending claim back to its owner; it can be edited and submitted again."""
     x = lock_one(session, company_id, expensable_id)
     decide(session, company_id=company_id, x=x, decision="request_changes", reason=reason)
@@ -94,7 +94,7 @@ def request_changes(
 
 def bulk_set_to_paid(
     session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
-) -> list[schemas.ExpensableView]:
+) -> list[schemas.ExpensableOut]:
     """Mark approved (or in payroll, or sent to pay) claims as paid; all or nothing."""
     items = lock_all(session, company_id, ids)
     targets = check_all(items, "pay")
@@ -114,7 +114,7 @@ def update_reimbursable_amount(
     expensable_id: int,
     reimbursable_amount: int,
     author: webhooks.Author,
-) -> schemas.ExpensableView:
+) -> schemas.ExpensableOut:
     """Change what is owed back on a reimbursable expense, up to its amount, until it is paid.
 
     Sending the amount it already has changes nothing and writes no event (it still answers 200).
@@ -148,7 +148,7 @@ def update_reimbursable_amount(
     return views_in_order(session, company_id, [x])[0]
 
 
-def delete_expensable(session: Session, *, company_id: int, expensable_id: int) -> schemas.ExpensableView:
+def delete_expensable(session: Session, *, company_id: int, expensable_id: int) -> schemas.ExpensableOut:
     """Delete a draft (with its detail); returns it as it was."""
     x = lock_one(session, company_id, expensable_id)
     transition(x, "delete")

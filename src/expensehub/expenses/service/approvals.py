@@ -75,7 +75,7 @@ def decide_resource(
     reason: str | None,
     api_base: str,
     author: webhooks.Author,
-) -> schemas.ApprovalFlowView:
+) -> schemas.ApprovalFlowOut:
     """Approve or reject a pending claim through its approval flow; returns the flow."""
     canonical = rules.approval_resource_type(resource_type)
     if canonical is None:

@@ -94,12 +94,12 @@ def emit(
     )
 
 
-def _one_view(session: Session, company_id: int, expensable_id: int) -> schemas.ExpensableView:
+def _one_view(session: Session, company_id: int, expensable_id: int) -> schemas.ExpensableOut:
     return get_scoped(session, resources.EXPENSABLES, company_id=company_id, item_id=expensable_id)
 
 
 def views_in_order(
     session: Session, company_id: int, items: Sequence[Expensable]
-) -> list[schemas.ExpensableView]:
+) -> list[schemas.ExpensableOut]:
     views = resources.expensable_views(session, company_id=company_id, ids=[x.id for x in items])
     return [views[x.id] for x in items]

@@ -202,7 +202,7 @@ def create_expense(
     uploads: Uploads | None = None,
     signer: UrlSigner | None = None,
     author: webhooks.Author,
-) -> schemas.ExpenseView:
+) -> schemas.ExpenseOut:
     """A draft expense (header + detail); flagged when it looks like an earlier one.
 
     Its receipts are the documents named by ``document_ids``/``document_id`` (404 for another company's
@@ -223,7 +223,7 @@ def update_expense(
     body: schemas.ExpenseUpdate,
     signer: UrlSigner | None = None,
     author: webhooks.Author,
-) -> schemas.ExpenseView:
+) -> schemas.ExpenseOut:
     """Partial update of an expense in draft or changes_requested (``document_ids`` replaces receipts)."""
     _update(session, company_id=company_id, kind="expense", detail_id=expense_id, body=body, author=author)
     return get_scoped(session, resources.EXPENSES, company_id=company_id, item_id=expense_id, context=signer)
@@ -231,7 +231,7 @@ def update_expense(
 
 def create_mileage(
     session: Session, *, company_id: int, body: schemas.MileageCreate, author: webhooks.Author
-) -> schemas.MileageView:
+) -> schemas.MileageOut:
     """A draft mileage claim; without ``amount``, priced with ``rate`` or by the statutory rules."""
     mileage_id = _create(session, company_id=company_id, kind="mileage", body=body, author=author)
     return get_scoped(session, resources.MILEAGES, company_id=company_id, item_id=mileage_id)
@@ -244,14 +244,14 @@ def update_mileage(
     mileage_id: int,
     body: schemas.MileageUpdate,
     author: webhooks.Author,
-) -> schemas.MileageView:
+) -> schemas.MileageOut:
     _update(session, company_id=company_id, kind="mileage", detail_id=mileage_id, body=body, author=author)
     return get_scoped(session, resources.MILEAGES, company_id=company_id, item_id=mileage_id)
 
 
 def create_per_diem(
     session: Session, *, company_id: int, body: schemas.PerDiemCreate, author: webhooks.Author
-) -> schemas.PerDiemView:
+) -> schemas.PerDiemOut:
     """A draft per diem claim, priced by the statutory rules (its amount, when not given)."""
     per_diem_id = _create(session, company_id=company_id, kind="perdiem", body=body, author=author)
     return get_scoped(session, resources.PER_DIEMS, company_id=company_id, item_id=per_diem_id)
@@ -264,6 +264,6 @@ def update_per_diem(
     per_diem_id: int,
     body: schemas.PerDiemUpdate,
     author: webhooks.Author,
-) -> schemas.PerDiemView:
+) -> schemas.PerDiemOut:
     _update(session, company_id=company_id, kind="perdiem", detail_id=per_diem_id, body=body, author=author)
     return get_scoped(session, resources.PER_DIEMS, company_id=company_id, item_id=per_diem_id)
