@@ -45,7 +45,7 @@ def _on_or_before(name: str, column: Stamp, description: str) -> Filter:
 # --- bank accounts ------------------------------------------------------------------------------
 
 
-def _bank_account_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.BankAccountView]:
+def _bank_account_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.BankAccountOut]:
     accounts: list[BankAccount] = [row[0] for row in rows]
     pending = repository.pending_balances(
         scope.session, company_id=scope.company_id, account_ids=[a.id for a in accounts]
@@ -53,7 +53,7 @@ def _bank_account_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.BankA
     return [schemas.bank_account_out(a, pending.get(a.id, 0)) for a in accounts]
 
 
-BANK_ACCOUNTS: Resource[schemas.BankAccountView] = Resource(
+BANK_ACCOUNTS: Resource[schemas.BankAccountOut] = Resource(
     key="banking/bank_accounts",
     noun="bank account",
     tag=TAG,
@@ -84,7 +84,7 @@ BANK_ACCOUNTS: Resource[schemas.BankAccountView] = Resource(
 
 # --- cards (extension) --------------------------------------------------------------------------
 
-CARDS: Resource[schemas.CardView] = Resource(
+CARDS: Resource[schemas.CardOut] = Resource(
     key="banking/cards",
     noun="card",
     tag=EXT,
@@ -109,7 +109,7 @@ CARDS: Resource[schemas.CardView] = Resource(
 
 # --- card payments ------------------------------------------------------------------------------
 
-CARD_PAYMENTS: Resource[schemas.CardPaymentView] = Resource(
+CARD_PAYMENTS: Resource[schemas.CardPaymentOut] = Resource(
     key="banking/card_payments",
     noun="card payment",
     tag=TAG,
@@ -136,7 +136,7 @@ CARD_PAYMENTS: Resource[schemas.CardPaymentView] = Resource(
 
 # --- transactions -------------------------------------------------------------------------------
 
-TRANSACTIONS: Resource[schemas.TransactionView] = Resource(
+TRANSACTIONS: Resource[schemas.TransactionOut] = Resource(
     key="banking/transactions",
     noun="transaction",
     tag=TAG,
@@ -172,7 +172,7 @@ TRANSACTIONS: Resource[schemas.TransactionView] = Resource(
 
 # --- feed imports (extension) -------------------------------------------------------------------
 
-FEED_IMPORTS: Resource[schemas.FeedImportView] = Resource(
+FEED_IMPORTS: Resource[schemas.FeedImportOut] = Resource(
     key="banking/feed_imports",
     noun="feed import",
     tag=EXT,

@@ -1,15 +1,15 @@
 """Wire shapes of bank accounts, cards, card payments, transactions and feed imports; bodies.
 
-The ``*Out`` models document responses in OpenAPI; responses are built by the ``*_out`` functions as
-typed views (``*View``: plain dicts with integer ids; the version registry renders them). Every scalar
-key is always present (``null`` when it has no value). The list filters are in ``resources.py``.
+Each response shape is one ``TypedDict`` (``*Out``, see ``kit/shapes.py``): the typed view the ``*_out``
+functions build (plain dicts with integer ids; the version registry renders them) and the OpenAPI
+component documenting it. Every scalar key is always present (``null`` when it has no value). The list
+filters are in ``resources.py``.
 """
 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Literal, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -18,6 +18,7 @@ from expensehub.kit.bodies import no_nul
 from expensehub.kit.clock import format_ts
 from expensehub.kit.ids import IdIn
 from expensehub.kit.money import is_currency
+from expensehub.kit.shapes import IdOut, TypedDict
 from expensehub.models.banking import BankAccount, BankTransaction, Card, CardPayment, FeedImport
 
 AccountNumberType = Literal[
@@ -64,71 +65,46 @@ Last4 = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
 FeedFormat = Literal["csv", "camt053", "ofx"]
 
 
-def _rate(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
 # --------------------------------------------------------------------------------------------------
 # banking/bank_accounts
 # --------------------------------------------------------------------------------------------------
 
 
-class BankAccountOut(BaseModel):
+class BankAccountOut(TypedDict):
     """A company bank account (``banking/bank_accounts``)."""
 
-    id: str = Field(description="Bank account id")
-    external_id: str = Field(description="Identifier of the account in the bank or the feed")
-    currency: str = Field(description="Currency of the account (ISO 4217)")
-    country: str = Field(description="Lowercase country of the account, e.g. `es`")
-    account_number: str = Field(description="Account number as given (an IBAN for `iban` accounts)")
-    account_number_type: AccountNumberType = Field(description="Kind of `account_number`")
-    account_balance_cents: int = Field(
-        description="Booked balance in minor units (from the latest statement)"
-    )
-    available_balance_cents: int = Field(description="Available balance in minor units")
-    pending_balance_cents: int = Field(description="Sum of pending card payments in minor units (negative)")
-    updated_at: str = Field(description="Last change, ISO 8601 UTC with milliseconds")
-    sort_code: str | None = Field(None, description="UK sort code")
-    bic: str | None = Field(None, description="BIC/SWIFT code of the bank")
-    iban: str | None = Field(None, description="IBAN, without spaces")
-    routing_number: str | None = Field(None, description="US routing number")
-    beneficiary_name: str | None = Field(None, description="Account holder name")
-    bank_name: str | None = Field(None, description="Name of the bank")
-    account_alias: str | None = Field(None, description="Alias given to the account")
-    legal_entity_id: str | None = Field(None, description="Legal entity that owns the account")
+    id: Annotated[IdOut, Field(description="Bank account id")]
+    external_id: Annotated[str, Field(description="Identifier of the account in the bank or the feed")]
+    currency: Annotated[str, Field(description="Currency of the account (ISO 4217)")]
+    country: Annotated[str, Field(description="Lowercase country of the account, e.g. `es`")]
+    account_number: Annotated[str, Field(description="Account number as given (an IBAN for `iban` accounts)")]
+    account_number_type: Annotated[AccountNumberType, Field(description="Kind of `account_number`")]
+    account_balance_cents: Annotated[
+        int, Field(description="Booked balance in minor units (from the latest statement)")
+    ]
+    available_balance_cents: Annotated[int, Field(description="Available balance in minor units")]
+    pending_balance_cents: Annotated[
+        int, Field(description="Sum of pending card payments in minor units (negative)")
+    ]
+    updated_at: Annotated[str, Field(description="Last change, ISO 8601 UTC with milliseconds")]
+    sort_code: Annotated[str | None, Field(description="UK sort code")]
+    bic: Annotated[str | None, Field(description="BIC/SWIFT code of the bank")]
+    iban: Annotated[str | None, Field(description="IBAN, without spaces")]
+    routing_number: Annotated[str | None, Field(description="US routing number")]
+    beneficiary_name: Annotated[str | None, Field(description="Account holder name")]
+    bank_name: Annotated[str | None, Field(description="Name of the bank")]
+    account_alias: Annotated[str | None, Field(description="Alias given to the account")]
+    legal_entity_id: Annotated[IdOut | None, Field(description="Legal entity that owns the account")]
 
 
-class BankAccountView(TypedDict):
-    """A bank account as the routers render it (``BankAccountOut``)."""
-
-    id: int
-    external_id: str
-    currency: str
-    country: str
-    account_number: str
-    account_number_type: str
-    account_balance_cents: int
-    available_balance_cents: int
-    pending_balance_cents: int
-    updated_at: str | None
-    sort_code: str | None
-    bic: str | None
-    iban: str | None
-    routing_number: str | None
-    beneficiary_name: str | None
-    bank_name: str | None
-    account_alias: str | None
-    legal_entity_id: int | None
-
-
-def bank_account_out(a: BankAccount, pending: int = 0) -> BankAccountView:
+def bank_account_out(a: BankAccount, pending: int = 0) -> BankAccountOut:
     return {
         "id": a.id,
         "external_id": a.external_id,
         "currency": a.currency,
         "country": a.country,
         "account_number": a.account_number,
-        "account_number_type": a.account_number_type,
+        "account_number_type": cast(AccountNumberType, a.account_number_type),
         "account_balance_cents": a.account_balance_cents,
         "available_balance_cents": a.available_balance_cents,
         "pending_balance_cents": pending,
@@ -189,31 +165,23 @@ class BankAccountCreate(_Body):
 # --------------------------------------------------------------------------------------------------
 
 
-class CardOut(BaseModel):
+class CardOut(TypedDict):
     """A company card (``banking/cards``, expensehub extension)."""
 
-    id: str = Field(
-        description="Card id; card payments point to it with `card_id`, expenses with `expenses_card_id`"
-    )
-    bank_account_id: str = Field(description="Bank account the card settles on")
-    employee_id: str | None = Field(None, description="Cardholder, when assigned")
-    card_type: str = Field(description="Card kind, e.g. `company`, `virtual`, `physical`")
-    last4: str = Field(description="Last four digits of the card number")
-    created_at: str = Field(description="Creation time, ISO 8601 UTC with milliseconds")
+    id: Annotated[
+        IdOut,
+        Field(
+            description="Card id; card payments point to it with `card_id`, expenses with `expenses_card_id`"
+        ),
+    ]
+    bank_account_id: Annotated[IdOut, Field(description="Bank account the card settles on")]
+    employee_id: Annotated[IdOut | None, Field(description="Cardholder, when assigned")]
+    card_type: Annotated[str, Field(description="Card kind, e.g. `company`, `virtual`, `physical`")]
+    last4: Annotated[str, Field(description="Last four digits of the card number")]
+    created_at: Annotated[str, Field(description="Creation time, ISO 8601 UTC with milliseconds")]
 
 
-class CardView(TypedDict):
-    """A card as the routers render it (``CardOut``)."""
-
-    id: int
-    bank_account_id: int
-    employee_id: int | None
-    card_type: str
-    last4: str
-    created_at: str | None
-
-
-def card_out(c: Card) -> CardView:
+def card_out(c: Card) -> CardOut:
     return {
         "id": c.id,
         "bank_account_id": c.bank_account_id,
@@ -248,51 +216,38 @@ class CardUpdate(_Body):
 # --------------------------------------------------------------------------------------------------
 
 
-class CardPaymentOut(BaseModel):
+class CardPaymentOut(TypedDict):
     """A card payment (``banking/card_payments``): negative amounts for spend."""
 
-    id: str = Field(description="Card payment id")
-    card_id: str = Field(description="Card it was paid with (banking/cards)")
-    amount_cents: int = Field(
-        description="Amount in the card's currency, minor units; negative for a payment"
-    )
-    currency: str = Field(description="Currency of `amount_cents` (the account's)")
-    merchant_name: str = Field(description="Merchant as the card network names it")
-    merchant_amount_cents: int = Field(
-        description="Amount in the merchant's currency, minor units (the card amount when the feed had none)"
-    )
-    merchant_currency: str = Field(description="Merchant's currency")
-    approved: bool = Field(description="Whether the payment was approved (false when rejected)")
-    external_created_at: str = Field(description="Time at the card processor (purchase or posting time)")
-    status: CardPaymentStatus = Field(description="`pending`, `closed`, `reversed` or `rejected`")
-    type: CardPaymentType = Field(description="`payment` (money out) or `refund` (money in)")
-    exchange_rate: float = Field(
-        description="Card currency units per merchant currency unit (1 when the same)"
-    )
-    created_at: str = Field(description="Time it was imported into expensehub")
-    rejected_reason: RejectedReason | None = Field(None, description="Why it was rejected, when known")
+    id: Annotated[IdOut, Field(description="Card payment id")]
+    card_id: Annotated[IdOut, Field(description="Card it was paid with (banking/cards)")]
+    amount_cents: Annotated[
+        int, Field(description="Amount in the card's currency, minor units; negative for a payment")
+    ]
+    currency: Annotated[str, Field(description="Currency of `amount_cents` (the account's)")]
+    merchant_name: Annotated[str, Field(description="Merchant as the card network names it")]
+    merchant_amount_cents: Annotated[
+        int,
+        Field(
+            description="Amount in the merchant's currency, minor units "
+            "(the card amount when the feed had none)"
+        ),
+    ]
+    merchant_currency: Annotated[str, Field(description="Merchant's currency")]
+    approved: Annotated[bool, Field(description="Whether the payment was approved (false when rejected)")]
+    external_created_at: Annotated[
+        str, Field(description="Time at the card processor (purchase or posting time)")
+    ]
+    status: Annotated[CardPaymentStatus, Field(description="`pending`, `closed`, `reversed` or `rejected`")]
+    type: Annotated[CardPaymentType, Field(description="`payment` (money out) or `refund` (money in)")]
+    exchange_rate: Annotated[
+        float, Field(description="Card currency units per merchant currency unit (1 when the same)")
+    ]
+    created_at: Annotated[str, Field(description="Time it was imported into expensehub")]
+    rejected_reason: Annotated[RejectedReason | None, Field(description="Why it was rejected, when known")]
 
 
-class CardPaymentView(TypedDict):
-    """A card payment as the routers and webhooks render it (``CardPaymentOut``)."""
-
-    id: int
-    card_id: int
-    amount_cents: int
-    currency: str
-    merchant_name: str
-    merchant_amount_cents: int
-    merchant_currency: str
-    approved: bool
-    external_created_at: str | None
-    status: str
-    type: str
-    exchange_rate: float | None
-    created_at: str | None
-    rejected_reason: str | None
-
-
-def card_payment_out(p: CardPayment) -> CardPaymentView:
+def card_payment_out(p: CardPayment) -> CardPaymentOut:
     return {
         "id": p.id,
         "card_id": p.card_id,
@@ -303,11 +258,11 @@ def card_payment_out(p: CardPayment) -> CardPaymentView:
         "merchant_currency": p.merchant_currency,
         "approved": p.approved,
         "external_created_at": format_ts(p.external_created_at),
-        "status": p.status,
-        "type": p.type,
-        "exchange_rate": _rate(p.exchange_rate),
+        "status": cast(CardPaymentStatus, p.status),
+        "type": cast(CardPaymentType, p.type),
+        "exchange_rate": float(p.exchange_rate),
         "created_at": format_ts(p.created_at),
-        "rejected_reason": p.rejected_reason,
+        "rejected_reason": cast(RejectedReason | None, p.rejected_reason),
     }
 
 
@@ -316,49 +271,34 @@ def card_payment_out(p: CardPayment) -> CardPaymentView:
 # --------------------------------------------------------------------------------------------------
 
 
-class TransactionOut(BaseModel):
+class TransactionOut(TypedDict):
     """A booked bank movement (``banking/transactions``)."""
 
-    id: str = Field(description="Transaction id")
-    bank_account_id: str = Field(description="Bank account it was booked on")
-    amount_cents: int = Field(description="Signed amount in minor units: negative for money out")
-    currency: str = Field(description="Currency of the amount")
-    type: TransactionType = Field(description="Kind of movement")
-    booking_date: str = Field(description="Booking date (midnight UTC unless the feed gave a time)")
-    value_date: str = Field(description="Value date (the booking date when the feed gave none)")
-    card_payment_id: str | None = Field(
-        None, description="The card payment this movement settles (null for other movements)"
-    )
-    updated_at: str = Field(description="Last change, ISO 8601 UTC with milliseconds")
-    balance_after_cents: int | None = Field(
-        None, description="Balance after the movement, when the feed gave it"
-    )
-    description: str | None = Field(None, description="Text of the movement")
+    id: Annotated[IdOut, Field(description="Transaction id")]
+    bank_account_id: Annotated[IdOut, Field(description="Bank account it was booked on")]
+    amount_cents: Annotated[int, Field(description="Signed amount in minor units: negative for money out")]
+    currency: Annotated[str, Field(description="Currency of the amount")]
+    type: Annotated[TransactionType, Field(description="Kind of movement")]
+    booking_date: Annotated[str, Field(description="Booking date (midnight UTC unless the feed gave a time)")]
+    value_date: Annotated[str, Field(description="Value date (the booking date when the feed gave none)")]
+    card_payment_id: Annotated[
+        IdOut | None,
+        Field(description="The card payment this movement settles (null for other movements)"),
+    ]
+    updated_at: Annotated[str, Field(description="Last change, ISO 8601 UTC with milliseconds")]
+    balance_after_cents: Annotated[
+        int | None, Field(description="Balance after the movement, when the feed gave it")
+    ]
+    description: Annotated[str | None, Field(description="Text of the movement")]
 
 
-class TransactionView(TypedDict):
-    """A bank transaction as the routers and webhooks render it (``TransactionOut``)."""
-
-    id: int
-    bank_account_id: int
-    amount_cents: int
-    currency: str
-    type: str
-    booking_date: str | None
-    value_date: str | None
-    card_payment_id: int | None
-    updated_at: str | None
-    balance_after_cents: int | None
-    description: str | None
-
-
-def transaction_out(t: BankTransaction) -> TransactionView:
+def transaction_out(t: BankTransaction) -> TransactionOut:
     return {
         "id": t.id,
         "bank_account_id": t.bank_account_id,
         "amount_cents": t.amount_cents,
         "currency": t.currency,
-        "type": t.type,
+        "type": cast(TransactionType, t.type),
         "booking_date": format_ts(t.booking_date),
         "value_date": format_ts(t.value_date),
         "card_payment_id": t.card_payment_id,
@@ -373,64 +313,44 @@ def transaction_out(t: BankTransaction) -> TransactionView:
 # --------------------------------------------------------------------------------------------------
 
 
-class RejectedRowOut(BaseModel):
+class RejectedRowOut(TypedDict):
     """A row of the file that was well formed but not imported."""
 
-    line: int = Field(description="Line of the file (the element's starting line for XML)")
-    reason: str = Field(description="Why it was not imported")
+    line: Annotated[int, Field(description="Line of the file (the element's starting line for XML)")]
+    reason: Annotated[str, Field(description="Why it was not imported")]
 
 
-class FeedImportOut(BaseModel):
+class FeedImportOut(TypedDict):
     """One imported statement or card feed (``banking/feed_imports``, expensehub extension)."""
 
-    id: str = Field(description="Import id")
-    bank_account_id: str = Field(description="Bank account the file was imported into")
-    format: FeedFormat = Field(description="Format the file was read as")
-    mapping: str | None = Field(None, description="Name of the CSV mapping used")
-    filename: str | None = Field(None, description="Name of the uploaded file")
-    sha256: str = Field(description="SHA-256 of the file's bytes")
-    entries: int = Field(description="Movements read from the file")
-    new_card_payments: int = Field(description="Card payments created")
-    new_transactions: int = Field(description="Bank transactions created")
-    updated: int = Field(description="Known movements whose status moved on (a pending card payment booked)")
-    duplicates: int = Field(description="Movements already imported before (same id or same content)")
-    rejected: int = Field(description="Rows not imported (see `rejections`)")
-    rejections: list[RejectedRowOut] = Field(description="Line and reason of every row not imported")
-    created_at: str = Field(description="Time of the import")
+    id: Annotated[IdOut, Field(description="Import id")]
+    bank_account_id: Annotated[IdOut, Field(description="Bank account the file was imported into")]
+    format: Annotated[FeedFormat, Field(description="Format the file was read as")]
+    mapping: Annotated[str | None, Field(description="Name of the CSV mapping used")]
+    filename: Annotated[str | None, Field(description="Name of the uploaded file")]
+    sha256: Annotated[str, Field(description="SHA-256 of the file's bytes")]
+    entries: Annotated[int, Field(description="Movements read from the file")]
+    new_card_payments: Annotated[int, Field(description="Card payments created")]
+    new_transactions: Annotated[int, Field(description="Bank transactions created")]
+    updated: Annotated[
+        int, Field(description="Known movements whose status moved on (a pending card payment booked)")
+    ]
+    duplicates: Annotated[
+        int, Field(description="Movements already imported before (same id or same content)")
+    ]
+    rejected: Annotated[int, Field(description="Rows not imported (see `rejections`)")]
+    rejections: Annotated[
+        list[RejectedRowOut], Field(description="Line and reason of every row not imported")
+    ]
+    created_at: Annotated[str, Field(description="Time of the import")]
 
 
-class RejectedRowView(TypedDict):
-    """A row not imported (``RejectedRowOut``)."""
-
-    line: int
-    reason: str
-
-
-class FeedImportView(TypedDict):
-    """A feed import as the routers render it (``FeedImportOut``)."""
-
-    id: int
-    bank_account_id: int
-    format: str
-    mapping: str | None
-    filename: str | None
-    sha256: str
-    entries: int
-    new_card_payments: int
-    new_transactions: int
-    updated: int
-    duplicates: int
-    rejected: int
-    rejections: list[RejectedRowView]
-    created_at: str | None
-
-
-def feed_import_out(f: FeedImport) -> FeedImportView:
-    rows: list[RejectedRowView] = json.loads(f.rejections) if f.rejections else []
+def feed_import_out(f: FeedImport) -> FeedImportOut:
+    rows: list[RejectedRowOut] = json.loads(f.rejections) if f.rejections else []
     return {
         "id": f.id,
         "bank_account_id": f.bank_account_id,
-        "format": f.format,
+        "format": cast(FeedFormat, f.format),
         "mapping": f.mapping,
         "filename": f.filename,
         "sha256": f.sha256,

@@ -194,8 +194,8 @@ def reconcile(
                 author=Author.company(company_id),  # the CLI acts for the company
             )
             run_view = service.run_view(session, company_id=company_id, run=run)
-            proposals: list[schemas.ProposalView] = []
-            items: list[schemas.ItemView] = []
+            proposals: list[schemas.ProposalOut] = []
+            items: list[schemas.ItemOut] = []
             if out is not None:
                 contents = service.run_contents(session, company_id=company_id, run_id=run.id)
                 proposals, items = contents.proposals, contents.items

@@ -1,6 +1,6 @@
 """Reconciliation report files: XLSX (one sheet per section) or CSV (one file, a `section` column).
 
-Takes the views the API returns (``schemas.RunView``, ``ProposalView``, ``ItemView``), so the report
+Takes the views the API returns (``schemas.RunOut``, ``ProposalOut``, ``ItemOut``), so the report
 shows exactly what the API shows. Amounts are minor units, as everywhere in expensehub.
 """
 
@@ -10,7 +10,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from expensehub.reconciliation.schemas import ItemView, ProposalView, RunView
+from expensehub.reconciliation.schemas import ItemOut, ProposalOut, RunOut
 
 Cell = int | float | str | None
 
@@ -45,7 +45,7 @@ ITEM_COLUMNS = [
 ]
 
 
-def _proposal_row(p: ProposalView) -> list[Cell]:
+def _proposal_row(p: ProposalOut) -> list[Cell]:
     reasons = "; ".join(f"{r['code']}={r['score']}" for r in p["reasons"])
     return [
         p["id"],
@@ -67,7 +67,7 @@ def _proposal_row(p: ProposalView) -> list[Cell]:
     ]
 
 
-def _item_row(i: ItemView) -> list[Cell]:
+def _item_row(i: ItemOut) -> list[Cell]:
     return [
         i["id"],
         i["kind"],
@@ -82,7 +82,7 @@ def _item_row(i: ItemView) -> list[Cell]:
 
 
 def sections(
-    proposals: list[ProposalView], items: list[ItemView]
+    proposals: list[ProposalOut], items: list[ItemOut]
 ) -> list[tuple[str, list[str], Iterable[list[Cell]]]]:
     """(name, header, rows) of every section of the report."""
     return [
@@ -107,7 +107,7 @@ def sections(
     ]
 
 
-def write_report(path: Path, run: RunView, proposals: list[ProposalView], items: list[ItemView]) -> None:
+def write_report(path: Path, run: RunOut, proposals: list[ProposalOut], items: list[ItemOut]) -> None:
     """Write ``path`` as XLSX (``.xlsx``) or CSV (anything else)."""
     if path.suffix.lower() == ".xlsx":
         _write_xlsx(path, run, proposals, items)
@@ -115,7 +115,7 @@ def write_report(path: Path, run: RunView, proposals: list[ProposalView], items:
         _write_csv(path, proposals, items)
 
 
-def _write_csv(path: Path, proposals: list[ProposalView], items: list[ItemView]) -> None:
+def _write_csv(path: Path, proposals: list[ProposalOut], items: list[ItemOut]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["section", *PROPOSAL_COLUMNS, *ITEM_COLUMNS])
@@ -129,7 +129,7 @@ def _write_csv(path: Path, proposals: list[ProposalView], items: list[ItemView])
                 )
 
 
-def _write_xlsx(path: Path, run: RunView, proposals: list[ProposalView], items: list[ItemView]) -> None:
+def _write_xlsx(path: Path, run: RunOut, proposals: list[ProposalOut], items: list[ItemOut]) -> None:
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})

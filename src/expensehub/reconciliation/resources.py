@@ -17,7 +17,7 @@ EXTENSION = "**expensehub extension** (Factorial has no such endpoint). "
 
 # --- runs ---------------------------------------------------------------------------------------
 
-RUNS: Resource[schemas.RunView] = Resource(
+RUNS: Resource[schemas.RunOut] = Resource(
     key="reconciliation/runs",
     noun="reconciliation run",
     tag=TAG,
@@ -39,7 +39,7 @@ RUNS: Resource[schemas.RunView] = Resource(
 
 _P = ReconciliationProposal
 
-PROPOSALS: Resource[schemas.ProposalView] = Resource(
+PROPOSALS: Resource[schemas.ProposalOut] = Resource(
     key="reconciliation/proposals",
     noun="proposal",
     tag=TAG,
@@ -73,7 +73,7 @@ PROPOSALS: Resource[schemas.ProposalView] = Resource(
 
 _I = ReconciliationItem
 
-ITEMS: Resource[schemas.ItemView] = Resource(
+ITEMS: Resource[schemas.ItemOut] = Resource(
     key="reconciliation/unmatched_items",
     noun="unmatched item",
     tag=TAG,

@@ -328,12 +328,12 @@ def get_run(session: Session, *, company_id: int, run_id: int) -> Reconciliation
 class RunContents:
     """Everything a run found, as the API shows it (for reports)."""
 
-    run: schemas.RunView
-    proposals: list[schemas.ProposalView]
-    items: list[schemas.ItemView]
+    run: schemas.RunOut
+    proposals: list[schemas.ProposalOut]
+    items: list[schemas.ItemOut]
 
 
-def run_view(session: Session, *, company_id: int, run: ReconciliationRun) -> schemas.RunView:
+def run_view(session: Session, *, company_id: int, run: ReconciliationRun) -> schemas.RunOut:
     """The run as the API and its webhook show it."""
     return views_of(session, resources.RUNS, company_id=company_id, rows=[(run,)])[0]
 
