@@ -1,8 +1,8 @@
 """Wire shapes of the allowances extension: simulation bodies and results, receipt checks, payroll report.
 
-Responses are built by the ``*_out`` functions as plain dicts (ids as integers; the version registry
-renders them); the ``*Out`` models document them in OpenAPI. Money is in integer minor units; rates,
-hours and distances are JSON numbers (decimals inside).
+Each response shape is one ``TypedDict`` (``kit/shapes.py``), at once the typed view the builders return
+(ids as integers; the version registry renders them) and the OpenAPI component. Money is in integer
+minor units; rates, hours and distances are JSON numbers (decimals inside).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,11 +20,16 @@ from expensehub.allowances.tables import RateTable
 from expensehub.kit.clock import format_date, format_ts
 from expensehub.kit.ids import TextId
 from expensehub.kit.money import MAX_MINOR_UNITS
+from expensehub.kit.shapes import IdOut, TypedDict
 
 Money = Annotated[int, Field(strict=True, ge=0, le=MAX_MINOR_UNITS)]
 CountryCode = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")]
 Vehicle = Literal["car", "van", "motorcycle", "moped", "bicycle", "other_motor"]
 Unit = Literal["km", "mi"]
+Meal = Literal["breakfast", "lunch", "dinner"]
+DayKind = Literal["full", "partial", "none"]
+FlagType = Literal["double_claim", "mileage_with_fuel_or_rental"]
+ClaimType = Literal["perdiem", "mileage"]
 
 
 def _num(value: Decimal | None) -> float | None:
@@ -45,51 +50,36 @@ class _Body(BaseModel):
 # --------------------------------------------------------------------------------------------------
 
 
-class SourceOut(BaseModel):
+class SourceOut(TypedDict):
     """A legal or official source."""
 
-    title: str = Field(description="Title of the law, regulation or official publication")
-    url: str = Field(description="Where to read it")
+    title: Annotated[str, Field(description="Title of the law, regulation or official publication")]
+    url: Annotated[str, Field(description="Where to read it")]
 
 
-class RateTableOut(BaseModel):
+class RateTableOut(TypedDict):
     """A rate table used for the computation."""
 
-    id: TextId = Field(description="Table identifier: `<country>/<kind>/<valid_from>` (its data file's path)")
-    country: str = Field(description="Country whose rules the table holds")
-    kind: Literal["per_diem", "mileage"] = Field(description="Allowance the table prices")
-    currency: str = Field(description="Currency of the table's amounts")
-    valid_from: str = Field(description="First day the table is in force (`YYYY-MM-DD`)")
-    valid_to: str | None = Field(None, description="Last day in force; null while no newer table exists")
-    source: SourceOut = Field(description="Legal or official source of the figures")
-    related_sources: list[SourceOut] = Field(description="Further sources (the statute behind a circular...)")
-    notes: list[str] = Field(description="Scope, assumptions and caveats of the table")
+    id: Annotated[
+        TextId, Field(description="Table identifier: `<country>/<kind>/<valid_from>` (its data file's path)")
+    ]
+    country: Annotated[str, Field(description="Country whose rules the table holds")]
+    kind: Annotated[Literal["per_diem", "mileage"], Field(description="Allowance the table prices")]
+    currency: Annotated[str, Field(description="Currency of the table's amounts")]
+    valid_from: Annotated[str, Field(description="First day the table is in force (`YYYY-MM-DD`)")]
+    valid_to: Annotated[str | None, Field(description="Last day in force; null while no newer table exists")]
+    source: Annotated[SourceOut, Field(description="Legal or official source of the figures")]
+    related_sources: Annotated[
+        list[SourceOut], Field(description="Further sources (the statute behind a circular...)")
+    ]
+    notes: Annotated[list[str], Field(description="Scope, assumptions and caveats of the table")]
 
 
-class SourceView(TypedDict):
-    title: str
-    url: str
-
-
-class RateTableView(TypedDict):
-    """A rate table as the routers render it (``RateTableOut``)."""
-
-    id: str
-    country: str
-    kind: str
-    currency: str
-    valid_from: str | None
-    valid_to: str | None
-    source: SourceView
-    related_sources: list[SourceView]
-    notes: list[str]
-
-
-def rate_table_out(t: RateTable) -> RateTableView:
+def rate_table_out(t: RateTable) -> RateTableOut:
     return {
         "id": t.id,
         "country": t.country,
-        "kind": t.kind,
+        "kind": cast(Literal["per_diem", "mileage"], t.kind),
         "currency": t.currency,
         "valid_from": format_date(t.valid_from),
         "valid_to": format_date(t.valid_to),
@@ -174,99 +164,61 @@ class PerDiemSimulationBody(_Body):
     policy: PolicyIn | None = Field(None, description="Company policy; default: pay the statutory amount")
 
 
-class DeductionOut(BaseModel):
+class DeductionOut(TypedDict):
     """A provided meal and what it cut from the day's statutory amount."""
 
-    meal: Literal["breakfast", "lunch", "dinner"] = Field(description="The meal")
-    amount: int = Field(description="Amount deducted, minor units")
+    meal: Annotated[Meal, Field(description="The meal")]
+    amount: Annotated[int, Field(description="Amount deducted, minor units")]
 
 
-class PerDiemDayOut(BaseModel):
+class PerDiemDayOut(TypedDict):
     """One calendar day of the trip."""
 
-    date: str = Field(description="The day (`YYYY-MM-DD`)")
-    hours_absent: float = Field(description="Hours away on this day (two decimals)")
-    rule: str = Field(description="Stable code of the rule applied, e.g. `de_full_day`, `gb_10_hours_late`")
-    description: str = Field(description="The rule in words")
-    day_kind: Literal["full", "partial", "none"] = Field(description="Full day, partial day, or no allowance")
-    rate_table_id: str | None = Field(None, description="Table the day was priced with")
-    rate_basis: str | None = Field(None, description="Which line of the table (country, city, tier)")
-    gross_amount: int = Field(description="Statutory allowance before meal deductions, minor units")
-    deductions: list[DeductionOut] = Field(description="Provided meals and their deductions")
-    statutory_amount: int = Field(description="Statutory tax-free ceiling: gross minus deductions (>= 0)")
-    policy_amount: int = Field(description="What the company pays for the day under its policy")
-    tax_free_amount: int = Field(
-        description="Part of the policy amount that is tax-free: min(policy, statutory)"
-    )
-    taxable_amount: int = Field(description="Taxable excess: policy amount minus tax-free amount")
+    date: Annotated[str, Field(description="The day (`YYYY-MM-DD`)")]
+    hours_absent: Annotated[float, Field(description="Hours away on this day (two decimals)")]
+    rule: Annotated[
+        str, Field(description="Stable code of the rule applied, e.g. `de_full_day`, `gb_10_hours_late`")
+    ]
+    description: Annotated[str, Field(description="The rule in words")]
+    day_kind: Annotated[DayKind, Field(description="Full day, partial day, or no allowance")]
+    rate_table_id: Annotated[str | None, Field(description="Table the day was priced with")]
+    rate_basis: Annotated[str | None, Field(description="Which line of the table (country, city, tier)")]
+    gross_amount: Annotated[int, Field(description="Statutory allowance before meal deductions, minor units")]
+    deductions: Annotated[list[DeductionOut], Field(description="Provided meals and their deductions")]
+    statutory_amount: Annotated[
+        int, Field(description="Statutory tax-free ceiling: gross minus deductions (>= 0)")
+    ]
+    policy_amount: Annotated[int, Field(description="What the company pays for the day under its policy")]
+    tax_free_amount: Annotated[
+        int, Field(description="Part of the policy amount that is tax-free: min(policy, statutory)")
+    ]
+    taxable_amount: Annotated[int, Field(description="Taxable excess: policy amount minus tax-free amount")]
 
 
-class PerDiemSimulationOut(BaseModel):
+class PerDiemSimulationOut(TypedDict):
     """A priced trip. Totals are the sums of the days; `amount` is what the company pays."""
 
-    country: str = Field(description="Country whose rules were applied")
-    currency: str = Field(description="Currency of every amount")
-    destination_country: str = Field(description="Destination country")
-    destination_city: str | None = Field(None, description="Destination city, as given")
-    start: str = Field(description="Trip start, UTC")
-    end: str = Field(description="Trip end, UTC")
-    timezone: str = Field(description="Timezone whose calendar days the breakdown uses")
-    amount: int = Field(description="Total the company pays (as a per diem's `amount`), minor units")
-    gross_amount: int = Field(description="Sum of statutory allowances before meal deductions")
-    deductions_amount: int = Field(description="Sum of meal deductions")
-    statutory_amount: int = Field(description="Sum of statutory tax-free ceilings")
-    tax_free_amount: int = Field(description="Tax-free part of `amount`")
-    taxable_amount: int = Field(description="Taxable part of `amount` (for payroll)")
-    days: list[PerDiemDayOut] = Field(description="Day-by-day breakdown")
-    rate_tables: list[RateTableOut] = Field(description="Tables used, with their legal sources")
-    notes: list[str] = Field(description="Assumptions and fallbacks applied")
+    country: Annotated[str, Field(description="Country whose rules were applied")]
+    currency: Annotated[str, Field(description="Currency of every amount")]
+    destination_country: Annotated[str, Field(description="Destination country")]
+    destination_city: Annotated[str | None, Field(description="Destination city, as given")]
+    start: Annotated[str, Field(description="Trip start, UTC")]
+    end: Annotated[str, Field(description="Trip end, UTC")]
+    timezone: Annotated[str, Field(description="Timezone whose calendar days the breakdown uses")]
+    amount: Annotated[
+        int, Field(description="Total the company pays (as a per diem's `amount`), minor units")
+    ]
+    gross_amount: Annotated[int, Field(description="Sum of statutory allowances before meal deductions")]
+    deductions_amount: Annotated[int, Field(description="Sum of meal deductions")]
+    statutory_amount: Annotated[int, Field(description="Sum of statutory tax-free ceilings")]
+    tax_free_amount: Annotated[int, Field(description="Tax-free part of `amount`")]
+    taxable_amount: Annotated[int, Field(description="Taxable part of `amount` (for payroll)")]
+    days: Annotated[list[PerDiemDayOut], Field(description="Day-by-day breakdown")]
+    rate_tables: Annotated[list[RateTableOut], Field(description="Tables used, with their legal sources")]
+    notes: Annotated[list[str], Field(description="Assumptions and fallbacks applied")]
 
 
-class DeductionView(TypedDict):
-    meal: str
-    amount: int
-
-
-class PerDiemDayView(TypedDict):
-    """One day of a priced trip (``PerDiemDayOut``)."""
-
-    date: str | None
-    hours_absent: float
-    rule: str
-    description: str
-    day_kind: str
-    rate_table_id: str | None
-    rate_basis: str | None
-    gross_amount: int
-    deductions: list[DeductionView]
-    statutory_amount: int
-    policy_amount: int
-    tax_free_amount: int
-    taxable_amount: int
-
-
-class PerDiemSimulationView(TypedDict):
-    """A priced trip as the router renders it (``PerDiemSimulationOut``)."""
-
-    country: str
-    currency: str
-    destination_country: str
-    destination_city: str | None
-    start: str | None
-    end: str | None
-    timezone: str
-    amount: int
-    gross_amount: int
-    deductions_amount: int
-    statutory_amount: int
-    tax_free_amount: int
-    taxable_amount: int
-    days: list[PerDiemDayView]
-    rate_tables: list[RateTableView]
-    notes: list[str]
-
-
-def per_diem_out(r: PerDiemResult, timezone: str) -> PerDiemSimulationView:
+def per_diem_out(r: PerDiemResult, timezone: str) -> PerDiemSimulationOut:
     return {
         "country": r.country,
         "currency": r.currency,
@@ -287,11 +239,11 @@ def per_diem_out(r: PerDiemResult, timezone: str) -> PerDiemSimulationView:
                 "hours_absent": float(d.hours_absent),
                 "rule": d.rule,
                 "description": d.description,
-                "day_kind": d.day_kind,
+                "day_kind": cast(DayKind, d.day_kind),
                 "rate_table_id": d.table_id,
                 "rate_basis": d.rate_basis,
                 "gross_amount": d.gross,
-                "deductions": [{"meal": x.meal, "amount": x.amount} for x in d.deductions],
+                "deductions": [{"meal": cast(Meal, x.meal), "amount": x.amount} for x in d.deductions],
                 "statutory_amount": d.statutory,
                 "policy_amount": d.policy,
                 "tax_free_amount": d.tax_free,
@@ -347,126 +299,90 @@ class MileageSimulationBody(_Body):
     destination: PointIn | None = Field(None, description="Where it goes (for the straight-line check)")
 
 
-class MileageBandOut(BaseModel):
+class MileageBandOut(TypedDict):
     """The part of the trip priced in one band of the rules."""
 
-    label: str = Field(description="The band in words, e.g. `up to 10,000 mi in the tax year: 0.45 per mi`")
-    from_distance: float = Field(
-        description="Year-to-date distance where this part starts, in `rate_measurement_unit`"
-    )
-    to_distance: float = Field(description="Year-to-date distance where it ends")
-    distance: float = Field(description="Distance priced in this band")
-    rate: float = Field(
-        description="The band's rate per `rate_measurement_unit` (marginal rate for formulas)"
-    )
-    amount: int = Field(description="Amount for this part, minor units")
+    label: Annotated[
+        str, Field(description="The band in words, e.g. `up to 10,000 mi in the tax year: 0.45 per mi`")
+    ]
+    from_distance: Annotated[
+        float, Field(description="Year-to-date distance where this part starts, in `rate_measurement_unit`")
+    ]
+    to_distance: Annotated[float, Field(description="Year-to-date distance where it ends")]
+    distance: Annotated[float, Field(description="Distance priced in this band")]
+    rate: Annotated[
+        float, Field(description="The band's rate per `rate_measurement_unit` (marginal rate for formulas)")
+    ]
+    amount: Annotated[int, Field(description="Amount for this part, minor units")]
 
 
-class TaxYearOut(BaseModel):
+class TaxYearOut(TypedDict):
     """The tax year the trip falls in."""
 
-    label: str = Field(description="e.g. `2025` or, in the UK, `2025-26`")
-    start: str = Field(description="First day")
-    end: str = Field(description="Last day")
+    label: Annotated[str, Field(description="e.g. `2025` or, in the UK, `2025-26`")]
+    start: Annotated[str, Field(description="First day")]
+    end: Annotated[str, Field(description="Last day")]
 
 
-class MileageSimulationOut(BaseModel):
+class MileageSimulationOut(TypedDict):
     """A priced trip, with the fields a Factorial mileage carries (`amount`, `mileage`, `rate`, ...)."""
 
-    country: str = Field(description="Country whose rules were applied")
-    currency: str = Field(description="Currency of the amounts")
-    amount: int = Field(description="Statutory tax-free amount for the trip, minor units")
-    mileage: int = Field(
-        description="Distance one way in `units`, rounded to a whole unit (Factorial's field)"
-    )
-    units: Unit = Field(description="Unit of `mileage` and `distance`")
-    distance: float = Field(description="Distance priced, in `units` (doubled for a round trip)")
-    round_trip: bool = Field(description="Whether the distance was doubled")
-    rate: str = Field(description="Effective rate per `rate_measurement_unit`: amount / distance (a string)")
-    rate_measurement_unit: Unit = Field(description="Unit the rules price in")
-    calculated_mileage: int = Field(
-        description="Distance priced x 100 in `units` (decametres or 1/100 miles)"
-    )
-    vehicle: Vehicle = Field(description="Vehicle kind")
-    electric: bool = Field(description="Electric vehicle")
-    bands: list[MileageBandOut] = Field(
-        description="Parts of the trip per band (a band limit can split a trip)"
-    )
-    uplift_amount: int = Field(description="Electric-vehicle uplift included in `amount`")
-    passengers: int = Field(description="Business passengers")
-    passenger_amount: int = Field(description="Passenger payments included in `amount`")
-    tax_year: TaxYearOut = Field(description="Tax year of the trip")
-    ytd_distance_before: float = Field(
-        description="Year-to-date distance before the trip, `rate_measurement_unit`"
-    )
-    ytd_distance_after: float = Field(description="Year-to-date distance after the trip")
-    straight_line_distance: float | None = Field(
-        None, description="Great-circle distance origin-destination, `units`"
-    )
-    flags: list[str] = Field(
-        description="Points for review: `distance_over_3x_straight_line`, `distance_from_straight_line`, "
-        "`band_limit_crossed`"
-    )
-    notes: list[str] = Field(description="Assumptions applied")
-    rate_table: RateTableOut = Field(description="Table used, with its legal source")
+    country: Annotated[str, Field(description="Country whose rules were applied")]
+    currency: Annotated[str, Field(description="Currency of the amounts")]
+    amount: Annotated[int, Field(description="Statutory tax-free amount for the trip, minor units")]
+    mileage: Annotated[
+        int, Field(description="Distance one way in `units`, rounded to a whole unit (Factorial's field)")
+    ]
+    units: Annotated[Unit, Field(description="Unit of `mileage` and `distance`")]
+    distance: Annotated[float, Field(description="Distance priced, in `units` (doubled for a round trip)")]
+    round_trip: Annotated[bool, Field(description="Whether the distance was doubled")]
+    rate: Annotated[
+        str, Field(description="Effective rate per `rate_measurement_unit`: amount / distance (a string)")
+    ]
+    rate_measurement_unit: Annotated[Unit, Field(description="Unit the rules price in")]
+    calculated_mileage: Annotated[
+        int, Field(description="Distance priced x 100 in `units` (decametres or 1/100 miles)")
+    ]
+    vehicle: Annotated[Vehicle, Field(description="Vehicle kind")]
+    electric: Annotated[bool, Field(description="Electric vehicle")]
+    bands: Annotated[
+        list[MileageBandOut], Field(description="Parts of the trip per band (a band limit can split a trip)")
+    ]
+    uplift_amount: Annotated[int, Field(description="Electric-vehicle uplift included in `amount`")]
+    passengers: Annotated[int, Field(description="Business passengers")]
+    passenger_amount: Annotated[int, Field(description="Passenger payments included in `amount`")]
+    tax_year: Annotated[TaxYearOut, Field(description="Tax year of the trip")]
+    ytd_distance_before: Annotated[
+        float, Field(description="Year-to-date distance before the trip, `rate_measurement_unit`")
+    ]
+    ytd_distance_after: Annotated[float, Field(description="Year-to-date distance after the trip")]
+    straight_line_distance: Annotated[
+        float | None, Field(description="Great-circle distance origin-destination, `units`")
+    ]
+    flags: Annotated[
+        list[str],
+        Field(
+            description="Points for review: `distance_over_3x_straight_line`, `distance_from_straight_line`, "
+            "`band_limit_crossed`"
+        ),
+    ]
+    notes: Annotated[list[str], Field(description="Assumptions applied")]
+    rate_table: Annotated[RateTableOut, Field(description="Table used, with its legal source")]
 
 
-class MileageBandView(TypedDict):
-    label: str
-    from_distance: float
-    to_distance: float
-    distance: float
-    rate: float
-    amount: int
-
-
-class TaxYearView(TypedDict):
-    label: str
-    start: str | None
-    end: str | None
-
-
-class MileageSimulationView(TypedDict):
-    """A priced mileage as the router renders it (``MileageSimulationOut``)."""
-
-    country: str
-    currency: str
-    amount: int
-    mileage: int
-    units: str
-    distance: float
-    round_trip: bool
-    rate: str
-    rate_measurement_unit: str
-    calculated_mileage: int
-    vehicle: str
-    electric: bool
-    bands: list[MileageBandView]
-    uplift_amount: int
-    passengers: int
-    passenger_amount: int
-    tax_year: TaxYearView
-    ytd_distance_before: float
-    ytd_distance_after: float
-    straight_line_distance: float | None
-    flags: list[str]
-    notes: list[str]
-    rate_table: RateTableView
-
-
-def mileage_out(r: MileageResult, one_way: Decimal) -> MileageSimulationView:
+def mileage_out(r: MileageResult, one_way: Decimal) -> MileageSimulationOut:
     return {
         "country": r.country,
         "currency": r.currency,
         "amount": r.amount,
         "mileage": int(one_way.to_integral_value()),
-        "units": r.unit,
+        "units": cast(Unit, r.unit),
         "distance": float(r.distance),
         "round_trip": r.distance != one_way,
         "rate": _decimal_str(r.rate),
-        "rate_measurement_unit": r.rate_unit,
+        "rate_measurement_unit": cast(Unit, r.rate_unit),
         "calculated_mileage": int((r.distance * 100).to_integral_value()),
-        "vehicle": r.vehicle,
+        "vehicle": cast(Vehicle, r.vehicle),
         "electric": r.electric,
         "bands": [
             {
@@ -512,66 +428,47 @@ class ReceiptCheckFilters(BaseModel):
     )
 
 
-class ReceiptFlagOut(BaseModel):
+class ReceiptFlagOut(TypedDict):
     """A claim that needs a second look."""
 
-    type: Literal["double_claim", "mileage_with_fuel_or_rental"] = Field(
-        description="`double_claim`: a meal expense on a day a per diem covers; "
-        "`mileage_with_fuel_or_rental`: a mileage on a day with a fuel or car-rental expense"
-    )
-    employee_id: str = Field(description="Employee of both claims")
-    date: str = Field(description="The day (`YYYY-MM-DD`)")
-    expensable_id: str = Field(description="The receipt-backed expense (expensable id)")
-    expense_id: str = Field(description="Its expense detail id")
-    amount: int | None = Field(None, description="Amount of the expense, minor units")
-    currency: str = Field(description="Currency of `amount`")
-    category_id: str | None = Field(None, description="Category of the expense")
-    category_identifier: str | None = Field(None, description="Identifier of that category")
-    related_expensable_id: str = Field(description="The per diem or mileage claim (expensable id)")
-    related_type: Literal["perdiem", "mileage"] = Field(description="Kind of the related claim")
-    message: str = Field(description="What to check")
+    type: Annotated[
+        FlagType,
+        Field(
+            description="`double_claim`: a meal expense on a day a per diem covers; "
+            "`mileage_with_fuel_or_rental`: a mileage on a day with a fuel or car-rental expense"
+        ),
+    ]
+    employee_id: Annotated[IdOut, Field(description="Employee of both claims")]
+    date: Annotated[str, Field(description="The day (`YYYY-MM-DD`)")]
+    expensable_id: Annotated[IdOut, Field(description="The receipt-backed expense (expensable id)")]
+    expense_id: Annotated[IdOut, Field(description="Its expense detail id")]
+    amount: Annotated[int | None, Field(description="Amount of the expense, minor units")]
+    currency: Annotated[str, Field(description="Currency of `amount`")]
+    category_id: Annotated[IdOut | None, Field(description="Category of the expense")]
+    category_identifier: Annotated[str | None, Field(description="Identifier of that category")]
+    related_expensable_id: Annotated[
+        IdOut, Field(description="The per diem or mileage claim (expensable id)")
+    ]
+    related_type: Annotated[ClaimType, Field(description="Kind of the related claim")]
+    message: Annotated[str, Field(description="What to check")]
 
 
-class ReceiptFlagView(TypedDict):
-    """A flag as the router renders it (``ReceiptFlagOut``)."""
-
-    type: str
-    employee_id: int
-    date: str | None
-    expensable_id: int
-    expense_id: int
-    amount: int | None
-    currency: str
-    category_id: int | None
-    category_identifier: str | None
-    related_expensable_id: int
-    related_type: str
-    message: str
-
-
-ReceiptChecksView = TypedDict(
-    "ReceiptChecksView",
+ReceiptChecksOut = TypedDict(
+    "ReceiptChecksOut",
     {
-        "from": str | None,
-        "to": str | None,
-        "meal_category_identifiers": list[str],
-        "fuel_or_rental_category_identifiers": list[str],
-        "flags": list[ReceiptFlagView],
+        "from": Annotated[str, Field(description="First day checked")],
+        "to": Annotated[str, Field(description="Last day checked")],
+        "meal_category_identifiers": Annotated[
+            list[str], Field(description="Category identifiers treated as meals")
+        ],
+        "fuel_or_rental_category_identifiers": Annotated[
+            list[str], Field(description="Identifiers treated as fuel or car rental")
+        ],
+        "flags": Annotated[list[ReceiptFlagOut], Field(description="The flags")],
     },
 )
-"""The receipt checks as the router renders them (``ReceiptChecksOut``; ``from`` is a keyword)."""
-
-
-class ReceiptChecksOut(BaseModel):
-    """Flags over a date range, ordered by date, employee and expense."""
-
-    from_: str = Field(alias="from", description="First day checked")
-    to: str = Field(description="Last day checked")
-    meal_category_identifiers: list[str] = Field(description="Category identifiers treated as meals")
-    fuel_or_rental_category_identifiers: list[str] = Field(
-        description="Identifiers treated as fuel or car rental"
-    )
-    flags: list[ReceiptFlagOut] = Field(description="The flags")
+ReceiptChecksOut.__doc__ = "Flags over a date range, ordered by date, employee and expense."
+# (The functional form because ``from`` is a keyword; ``__doc__`` is the component's description.)
 
 
 class PayrollFilters(BaseModel):
@@ -580,92 +477,62 @@ class PayrollFilters(BaseModel):
     month: str = Field(description="Month (`YYYY-MM`) of the claims' `effective_on`")
 
 
-class PayrollItemOut(BaseModel):
+class PayrollItemOut(TypedDict):
     """One claim in the report."""
 
-    expensable_id: str = Field(description="The claim (expensable id)")
-    type: Literal["perdiem", "mileage"] = Field(description="Kind of claim")
-    effective_on: str | None = Field(None, description="Date of the claim")
-    currency: str = Field(description="Currency of the amounts")
-    claimed_amount: int = Field(description="What the company pays (the claim's amount), minor units")
-    statutory_amount: int | None = Field(
-        None, description="Statutory tax-free amount for the claim; null if unknown"
-    )
-    tax_free_amount: int | None = Field(None, description="min(claimed, statutory); null if not computed")
-    taxable_amount: int | None = Field(None, description="claimed - tax_free; null if not computed")
-    computed: bool = Field(description="False when the statutory amount could not be computed (see `reason`)")
-    reason: str | None = Field(None, description="Why it was not computed")
-    rate_table_ids: list[str] = Field(description="Tables used")
+    expensable_id: Annotated[IdOut, Field(description="The claim (expensable id)")]
+    type: Annotated[ClaimType, Field(description="Kind of claim")]
+    effective_on: Annotated[str | None, Field(description="Date of the claim")]
+    currency: Annotated[str, Field(description="Currency of the amounts")]
+    claimed_amount: Annotated[
+        int, Field(description="What the company pays (the claim's amount), minor units")
+    ]
+    statutory_amount: Annotated[
+        int | None, Field(description="Statutory tax-free amount for the claim; null if unknown")
+    ]
+    tax_free_amount: Annotated[int | None, Field(description="min(claimed, statutory); null if not computed")]
+    taxable_amount: Annotated[int | None, Field(description="claimed - tax_free; null if not computed")]
+    computed: Annotated[
+        bool, Field(description="False when the statutory amount could not be computed (see `reason`)")
+    ]
+    reason: Annotated[str | None, Field(description="Why it was not computed")]
+    rate_table_ids: Annotated[list[str], Field(description="Tables used")]
 
 
-class PayrollItemView(TypedDict):
-    """A claim of the payroll report (``PayrollItemOut``)."""
-
-    expensable_id: int
-    type: Literal["perdiem", "mileage"]
-    effective_on: str | None
-    currency: str
-    claimed_amount: int
-    statutory_amount: int | None
-    tax_free_amount: int | None
-    taxable_amount: int | None
-    computed: bool
-    reason: str | None
-    rate_table_ids: list[str]
-
-
-class PayrollEmployeeOut(BaseModel):
+class PayrollEmployeeOut(TypedDict):
     """An employee's taxable allowances of the month in one currency."""
 
-    employee_id: str = Field(description="Employee")
-    employee_name: str = Field(description="First and last name")
-    currency: str = Field(description="Currency of the amounts")
-    per_diem_claimed_amount: int = Field(description="Per diems paid, minor units (computed claims only)")
-    per_diem_tax_free_amount: int = Field(description="Tax-free part of them")
-    per_diem_taxable_amount: int = Field(description="Taxable excess of them")
-    mileage_claimed_amount: int = Field(description="Mileages paid (computed claims only)")
-    mileage_tax_free_amount: int = Field(description="Tax-free part of them")
-    mileage_taxable_amount: int = Field(description="Taxable excess of them")
-    taxable_amount: int = Field(description="Total taxable excess: what payroll adds to taxable pay")
-    not_computed_count: int = Field(description="Claims left out because they could not be computed")
-    items: list[PayrollItemOut] = Field(description="The claims")
+    employee_id: Annotated[IdOut, Field(description="Employee")]
+    employee_name: Annotated[str, Field(description="First and last name")]
+    currency: Annotated[str, Field(description="Currency of the amounts")]
+    per_diem_claimed_amount: Annotated[
+        int, Field(description="Per diems paid, minor units (computed claims only)")
+    ]
+    per_diem_tax_free_amount: Annotated[int, Field(description="Tax-free part of them")]
+    per_diem_taxable_amount: Annotated[int, Field(description="Taxable excess of them")]
+    mileage_claimed_amount: Annotated[int, Field(description="Mileages paid (computed claims only)")]
+    mileage_tax_free_amount: Annotated[int, Field(description="Tax-free part of them")]
+    mileage_taxable_amount: Annotated[int, Field(description="Taxable excess of them")]
+    taxable_amount: Annotated[
+        int, Field(description="Total taxable excess: what payroll adds to taxable pay")
+    ]
+    not_computed_count: Annotated[
+        int, Field(description="Claims left out because they could not be computed")
+    ]
+    items: Annotated[list[PayrollItemOut], Field(description="The claims")]
 
 
-class PayrollEmployeeView(TypedDict):
-    """An employee and currency of the payroll report (``PayrollEmployeeOut``)."""
-
-    employee_id: int
-    employee_name: str
-    currency: str
-    per_diem_claimed_amount: int
-    per_diem_tax_free_amount: int
-    per_diem_taxable_amount: int
-    mileage_claimed_amount: int
-    mileage_tax_free_amount: int
-    mileage_taxable_amount: int
-    taxable_amount: int
-    not_computed_count: int
-    items: list[PayrollItemView]
-
-
-class PayrollAdjustmentsOut(BaseModel):
-    """Taxable allowance excess per employee for a month, ready for payroll."""
-
-    month: str = Field(description="The month (`YYYY-MM`)")
-    from_: str = Field(alias="from", description="First day of the month")
-    to: str = Field(description="Last day of the month")
-    statuses: list[str] = Field(description="Claim statuses included (those payroll pays)")
-    employees: list[PayrollEmployeeOut] = Field(description="Per employee and currency, by employee id")
-
-
-PayrollAdjustmentsView = TypedDict(
-    "PayrollAdjustmentsView",
+PayrollAdjustmentsOut = TypedDict(
+    "PayrollAdjustmentsOut",
     {
-        "month": str,
-        "from": str | None,
-        "to": str | None,
-        "statuses": list[str],
-        "employees": list[PayrollEmployeeView],
+        "month": Annotated[str, Field(description="The month (`YYYY-MM`)")],
+        "from": Annotated[str, Field(description="First day of the month")],
+        "to": Annotated[str, Field(description="Last day of the month")],
+        "statuses": Annotated[list[str], Field(description="Claim statuses included (those payroll pays)")],
+        "employees": Annotated[
+            list[PayrollEmployeeOut], Field(description="Per employee and currency, by employee id")
+        ],
     },
 )
-"""The payroll report as the router and the CLI render it (``PayrollAdjustmentsOut``)."""
+PayrollAdjustmentsOut.__doc__ = "Taxable allowance excess per employee for a month, ready for payroll."
+# (The functional form because ``from`` is a keyword; the router and the CLI render it.)

@@ -56,7 +56,7 @@ def _policy(body: schemas.PolicyIn | None) -> Policy | None:
     return Policy(multiplier=body.multiplier, fixed_rates=fixed, deduct_meals=body.deduct_meals)
 
 
-def simulate_per_diem(body: schemas.PerDiemSimulationBody) -> schemas.PerDiemSimulationView:
+def simulate_per_diem(body: schemas.PerDiemSimulationBody) -> schemas.PerDiemSimulationOut:
     """Price a trip with the statutory rules and the company policy; nothing is stored."""
     start, end, tz_name = rules.trip_times(body.start, body.end, body.timezone)
     meals: dict[date, set[str]] = defaultdict(set)
@@ -82,7 +82,7 @@ def _point(p: schemas.PointIn | None) -> Point | None:
     return None if p is None else Point(latitude=p.latitude, longitude=p.longitude)
 
 
-def simulate_mileage(body: schemas.MileageSimulationBody) -> schemas.MileageSimulationView:
+def simulate_mileage(body: schemas.MileageSimulationBody) -> schemas.MileageSimulationOut:
     """Price a mileage with the statutory rules; nothing is stored."""
     claim = MileageClaim(
         country=body.country.lower(),
@@ -373,8 +373,12 @@ def _check_range(date_from: date, date_to: date) -> None:
 
 
 def _flag(
-    kind: str, expense: Any, related_id: int, related_type: str, message: str
-) -> schemas.ReceiptFlagView:
+    kind: schemas.FlagType,
+    expense: Any,
+    related_id: int,
+    related_type: schemas.ClaimType,
+    message: str,
+) -> schemas.ReceiptFlagOut:
     return {
         "type": kind,
         "employee_id": expense.employee_id,
@@ -393,11 +397,11 @@ def _flag(
 
 def receipt_checks(
     session: Session, *, company_id: int, date_from: date, date_to: date
-) -> schemas.ReceiptChecksView:
+) -> schemas.ReceiptChecksOut:
     """Meal expenses on days a per diem of the same employee covers (double claims), and mileages on a day
     with a fuel or car-rental expense of the same employee (to review)."""
     _check_range(date_from, date_to)
-    flags: list[schemas.ReceiptFlagView] = []
+    flags: list[schemas.ReceiptFlagOut] = []
 
     covered: dict[tuple[int, date], list[int]] = defaultdict(list)
     for pd in repository.per_diems_overlapping(
@@ -481,10 +485,10 @@ class _Group:
     currency: str
     sums: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     not_computed: int = 0
-    items: list[schemas.PayrollItemView] = field(default_factory=list)
+    items: list[schemas.PayrollItemOut] = field(default_factory=list)
 
 
-def _item(row: Any, kind: Literal["perdiem", "mileage"]) -> schemas.PayrollItemView:
+def _item(row: Any, kind: Literal["perdiem", "mileage"]) -> schemas.PayrollItemOut:
     return {
         "expensable_id": row.expensable_id,
         "type": kind,
@@ -501,7 +505,7 @@ def _item(row: Any, kind: Literal["perdiem", "mileage"]) -> schemas.PayrollItemV
 
 
 def _settle(
-    item: schemas.PayrollItemView, statutory: int, currency: str, claim_currency: str, tables: list[str]
+    item: schemas.PayrollItemOut, statutory: int, currency: str, claim_currency: str, tables: list[str]
 ) -> None:
     item["rate_table_ids"] = tables
     if currency != claim_currency:
@@ -515,7 +519,7 @@ def _settle(
     item["computed"] = True
 
 
-def _per_diem_item(row: Any, stored_tables: dict[int, list[str]]) -> schemas.PayrollItemView:
+def _per_diem_item(row: Any, stored_tables: dict[int, list[str]]) -> schemas.PayrollItemOut:
     """A per diem of the report: its stored statutory figures when it has them (priced when it was last
     written, with its trip inputs), else priced now from its stored trip inputs and the assumptions."""
     item = _item(row, "perdiem")
@@ -544,11 +548,11 @@ def _per_diem_item(row: Any, stored_tables: dict[int, list[str]]) -> schemas.Pay
     return item
 
 
-def _mileage_items(rows: Sequence[Any], date_from: date) -> list[schemas.PayrollItemView]:
+def _mileage_items(rows: Sequence[Any], date_from: date) -> list[schemas.PayrollItemOut]:
     """Items for the rows dated from ``date_from``; earlier rows only add to the year-to-date distance
     (per employee, employer country, tax year and vehicle group; ordered by date, then id)."""
     running_km: dict[tuple[int, str, date, str], Decimal] = defaultdict(Decimal)
-    items: list[schemas.PayrollItemView] = []
+    items: list[schemas.PayrollItemOut] = []
     for row in rows:
         unit = row.units if row.units in ("km", "mi") else "km"
         legs = 2 if row.round_trip else 1
@@ -603,7 +607,7 @@ def _mileage_items(rows: Sequence[Any], date_from: date) -> list[schemas.Payroll
     return items
 
 
-def payroll_adjustments(session: Session, *, company_id: int, month: str) -> schemas.PayrollAdjustmentsView:
+def payroll_adjustments(session: Session, *, company_id: int, month: str) -> schemas.PayrollAdjustmentsOut:
     """Per employee (and currency), the month's per diems and mileages in a payable status with the part of
     each that exceeds the statutory tax-free amount: what payroll must add to taxable pay."""
     first, last = rules.month_bounds(month)
@@ -640,7 +644,7 @@ def payroll_adjustments(session: Session, *, company_id: int, month: str) -> sch
         group.sums[f"{prefix}_claimed_amount"] += item["claimed_amount"]
         group.sums[f"{prefix}_tax_free_amount"] += item["tax_free_amount"] or 0
         group.sums[f"{prefix}_taxable_amount"] += item["taxable_amount"] or 0
-    employees: list[schemas.PayrollEmployeeView] = []
+    employees: list[schemas.PayrollEmployeeOut] = []
     for (employee_id, currency), g in sorted(groups.items()):
         g.items.sort(key=lambda i: (i["effective_on"] or "", i["expensable_id"]))
         employees.append(
@@ -684,7 +688,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def payroll_csv_rows(report: schemas.PayrollAdjustmentsView) -> list[list[str]]:
+def payroll_csv_rows(report: schemas.PayrollAdjustmentsOut) -> list[list[str]]:
     """One row per employee and currency, amounts in major units (``12.34``), ready for a payroll import."""
 
     def major(minor: int, currency: str) -> str:

@@ -25,13 +25,13 @@ def _trashed(trashed: bool, _scope: Scope) -> Clause:
     return Document.deleted_at.is_not(None) if trashed else Document.deleted_at.is_(None)
 
 
-def _document_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.DocumentView]:
+def _document_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.DocumentOut]:
     documents: list[Document] = [row[0] for row in rows]
     signees = repository.signees_of(scope.session, [d.id for d in documents])
     return [schemas.document_out(d, signees.get(d.id, [])) for d in documents]
 
 
-DOCUMENTS: Resource[schemas.DocumentView] = Resource(
+DOCUMENTS: Resource[schemas.DocumentOut] = Resource(
     key="documents/documents",
     noun="document",
     tag=TAG,
@@ -98,7 +98,7 @@ def _holds_documents_of(employee_id: int, _scope: Scope) -> Clause:
     return _DOCUMENTS_OF.params(folder_employee_id=employee_id).exists()
 
 
-FOLDERS: Resource[schemas.FolderView] = Resource(
+FOLDERS: Resource[schemas.FolderOut] = Resource(
     key="documents/folders",
     noun="folder",
     tag=TAG,

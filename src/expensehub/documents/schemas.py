@@ -1,14 +1,14 @@
-"""Wire shapes of documents, folders and download URLs; typed views; bundle filters; write bodies.
+"""Wire shapes of documents, folders, download URLs and receipt files; bundle filters; write bodies.
 
-The ``*Out`` models document responses in OpenAPI; responses themselves are built by the ``*_out``
-functions as plain dicts (ids as integers; the version registry renders them). Document timestamps use
-Factorial's documents form without milliseconds: ``2024-06-06T12:00:00Z``.
+Each response shape is one ``TypedDict`` (``kit/shapes.py``), at once the typed view the ``*_out``
+functions build (ids as integers; the version registry renders them) and the OpenAPI component.
+Document timestamps use Factorial's documents form without milliseconds: ``2024-06-06T12:00:00Z``.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, cast, overload
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -16,6 +16,7 @@ from expensehub.expenses.rules import Status
 from expensehub.kit.bodies import no_nul
 from expensehub.kit.clock import as_utc
 from expensehub.kit.ids import IdIn
+from expensehub.kit.shapes import IdOut, TypedDict
 from expensehub.models.documents import Document, Folder
 
 Space = Literal[
@@ -26,6 +27,12 @@ SignatureStatus = Literal[
 ]
 
 
+@overload
+def format_doc_ts(value: datetime) -> str: ...
+@overload
+def format_doc_ts(value: None) -> None: ...
+@overload
+def format_doc_ts(value: datetime | None) -> str | None: ...
 def format_doc_ts(value: datetime | None) -> str | None:
     """``2024-06-06T12:00:00Z`` (documents carry no milliseconds), or ``None``."""
     if value is None:
@@ -53,59 +60,37 @@ FormBool = Annotated[bool, BeforeValidator(_form_bool)]
 # --------------------------------------------------------------------------------------------------
 
 
-class DocumentOut(BaseModel):
+class DocumentOut(TypedDict):
     """A document (``documents/documents``)."""
 
-    id: str = Field(description="Document id")
-    filename: str = Field(description="Name of the document as the user gave it (metadata only)")
-    public: bool = Field(description="Whether the document is public")
-    space: str = Field(description="Document space, e.g. `company_internal`")
-    created_at: str = Field(description="Creation time, `YYYY-MM-DDTHH:MM:SSZ` (UTC, no milliseconds)")
-    updated_at: str = Field(description="Last update time, `YYYY-MM-DDTHH:MM:SSZ`")
-    author_id: str | None = Field(None, description="Access id of the uploader")
-    company_id: str | None = Field(None, description="Company id")
-    content_type: str | None = Field(None, description="MIME type detected from the file's bytes")
-    employee_id: str | None = Field(None, description="Employee the document belongs to")
-    extension: str | None = Field(None, description="Extension of the detected file type, e.g. `pdf`")
-    file_size: int | None = Field(None, description="Size in bytes")
-    folder_id: str | None = Field(None, description="Folder (documents/folders)")
-    is_company_document: bool | None = Field(None, description="True when no employee owns the document")
-    is_management_document: bool | None = Field(None, description="True in the `company_internal` space")
-    is_pending_assignment: bool | None = Field(None, description="Whether it waits to be assigned")
-    leave_id: str | None = Field(None, description="Leave the document belongs to (opaque id)")
-    signature_status: SignatureStatus | None = Field(
-        None, description="`pending` while an e-signature is requested; null otherwise"
-    )
-    signees: list[str] | None = Field(None, description="Access ids asked to sign")
-    deleted_at: str | None = Field(None, description="When it was moved to the trash bin; null otherwise")
+    id: Annotated[IdOut, Field(description="Document id")]
+    filename: Annotated[str, Field(description="Name of the document as the user gave it (metadata only)")]
+    public: Annotated[bool, Field(description="Whether the document is public")]
+    space: Annotated[str, Field(description="Document space, e.g. `company_internal`")]
+    created_at: Annotated[
+        str, Field(description="Creation time, `YYYY-MM-DDTHH:MM:SSZ` (UTC, no milliseconds)")
+    ]
+    updated_at: Annotated[str, Field(description="Last update time, `YYYY-MM-DDTHH:MM:SSZ`")]
+    author_id: Annotated[IdOut | None, Field(description="Access id of the uploader")]
+    company_id: Annotated[IdOut | None, Field(description="Company id")]
+    content_type: Annotated[str | None, Field(description="MIME type detected from the file's bytes")]
+    employee_id: Annotated[IdOut | None, Field(description="Employee the document belongs to")]
+    extension: Annotated[str | None, Field(description="Extension of the detected file type, e.g. `pdf`")]
+    file_size: Annotated[int | None, Field(description="Size in bytes")]
+    folder_id: Annotated[IdOut | None, Field(description="Folder (documents/folders)")]
+    is_company_document: Annotated[bool | None, Field(description="True when no employee owns the document")]
+    is_management_document: Annotated[bool | None, Field(description="True in the `company_internal` space")]
+    is_pending_assignment: Annotated[bool | None, Field(description="Whether it waits to be assigned")]
+    leave_id: Annotated[IdOut | None, Field(description="Leave the document belongs to (opaque id)")]
+    signature_status: Annotated[
+        SignatureStatus | None,
+        Field(description="`pending` while an e-signature is requested; null otherwise"),
+    ]
+    signees: Annotated[list[IdOut] | None, Field(description="Access ids asked to sign")]
+    deleted_at: Annotated[str | None, Field(description="When it was moved to the trash bin; null otherwise")]
 
 
-class DocumentView(TypedDict):
-    """A document as the routers and webhooks render it (``DocumentOut``)."""
-
-    id: int
-    filename: str
-    public: bool
-    space: str
-    created_at: str | None
-    updated_at: str | None
-    author_id: int | None
-    company_id: int
-    content_type: str
-    employee_id: int | None
-    extension: str
-    file_size: int
-    folder_id: int | None
-    is_company_document: bool
-    is_management_document: bool
-    is_pending_assignment: bool
-    leave_id: int | None
-    signature_status: str | None
-    signees: list[int]
-    deleted_at: str | None
-
-
-def document_out(d: Document, signees: list[int]) -> DocumentView:
+def document_out(d: Document, signees: list[int]) -> DocumentOut:
     return {
         "id": d.id,
         "filename": d.filename,
@@ -124,35 +109,24 @@ def document_out(d: Document, signees: list[int]) -> DocumentView:
         "is_management_document": d.space == "company_internal",
         "is_pending_assignment": d.is_pending_assignment,
         "leave_id": d.leave_id,
-        "signature_status": d.signature_status,
+        "signature_status": cast(SignatureStatus | None, d.signature_status),
         "signees": signees,
         "deleted_at": format_doc_ts(d.deleted_at),
     }
 
 
-class FolderOut(BaseModel):
+class FolderOut(TypedDict):
     """A folder (``documents/folders``)."""
 
-    id: str = Field(description="Folder id")
-    name: str = Field(description="Folder name")
-    space: str = Field(description="Space the folder is shown in")
-    active: bool = Field(description="Whether the folder is active")
-    company_id: str | None = Field(None, description="Company id")
-    parent_folder_id: str | None = Field(None, description="Parent folder, when nested")
+    id: Annotated[IdOut, Field(description="Folder id")]
+    name: Annotated[str, Field(description="Folder name")]
+    space: Annotated[str, Field(description="Space the folder is shown in")]
+    active: Annotated[bool, Field(description="Whether the folder is active")]
+    company_id: Annotated[IdOut | None, Field(description="Company id")]
+    parent_folder_id: Annotated[IdOut | None, Field(description="Parent folder, when nested")]
 
 
-class FolderView(TypedDict):
-    """A folder as the routers and webhooks render it (``FolderOut``)."""
-
-    id: int
-    name: str
-    space: str
-    active: bool
-    company_id: int
-    parent_folder_id: int | None
-
-
-def folder_out(f: Folder) -> FolderView:
+def folder_out(f: Folder) -> FolderOut:
     return {
         "id": f.id,
         "name": f.name,
@@ -163,21 +137,33 @@ def folder_out(f: Folder) -> FolderView:
     }
 
 
-class DownloadUrlOut(BaseModel):
+class DownloadUrlOut(TypedDict):
     """A temporary download URL of a document."""
 
-    id: str = Field(description="Document id")
-    url: str = Field(
-        description="Signed URL (served by expensehub, no API key needed) that expires after the configured "
-        "lifetime (`EXPENSEHUB_DOWNLOAD_URL_TTL_SECONDS`, default 900 s)"
-    )
+    id: Annotated[IdOut, Field(description="Document id")]
+    url: Annotated[
+        str,
+        Field(
+            description="Signed URL (served by expensehub, no API key needed) that expires after the "
+            "configured lifetime (`EXPENSEHUB_DOWNLOAD_URL_TTL_SECONDS`, default 900 s)"
+        ),
+    ]
 
 
-class DownloadUrlView(TypedDict):
-    """A download URL as the router renders it (``DownloadUrlOut``)."""
+class FileOut(TypedDict):
+    """A receipt attached to an expense (a document of documents/documents)."""
 
-    id: int
-    url: str
+    id: Annotated[IdOut, Field(description="Document id of the receipt (documents/documents)")]
+    filename: Annotated[str, Field(description="File name as the user gave it")]
+    byte_size: Annotated[int, Field(description="Size in bytes")]
+    url: Annotated[
+        str | None,
+        Field(description="Signed, temporary URL showing the file in the browser (no API key needed)"),
+    ]
+    download_url: Annotated[
+        str | None, Field(description="Signed, temporary URL downloading the file (no API key needed)")
+    ]
+    content_type: Annotated[str | None, Field(description="MIME type detected from the file's bytes")]
 
 
 class TrashState(TypedDict):

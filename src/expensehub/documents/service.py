@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -31,23 +31,23 @@ from expensehub.webhooks import service as webhooks
 BLOB_GRACE = timedelta(hours=1)
 MAX_FOLDER_DEPTH = 32
 
-ViewT = TypeVar("ViewT", schemas.DocumentView, schemas.FolderView)
+ViewT = TypeVar("ViewT", schemas.DocumentOut, schemas.FolderOut)
 
 # --------------------------------------------------------------------------------------------------
 # Views
 # --------------------------------------------------------------------------------------------------
 
 
-def _views(session: Session, company_id: int, documents: Sequence[Document]) -> list[schemas.DocumentView]:
+def _views(session: Session, company_id: int, documents: Sequence[Document]) -> list[schemas.DocumentOut]:
     rows = [(d,) for d in documents]
     return views_of(session, resources.DOCUMENTS, company_id=company_id, rows=rows)
 
 
-def _view(session: Session, company_id: int, document: Document) -> schemas.DocumentView:
+def _view(session: Session, company_id: int, document: Document) -> schemas.DocumentOut:
     return _views(session, company_id, [document])[0]
 
 
-def _folder_view(session: Session, company_id: int, folder: Folder) -> schemas.FolderView:
+def _folder_view(session: Session, company_id: int, folder: Folder) -> schemas.FolderOut:
     return views_of(session, resources.FOLDERS, company_id=company_id, rows=[(folder,)])[0]
 
 
@@ -202,7 +202,7 @@ def create_document(
     form: schemas.DocumentCreateForm,
     caller_access_id: int | None,
     author: webhooks.Author,
-) -> schemas.DocumentView:
+) -> schemas.DocumentOut:
     """A document from an upload: checks (404, 422, 415) first, then the blob, then the row."""
     meta = new_document_from_form(
         session, company_id=company_id, form=form, caller_access_id=caller_access_id
@@ -226,7 +226,7 @@ def update_document(
     document_id: int,
     body: schemas.DocumentUpdate,
     author: webhooks.Author,
-) -> schemas.DocumentView:
+) -> schemas.DocumentOut:
     """Partial update: only the keys sent change."""
     document = _get(session, company_id, document_id, lock=True)
     if body.id is not None and body.id != document_id:
@@ -264,7 +264,7 @@ def update_document(
 
 def delete_document(
     session: Session, *, company_id: int, document_id: int, author: webhooks.Author
-) -> schemas.DocumentView:
+) -> schemas.DocumentOut:
     """Delete a document for good (also from the expenses it was a receipt of); returns it as it was.
 
     Its bytes stay in the store until the purge finds no document pointing at them.
@@ -286,7 +286,7 @@ def _trash_state(document: Document) -> schemas.TrashState:
 
 def move_to_trash_bin(
     session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
-) -> list[schemas.DocumentView]:
+) -> list[schemas.DocumentOut]:
     """Trash documents (all or nothing); they are purged 30 days later.
 
     A document already in the trash is 409 ``already_in_trash_bin`` (and nothing changes): of several
@@ -312,7 +312,7 @@ def move_to_trash_bin(
 
 def restore_from_trash_bin(
     session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
-) -> list[schemas.DocumentView]:
+) -> list[schemas.DocumentOut]:
     """Take documents out of the trash bin (all or nothing); 409 ``not_in_trash_bin`` for one that is not."""
     documents = _all(session, company_id, ids, lock=True)
     for document in documents:
@@ -339,7 +339,7 @@ def restore_from_trash_bin(
 
 def download_urls(
     session: Session, *, company_id: int, ids: Sequence[int], signer: UrlSigner
-) -> list[schemas.DownloadUrlView]:
+) -> list[schemas.DownloadUrlOut]:
     """A signed URL per document, in request order (all or nothing: 404 naming an unknown id)."""
     documents = _all(session, company_id, ids)
     return [
@@ -425,13 +425,13 @@ def set_expense_files(
 
 def files_for_expenses(
     session: Session, *, company_id: int, expense_ids: Sequence[int], signer: UrlSigner | None
-) -> dict[int, list[dict[str, Any]]]:
+) -> dict[int, list[schemas.FileOut]]:
     """The ``files`` array of each expense (visible receipts; signed URLs when a signer is given).
 
     An expense with receipts always has ``document_id`` set (to its first receipt), so callers pass only
     those expenses, and a page without receipts costs no query.
     """
-    result: dict[int, list[dict[str, Any]]] = {}
+    result: dict[int, list[schemas.FileOut]] = {}
     if not expense_ids:
         return result
     for expense_id, documents in repository.files_of(
@@ -441,7 +441,7 @@ def files_for_expenses(
     return result
 
 
-def _file_out(d: Document, signer: UrlSigner | None) -> dict[str, Any]:
+def _file_out(d: Document, signer: UrlSigner | None) -> schemas.FileOut:
     url = download = None
     if signer is not None:
         url = signer.url(document_id=d.id, company_id=d.company_id, sha256=d.blob_sha256, inline=True)
@@ -470,7 +470,7 @@ def _get_folder(session: Session, company_id: int, folder_id: int, *, lock: bool
 
 def create_folder(
     session: Session, *, company_id: int, body: schemas.FolderCreate, author: webhooks.Author
-) -> schemas.FolderView:
+) -> schemas.FolderOut:
     if body.company_id is not None and body.company_id != company_id:
         raise NotFound(f"company {body.company_id} not found")
     name = body.name.strip()
@@ -496,7 +496,7 @@ def create_folder(
 
 def update_folder(
     session: Session, *, company_id: int, folder_id: int, body: schemas.FolderUpdate, author: webhooks.Author
-) -> schemas.FolderView:
+) -> schemas.FolderOut:
     folder = _get_folder(session, company_id, folder_id, lock=True)
     if body.id is not None and body.id != folder_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({folder_id})"]})

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Literal, TypedDict
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from expensehub.exports.columns import Column
 from expensehub.kit.ids import IdIn
+from expensehub.kit.shapes import TypedDict
 
 
 class ExportQuery(BaseModel):
@@ -54,29 +55,21 @@ class ExportQuery(BaseModel):
         return value
 
 
-class ColumnOut(BaseModel):
+class ColumnOut(TypedDict):
     """A column an export can write."""
 
-    name: str = Field(description="Column name (the default header)")
-    type: str = Field(description="id, int, text, bool, date, timestamp, money, rate")
-    description: str = Field(description="What the column holds")
-    default: bool = Field(
-        description="Whether it is exported when no template or column list chooses columns"
-    )
-    currency_column: str | None = Field(None, description="For money columns: the column naming the currency")
+    name: Annotated[str, Field(description="Column name (the default header)")]
+    type: Annotated[str, Field(description="id, int, text, bool, date, timestamp, money, rate")]
+    description: Annotated[str, Field(description="What the column holds")]
+    default: Annotated[
+        bool, Field(description="Whether it is exported when no template or column list chooses columns")
+    ]
+    currency_column: Annotated[
+        str | None, Field(description="For money columns: the column naming the currency")
+    ]
 
 
-class ColumnView(TypedDict):
-    """A catalogue column as the router renders it (``ColumnOut``)."""
-
-    name: str
-    type: str
-    description: str
-    default: bool
-    currency_column: str | None
-
-
-def column_out(c: Column) -> ColumnView:
+def column_out(c: Column) -> ColumnOut:
     return {
         "name": c.name,
         "type": c.kind,
@@ -94,21 +87,11 @@ class ColumnsQuery(BaseModel):
     )
 
 
-class TemplateOut(BaseModel):
+class TemplateOut(TypedDict):
     """A template shipped with expensehub."""
 
-    name: str = Field(description="Name to pass as `template`")
-    dataset: str = Field(description="Dataset it exports")
-    format: str | None = Field(None, description="Its default format")
-    description: str | None = Field(None, description="What it is for")
-    columns: list[str] = Field(description="The headers it writes, in order")
-
-
-class TemplateView(TypedDict):
-    """A shipped template as the router renders it (``TemplateOut``)."""
-
-    name: str
-    dataset: str
-    format: str | None
-    description: str | None
-    columns: list[str]
+    name: Annotated[str, Field(description="Name to pass as `template`")]
+    dataset: Annotated[str, Field(description="Dataset it exports")]
+    format: Annotated[str | None, Field(description="Its default format")]
+    description: Annotated[str | None, Field(description="What it is for")]
+    columns: Annotated[list[str], Field(description="The headers it writes, in order")]

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from expensehub.errors import ValidationFailed
 from expensehub.exports.columns import catalogue
-from expensehub.exports.schemas import TemplateView
+from expensehub.exports.schemas import TemplateOut
 
 SHIPPED_DIR = "templates"
 
@@ -244,9 +244,9 @@ def columns_of(template: Template) -> list[TemplateColumn]:
     return [TemplateColumn(column=c) if isinstance(c, str) else c for c in template.columns]
 
 
-def describe_shipped() -> list[TemplateView]:
+def describe_shipped() -> list[TemplateOut]:
     """Name, dataset, format and description of every shipped template."""
-    out: list[TemplateView] = []
+    out: list[TemplateOut] = []
     for name, path in shipped_templates().items():
         t = load_template(str(path))
         out.append(
