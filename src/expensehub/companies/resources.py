@@ -36,7 +36,7 @@ from expensehub.models import Employee, LegalEntity
 # "The entity employs one of the company's employees", built once; ``employees_ids[]`` adds which.
 _EMPLOYS = exists().where(Employee.legal_entity_id == LegalEntity.id, Employee.company_id == COMPANY)
 
-LEGAL_ENTITIES: Resource[schemas.LegalEntityView] = Resource(
+LEGAL_ENTITIES: Resource[schemas.LegalEntityOut] = Resource(
     key="companies/legal_entities",
     noun="legal entity",
     tag="companies",
@@ -77,11 +77,11 @@ def _name_starts_with(text: str, _scope: Scope) -> Clause | None:
     )
 
 
-def _employee_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.EmployeeView]:
+def _employee_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.EmployeeOut]:
     return [schemas.employee_out(row[0], scope.today) for row in rows]
 
 
-EMPLOYEES: Resource[schemas.EmployeeView] = Resource(
+EMPLOYEES: Resource[schemas.EmployeeOut] = Resource(
     key="employees/employees",
     noun="employee",
     tag="employees",

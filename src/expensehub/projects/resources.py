@@ -38,7 +38,7 @@ def _total_currency(currency: str, _scope: Scope) -> Clause:
     return Project.legal_entity_id.in_(_ENTITIES.where(LegalEntity.currency == currency))
 
 
-def _project_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.ProjectView]:
+def _project_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.ProjectOut]:
     """As in Factorial, the tracked minutes and the computed costs are 0 unless asked for
     (``include_inputed_minutes``, ``include_costs``); the spending of a page is one grouped query."""
     projects: list[Project] = [row[0] for row in rows]
@@ -59,7 +59,7 @@ def _project_views(scope: Scope, rows: Sequence[Any]) -> list[schemas.ProjectVie
     ]
 
 
-PROJECTS: Resource[schemas.ProjectView] = Resource(
+PROJECTS: Resource[schemas.ProjectOut] = Resource(
     key="project_management/projects",
     noun="project",
     tag="project_management",

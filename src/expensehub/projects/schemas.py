@@ -1,86 +1,77 @@
-"""Wire shapes of ``project_management/projects``."""
+"""Wire shapes of ``project_management/projects``.
+
+``ProjectOut`` (``kit/shapes.py``) is both the typed view ``project_out`` builds (integer ids; the
+version registry renders them) and the OpenAPI component documenting it.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, TypedDict
+from typing import Annotated, Literal, cast
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from expensehub.kit.bodies import WriteBody
 from expensehub.kit.clock import format_date
 from expensehub.kit.ids import IdIn
 from expensehub.kit.money import MAX_MINOR_UNITS
+from expensehub.kit.shapes import IdOut, TypedDict
 from expensehub.models import Project
 
 ProjectStatus = Literal["active", "closed", "draft", "processing"]
 EmployeesAssignment = Literal["manual", "company"]
 
 
-class ProjectOut(BaseModel):
+class ProjectOut(TypedDict):
     """A project expenses are booked to (``project_management/projects``)."""
 
-    id: str = Field(description="Project id")
-    name: str = Field(description="Name of the project")
-    status: ProjectStatus = Field(description="Lifecycle status: `active`, `closed`, `draft` or `processing`")
-    employees_assignment: EmployeesAssignment = Field(
-        description="`manual` (hand-picked members) or `company` (everyone in the company)"
-    )
-    is_billable: bool = Field(description="Whether the project's costs can be billed to a client")
-    legal_entity_id: str = Field(
-        description="Legal entity of the project; its currency is the costs' currency"
-    )
-    code: str | None = Field(None, description="Code, unique in the company")
-    description: str | None = Field(None, description="Description")
-    start_date: str | None = Field(None, description="Start date (YYYY-MM-DD)")
-    due_date: str | None = Field(None, description="Due date (YYYY-MM-DD)")
-    inputed_minutes: int | None = Field(
-        None, description="Minutes tracked on the project; 0 unless `include_inputed_minutes=true`"
-    )
-    client_id: str | None = Field(None, description="Client of the project (a finance/contacts id)")
-    fixed_cost_cents: int | None = Field(None, description="Fixed costs, minor units of the entity currency")
-    labor_cost_cents: int | None = Field(
-        None, description="Labor costs (no time tracking here: 0); 0 unless `include_costs=true`"
-    )
-    spending_cost_cents: int | None = Field(
-        None,
-        description="Approved or paid expenses booked to the project, in the entity currency; 0 "
-        "unless `include_costs=true`",
-    )
-    total_cost_cents: int | None = Field(
-        None, description="Fixed + labor + spending; 0 unless `include_costs=true`"
-    )
+    id: Annotated[IdOut, Field(description="Project id")]
+    name: Annotated[str, Field(description="Name of the project")]
+    status: Annotated[
+        ProjectStatus, Field(description="Lifecycle status: `active`, `closed`, `draft` or `processing`")
+    ]
+    employees_assignment: Annotated[
+        EmployeesAssignment,
+        Field(description="`manual` (hand-picked members) or `company` (everyone in the company)"),
+    ]
+    is_billable: Annotated[bool, Field(description="Whether the project's costs can be billed to a client")]
+    legal_entity_id: Annotated[
+        IdOut, Field(description="Legal entity of the project; its currency is the costs' currency")
+    ]
+    code: Annotated[str | None, Field(description="Code, unique in the company")]
+    description: Annotated[str | None, Field(description="Description")]
+    start_date: Annotated[str | None, Field(description="Start date (YYYY-MM-DD)")]
+    due_date: Annotated[str | None, Field(description="Due date (YYYY-MM-DD)")]
+    inputed_minutes: Annotated[
+        int, Field(description="Minutes tracked on the project; 0 unless `include_inputed_minutes=true`")
+    ]
+    client_id: Annotated[IdOut | None, Field(description="Client of the project (a finance/contacts id)")]
+    fixed_cost_cents: Annotated[
+        int | None, Field(description="Fixed costs, minor units of the entity currency")
+    ]
+    labor_cost_cents: Annotated[
+        int, Field(description="Labor costs (no time tracking here: 0); 0 unless `include_costs=true`")
+    ]
+    spending_cost_cents: Annotated[
+        int,
+        Field(
+            description="Approved or paid expenses booked to the project, in the entity currency; 0 "
+            "unless `include_costs=true`"
+        ),
+    ]
+    total_cost_cents: Annotated[
+        int, Field(description="Fixed + labor + spending; 0 unless `include_costs=true`")
+    ]
 
 
-class ProjectView(TypedDict):
-    """A project as the routers render it (``ProjectOut``)."""
-
-    id: int
-    name: str
-    status: str
-    employees_assignment: str
-    is_billable: bool
-    legal_entity_id: int
-    code: str | None
-    description: str | None
-    start_date: str | None
-    due_date: str | None
-    inputed_minutes: int
-    client_id: int | None
-    fixed_cost_cents: int | None
-    labor_cost_cents: int
-    spending_cost_cents: int
-    total_cost_cents: int
-
-
-def project_out(p: Project, *, minutes: int, spending: int | None) -> ProjectView:
+def project_out(p: Project, *, minutes: int, spending: int | None) -> ProjectOut:
     """``spending`` is None when costs were not asked for: the computed costs are then 0, like Factorial."""
     fixed = p.fixed_cost_cents
     return {
         "id": p.id,
         "name": p.name,
-        "status": p.status,
-        "employees_assignment": p.employees_assignment,
+        "status": cast(ProjectStatus, p.status),
+        "employees_assignment": cast(EmployeesAssignment, p.employees_assignment),
         "is_billable": p.is_billable,
         "legal_entity_id": p.legal_entity_id,
         "code": p.code,

@@ -20,7 +20,7 @@ A = WebhookAttempt
 
 EXT = "webhooks (extension)"
 
-SUBSCRIPTIONS: Resource[schemas.SubscriptionView] = Resource(
+SUBSCRIPTIONS: Resource[schemas.SubscriptionOut] = Resource(
     key="api_public/webhook_subscriptions",
     noun="webhook subscription",
     tag="api_public",
@@ -49,7 +49,7 @@ SUBSCRIPTIONS: Resource[schemas.SubscriptionView] = Resource(
     ),
 )
 
-EVENTS: Resource[schemas.EventView] = Resource(
+EVENTS: Resource[schemas.EventOut] = Resource(
     key="webhooks/events",
     noun="webhook event",
     tag=EXT,
@@ -69,7 +69,7 @@ EVENTS: Resource[schemas.EventView] = Resource(
     ),
 )
 
-DELIVERIES: Resource[schemas.DeliveryView] = Resource(
+DELIVERIES: Resource[schemas.DeliveryOut] = Resource(
     key="webhooks/deliveries",
     noun="webhook delivery",
     tag=EXT,
@@ -98,7 +98,7 @@ DELIVERIES: Resource[schemas.DeliveryView] = Resource(
     ),
 )
 
-ATTEMPTS: Resource[schemas.AttemptView] = Resource(
+ATTEMPTS: Resource[schemas.AttemptOut] = Resource(
     key="webhooks/delivery_attempts",
     noun="delivery attempt",
     tag=EXT,

@@ -45,7 +45,7 @@ def _own_company(ctx: Ctx, company_id: int) -> None:
 
 def _subscription_out(
     ctx: Ctx, sub: WebhookSubscription, secret: str | None = None
-) -> schemas.SubscriptionView:
+) -> schemas.SubscriptionOut:
     view = views_of(ctx.session, resources.SUBSCRIPTIONS, company_id=ctx.company_id, rows=[(sub,)])[0]
     return schemas.with_secret(view, secret)
 
@@ -157,7 +157,7 @@ def rotate_secret(ctx: Ctx, body: schemas.RotateSecretIn) -> Response:
 # --- the outbox and the delivery log (extension) ------------------------------------------------
 
 
-def _payload_in_version(version: ApiVersion, event: schemas.EventView) -> schemas.EventView:
+def _payload_in_version(version: ApiVersion, event: schemas.EventOut) -> schemas.EventOut:
     """The event with its payload rendered in the request's version (as deliveries render it)."""
     return {**event, "payload": version.render(event["payload"], event["_resource"])}
 

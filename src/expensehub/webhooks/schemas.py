@@ -1,20 +1,21 @@
 """Wire shapes of webhook subscriptions (Factorial) and of the delivery log (expensehub extension).
 
-The ``*Out`` models document responses in OpenAPI; responses are built by the ``*_out`` functions as
-plain dicts with integer ids (the version registry renders them).
+Each ``*Out`` shape (``kit/shapes.py``) is both the typed view the ``*_out`` functions build (integer
+ids; the version registry renders them) and the OpenAPI component documenting it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, cast
 
 import orjson
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 from pydantic.config import JsonDict
 
 from expensehub.kit.bodies import WriteBody
 from expensehub.kit.clock import format_ts
 from expensehub.kit.ids import IdIn
+from expensehub.kit.shapes import IdOut, NotRequired, Private, TypedDict
 from expensehub.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 from expensehub.webhooks import rules
 
@@ -48,62 +49,55 @@ class _Body(WriteBody):
 # --- subscriptions ------------------------------------------------------------------------------
 
 
-class SubscriptionOut(BaseModel):
+class SubscriptionOut(TypedDict):
     """A webhook subscription (``api_public/webhook_subscriptions``)."""
 
-    id: str = Field(description="Subscription id")
-    target_url: str = Field(description="URL the events are POSTed to")
-    type: str = Field(description="The event type subscribed to (the `subscription_type` of the create body)")
-    company_id: str = Field(description="Company the subscription belongs to")
-    enabled: bool = Field(
-        description="Whether events are delivered; false after the receiver accepted nothing for a whole "
-        "retry schedule (see `disabled_reason`)"
-    )
-    api_version: str = Field(description="API version the payloads are rendered in")
-    delivery_order: str = Field(description=_ORDER_DOC, json_schema_extra=_ORDER_ENUM)
-    name: str | None = Field(None, description="A label")
-    challenge: str | None = Field(None, description="Echoed in the `x-factorial-wh-challenge` header")
-    secret: str | None = Field(
-        None,
-        description="expensehub extension: the signing secret (`whsec_…`), present only in the responses "
-        "of create and rotate_secret; store it then, it is never shown again",
-    )
-    previous_secret_expires_at: str | None = Field(
-        None,
-        description="expensehub extension: until then deliveries also carry a signature made with the "
-        "previous secret (after rotate_secret)",
-    )
-    disabled_reason: str | None = Field(
-        None,
-        description="expensehub extension: `delivery_failed` when the receiver accepted nothing for a "
-        "whole retry schedule (20 attempts or 48 h), else null",
-    )
-    disabled_at: str | None = Field(None, description="expensehub extension: when it was disabled")
-    created_at: str = Field(description="expensehub extension: creation time")
-    updated_at: str = Field(description="expensehub extension: last change")
+    id: Annotated[IdOut, Field(description="Subscription id")]
+    target_url: Annotated[str, Field(description="URL the events are POSTed to")]
+    type: Annotated[
+        str, Field(description="The event type subscribed to (the `subscription_type` of the create body)")
+    ]
+    company_id: Annotated[IdOut, Field(description="Company the subscription belongs to")]
+    enabled: Annotated[
+        bool,
+        Field(
+            description="Whether events are delivered; false after the receiver accepted nothing for a "
+            "whole retry schedule (see `disabled_reason`)"
+        ),
+    ]
+    api_version: Annotated[str, Field(description="API version the payloads are rendered in")]
+    delivery_order: Annotated[str, Field(description=_ORDER_DOC, json_schema_extra=_ORDER_ENUM)]
+    name: Annotated[str | None, Field(description="A label")]
+    challenge: Annotated[str | None, Field(description="Echoed in the `x-factorial-wh-challenge` header")]
+    secret: NotRequired[
+        Annotated[
+            str,
+            Field(
+                description="expensehub extension: the signing secret (`whsec_…`), present only in the "
+                "responses of create and rotate_secret; store it then, it is never shown again"
+            ),
+        ]
+    ]
+    previous_secret_expires_at: Annotated[
+        str | None,
+        Field(
+            description="expensehub extension: until then deliveries also carry a signature made with the "
+            "previous secret (after rotate_secret)"
+        ),
+    ]
+    disabled_reason: Annotated[
+        str | None,
+        Field(
+            description="expensehub extension: `delivery_failed` when the receiver accepted nothing for a "
+            "whole retry schedule (20 attempts or 48 h), else null"
+        ),
+    ]
+    disabled_at: Annotated[str | None, Field(description="expensehub extension: when it was disabled")]
+    created_at: Annotated[str, Field(description="expensehub extension: creation time")]
+    updated_at: Annotated[str, Field(description="expensehub extension: last change")]
 
 
-class SubscriptionView(TypedDict):
-    """A subscription as the routers render it (``SubscriptionOut``); ``secret`` only where it is shown."""
-
-    id: int
-    target_url: str
-    type: str
-    company_id: int
-    enabled: bool
-    api_version: str
-    delivery_order: str
-    name: str | None
-    challenge: str | None
-    previous_secret_expires_at: str | None
-    disabled_reason: str | None
-    disabled_at: str | None
-    created_at: str | None
-    updated_at: str | None
-    secret: NotRequired[str]
-
-
-def subscription_out(s: WebhookSubscription) -> SubscriptionView:
+def subscription_out(s: WebhookSubscription) -> SubscriptionOut:
     return {
         "id": s.id,
         "target_url": s.target_url,
@@ -122,7 +116,7 @@ def subscription_out(s: WebhookSubscription) -> SubscriptionView:
     }
 
 
-def with_secret(view: SubscriptionView, secret: str | None) -> SubscriptionView:
+def with_secret(view: SubscriptionOut, secret: str | None) -> SubscriptionOut:
     """``view`` showing the signing secret (the responses of create and rotate_secret)."""
     if secret is not None:
         view["secret"] = secret
@@ -198,39 +192,31 @@ class RotateSecretIn(_Body):
 # --- events, deliveries, attempts (extension) ---------------------------------------------------
 
 
-class EventOut(BaseModel):
+class EventOut(TypedDict):
     """An event of the outbox (``webhooks/events``, expensehub extension)."""
 
-    id: str = Field(description="Event id")
-    company_id: str = Field(description="Company the event belongs to")
-    webhook_id: str = Field(description="The `webhook-id` header of every delivery of this event")
-    type: str = Field(description="Event type (a `subscription_type`)")
-    author_id: str | None = Field(
-        None, description="Who made the change (`x-factorial-author-id`): the employee or company id"
-    )
-    author_type: str | None = Field(
-        None, description="`employee` or `company` (`x-factorial-author-type`); `company` for API keys"
-    )
-    payload: JsonObject = Field(description="The resource as delivered, rendered in this API version")
-    created_at: str = Field(description="When the change was committed")
+    id: Annotated[IdOut, Field(description="Event id")]
+    company_id: Annotated[IdOut, Field(description="Company the event belongs to")]
+    webhook_id: Annotated[str, Field(description="The `webhook-id` header of every delivery of this event")]
+    type: Annotated[str, Field(description="Event type (a `subscription_type`)")]
+    author_id: Annotated[
+        IdOut | None,
+        Field(description="Who made the change (`x-factorial-author-id`): the employee or company id"),
+    ]
+    author_type: Annotated[
+        str | None,
+        Field(description="`employee` or `company` (`x-factorial-author-type`); `company` for API keys"),
+    ]
+    payload: Annotated[
+        JsonObject, Field(description="The resource as delivered, rendered in this API version")
+    ]
+    created_at: Annotated[str, Field(description="When the change was committed")]
+    # The payload is built in the current shape; this names its resource, for rendering it in the
+    # request's version (router.py).
+    _resource: Private[str]
 
 
-class EventView(TypedDict):
-    """An event as the routers render it (``EventOut``); ``payload`` is still in the current shape
-    (``_resource`` names its resource, for rendering it in the request's version)."""
-
-    id: int
-    company_id: int
-    webhook_id: str
-    type: str
-    author_id: int | None
-    author_type: str | None
-    payload: JsonObject
-    created_at: str | None
-    _resource: str
-
-
-def event_out(e: WebhookEvent) -> EventView:
+def event_out(e: WebhookEvent) -> EventOut:
     return {
         "id": e.id,
         "company_id": e.company_id,
@@ -244,56 +230,45 @@ def event_out(e: WebhookEvent) -> EventView:
     }
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(TypedDict):
     """The sending of one event to one subscription (``webhooks/deliveries``, expensehub extension)."""
 
-    id: str = Field(description="Delivery id")
-    company_id: str = Field(description="Company the delivery belongs to")
-    subscription_id: str = Field(description="Subscription delivered to")
-    event_id: str = Field(description="Event delivered")
-    webhook_id: str = Field(description="The `webhook-id` header: the same on every attempt and redelivery")
-    event_type: str = Field(description="Event type")
-    status: DeliveryStatus = Field(
-        description="`pending` (queued or waiting to retry), `delivered` (a 2xx answer), `failed` (20 "
-        "attempts or 48 h without one, or its subscription was disabled), `parked` (a strict-order "
-        "subscription went on without it after `EXPENSEHUB_WEBHOOK_PARK_AFTER_ATTEMPTS` failures; "
-        "redeliver it), `cancelled` (the subscription was deleted first)"
-    )
-    attempts: int = Field(description="Attempts made so far")
-    next_attempt_at: str | None = Field(None, description="When the next retry is due (pending only)")
-    first_attempt_at: str | None = Field(None, description="Time of the first attempt")
-    last_attempt_at: str | None = Field(None, description="Time of the last attempt")
-    last_status_code: int | None = Field(None, description="HTTP status of the last attempt; null if none")
-    last_latency_ms: int | None = Field(None, description="Duration of the last attempt in ms")
-    last_error: str | None = Field(None, description="Why the last attempt failed (timeout, refused, ...)")
-    delivered_at: str | None = Field(None, description="When a 2xx answer arrived")
-    redelivery_of_id: str | None = Field(None, description="The delivery this one repeats, for redeliveries")
-    created_at: str = Field(description="When the delivery was queued")
+    id: Annotated[IdOut, Field(description="Delivery id")]
+    company_id: Annotated[IdOut, Field(description="Company the delivery belongs to")]
+    subscription_id: Annotated[IdOut, Field(description="Subscription delivered to")]
+    event_id: Annotated[IdOut, Field(description="Event delivered")]
+    webhook_id: Annotated[
+        str, Field(description="The `webhook-id` header: the same on every attempt and redelivery")
+    ]
+    event_type: Annotated[str, Field(description="Event type")]
+    status: Annotated[
+        DeliveryStatus,
+        Field(
+            description="`pending` (queued or waiting to retry), `delivered` (a 2xx answer), `failed` (20 "
+            "attempts or 48 h without one, or its subscription was disabled), `parked` (a strict-order "
+            "subscription went on without it after `EXPENSEHUB_WEBHOOK_PARK_AFTER_ATTEMPTS` failures; "
+            "redeliver it), `cancelled` (the subscription was deleted first)"
+        ),
+    ]
+    attempts: Annotated[int, Field(description="Attempts made so far")]
+    next_attempt_at: Annotated[str | None, Field(description="When the next retry is due (pending only)")]
+    first_attempt_at: Annotated[str | None, Field(description="Time of the first attempt")]
+    last_attempt_at: Annotated[str | None, Field(description="Time of the last attempt")]
+    last_status_code: Annotated[
+        int | None, Field(description="HTTP status of the last attempt; null if none")
+    ]
+    last_latency_ms: Annotated[int | None, Field(description="Duration of the last attempt in ms")]
+    last_error: Annotated[
+        str | None, Field(description="Why the last attempt failed (timeout, refused, ...)")
+    ]
+    delivered_at: Annotated[str | None, Field(description="When a 2xx answer arrived")]
+    redelivery_of_id: Annotated[
+        IdOut | None, Field(description="The delivery this one repeats, for redeliveries")
+    ]
+    created_at: Annotated[str, Field(description="When the delivery was queued")]
 
 
-class DeliveryView(TypedDict):
-    """A delivery as the routers render it (``DeliveryOut``)."""
-
-    id: int
-    company_id: int
-    subscription_id: int
-    event_id: int
-    webhook_id: str
-    event_type: str
-    status: str
-    attempts: int
-    next_attempt_at: str | None
-    first_attempt_at: str | None
-    last_attempt_at: str | None
-    last_status_code: int | None
-    last_latency_ms: int | None
-    last_error: str | None
-    delivered_at: str | None
-    redelivery_of_id: int | None
-    created_at: str | None
-
-
-def delivery_out(d: WebhookDelivery, msg_id: str, event_type: str) -> DeliveryView:
+def delivery_out(d: WebhookDelivery, msg_id: str, event_type: str) -> DeliveryOut:
     return {
         "id": d.id,
         "company_id": d.company_id,
@@ -301,7 +276,7 @@ def delivery_out(d: WebhookDelivery, msg_id: str, event_type: str) -> DeliveryVi
         "event_id": d.event_id,
         "webhook_id": msg_id,
         "event_type": event_type,
-        "status": d.status,
+        "status": cast(DeliveryStatus, d.status),
         "attempts": d.attempts,
         "next_attempt_at": format_ts(d.next_attempt_at) if d.status == "pending" else None,
         "first_attempt_at": format_ts(d.first_attempt_at),
@@ -315,37 +290,25 @@ def delivery_out(d: WebhookDelivery, msg_id: str, event_type: str) -> DeliveryVi
     }
 
 
-class AttemptOut(BaseModel):
+class AttemptOut(TypedDict):
     """One HTTP attempt of a delivery (``webhooks/delivery_attempts``, expensehub extension)."""
 
-    id: str = Field(description="Attempt id")
-    company_id: str = Field(description="Company the attempt belongs to")
-    delivery_id: str = Field(description="Delivery attempted")
-    attempt: int = Field(description="1 for the first attempt of the delivery, then 2, 3, ...")
-    started_at: str = Field(description="When the request started")
-    status_code: int | None = Field(None, description="HTTP status answered; null when none came")
-    latency_ms: int = Field(description="Time until the answer (or the failure) in ms")
-    error: str | None = Field(None, description="Why it failed: timeout, connection refused, redirect, ...")
-    response_body: str | None = Field(
-        None, description="The start of the response body (at most 1,024 characters)"
-    )
+    id: Annotated[IdOut, Field(description="Attempt id")]
+    company_id: Annotated[IdOut, Field(description="Company the attempt belongs to")]
+    delivery_id: Annotated[IdOut, Field(description="Delivery attempted")]
+    attempt: Annotated[int, Field(description="1 for the first attempt of the delivery, then 2, 3, ...")]
+    started_at: Annotated[str, Field(description="When the request started")]
+    status_code: Annotated[int | None, Field(description="HTTP status answered; null when none came")]
+    latency_ms: Annotated[int, Field(description="Time until the answer (or the failure) in ms")]
+    error: Annotated[
+        str | None, Field(description="Why it failed: timeout, connection refused, redirect, ...")
+    ]
+    response_body: Annotated[
+        str | None, Field(description="The start of the response body (at most 1,024 characters)")
+    ]
 
 
-class AttemptView(TypedDict):
-    """An attempt as the routers render it (``AttemptOut``)."""
-
-    id: int
-    company_id: int
-    delivery_id: int
-    attempt: int
-    started_at: str | None
-    status_code: int | None
-    latency_ms: int
-    error: str | None
-    response_body: str | None
-
-
-def attempt_out(a: WebhookAttempt) -> AttemptView:
+def attempt_out(a: WebhookAttempt) -> AttemptOut:
     return {
         "id": a.id,
         "company_id": a.company_id,

@@ -144,7 +144,7 @@ def _check_order(order: str) -> str:
     return order
 
 
-def _subscription_view(session: Session, sub: WebhookSubscription) -> schemas.SubscriptionView:
+def _subscription_view(session: Session, sub: WebhookSubscription) -> schemas.SubscriptionOut:
     """The subscription as its resource shows it (the payload of its own events)."""
     return views_of(session, resources.SUBSCRIPTIONS, company_id=sub.company_id, rows=[(sub,)])[0]
 
@@ -320,11 +320,11 @@ def rotate_secret(
 # --- deliveries --------------------------------------------------------------------------------
 
 
-def _delivery_view(session: Session, *, company_id: int, delivery_id: int) -> schemas.DeliveryView:
+def _delivery_view(session: Session, *, company_id: int, delivery_id: int) -> schemas.DeliveryOut:
     return get_scoped(session, resources.DELIVERIES, company_id=company_id, item_id=delivery_id)
 
 
-def redeliver(session: Session, *, company_id: int, delivery_id: int) -> schemas.DeliveryView:
+def redeliver(session: Session, *, company_id: int, delivery_id: int) -> schemas.DeliveryOut:
     """Queue the delivery's event again for its subscription, with the same ``webhook-id``.
 
     A new delivery row (the log keeps the old one), sent after what is already queued for the
