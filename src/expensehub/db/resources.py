@@ -123,7 +123,7 @@ class Resource(Generic[V]):
     select: Select[Any]
     id_column: InstrumentedAttribute[int] | ColumnElement[int]
     view: Callable[[Scope, Sequence[Any]], list[V]]
-    out: type[Any]  # the shape documenting a view: the view's own TypedDict (kit/shapes.py)
+    out: type[V]  # the shape documenting a view: the view's own TypedDict (kit/shapes.py)
     list_doc: Doc
     get_doc: Doc | None = None
     filters: tuple[Filter, ...] = ()

@@ -241,12 +241,8 @@ def _related(
         cost_centers=repository.cost_centers_of(scope.session, [x.id for x in expensables]),
         taxes=repository.taxes_of(scope.session, expense_ids),
         # Only expenses pointing at a receipt (``document_id``) have files: no query for a page without.
-        # documents builds each file as a plain dict of FileOut's keys (its own module, not converted here).
-        files=cast(
-            "dict[int, list[schemas.FileOut]]",
-            documents.files_for_expenses(
-                scope.session, company_id=scope.company_id, expense_ids=with_receipts, signer=signer
-            ),
+        files=documents.files_for_expenses(
+            scope.session, company_id=scope.company_id, expense_ids=with_receipts, signer=signer
         ),
         categories=repository.categories_by_id(
             scope.session,

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from expensehub.documents.schemas import FileOut as FileOut  # receipts are documents: one shape
 from expensehub.kit.shapes import IdOut, TypedDict
 from expensehub.models import Category, ExpenseTax
 from expensehub.models.allowances import PerDiemRate
@@ -55,22 +56,6 @@ def category_ref(related: Related, category_id: int | None) -> CategoryRefOut | 
     if cat is None:
         return None
     return {"id": cat.id, "name": cat.label or cat.default_label}
-
-
-class FileOut(TypedDict):
-    """A receipt attached to an expense (a document of documents/documents)."""
-
-    id: Annotated[IdOut, Field(description="Document id of the receipt (documents/documents)")]
-    filename: Annotated[str, Field(description="File name as the user gave it")]
-    byte_size: Annotated[int, Field(description="Size in bytes")]
-    url: Annotated[
-        str | None,
-        Field(description="Signed, temporary URL showing the file in the browser (no API key needed)"),
-    ]
-    download_url: Annotated[
-        str | None, Field(description="Signed, temporary URL downloading the file (no API key needed)")
-    ]
-    content_type: Annotated[str | None, Field(description="MIME type detected from the file's bytes")]
 
 
 class TaxOut(TypedDict):
