@@ -25,6 +25,8 @@ for arg in "$@"; do
 done
 
 export EXPENSEHUB_DATA_DIR="${EXPENSEHUB_DATA_DIR:-$PWD/demo-data}"
+# The demo runs on this machine: webhook targets on it (the README's local receiver) are allowed.
+export EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS="${EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS:-1}"
 echo "demo data: $EXPENSEHUB_DATA_DIR. To use the command line on it, in another shell:"
 echo "  export EXPENSEHUB_DATA_DIR=$EXPENSEHUB_DATA_DIR"
 echo "  export PATH=$PWD/.venv/bin:\$PATH"

@@ -17,10 +17,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# Browser tests drive Debian's chromium (tests/browser); install it when missing and allowed to.
-if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  echo "== installing Debian's chromium for the browser tests"
-  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+# Browser tests drive Debian's chromium (tests/browser); the README tour runs curl, jq and unzip
+# (tests/integration/test_readme_tour.py). Install what is missing when allowed to (root with apt).
+missing=()
+for tool in chromium jq unzip curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "== installing Debian's ${missing[*]} for the browser and README tests"
+  apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; }
 fi
 
 echo "== ruff"; .venv/bin/ruff check src tests bench

@@ -142,6 +142,21 @@ def test_reimbursable_amount_on_create(api: ApiClient, tenant: Tenant) -> None:
     assert r.status_code == 422
 
 
+def test_company_card_expenses_are_not_reimbursable_by_default(api: ApiClient, tenant: Tenant) -> None:
+    """The company paid: nothing is owed back unless the request says so (the README's card expense
+    came back reimbursable, so following it literally paid the employee for a company-card purchase)."""
+    company = create_expense(api, tenant, card={"card_type": "company", "last4": "1234"})
+    assert (company["payment"], company["reimbursable_amount"]) == ("not_reimbursable", 0)
+    virtual = create_expense(api, tenant, card={"card_type": "virtual", "last4": "9999"})
+    assert virtual["payment"] == "not_reimbursable"
+    personal = create_expense(api, tenant, card={"card_type": "personal", "last4": "4242"})
+    assert (personal["payment"], personal["reimbursable_amount"]) == ("reimbursable", personal["amount"])
+    cash = create_expense(api, tenant)
+    assert (cash["payment"], cash["reimbursable_amount"]) == ("reimbursable", cash["amount"])
+    said = create_expense(api, tenant, card={"card_type": "company", "last4": "1234"}, payment="reimbursable")
+    assert (said["payment"], said["reimbursable_amount"]) == ("reimbursable", said["amount"])
+
+
 def test_cost_center_splits(api: ApiClient, tenant: Tenant, session_factory) -> None:
     ccs = [add_cost_center(session_factory, tenant.company_id, f"CC{i}") for i in range(3)]
     e = create_expense(api, tenant, cost_center_ids=[str(c) for c in ccs])

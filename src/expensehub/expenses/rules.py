@@ -6,7 +6,7 @@ unit-tested (and property-tested) without a database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -177,6 +177,22 @@ def per_diem_pricing(stored: str | None, amount: int | None) -> PerDiemPricing:
     if stored in get_args(PerDiemPricing):
         return cast(PerDiemPricing, stored)
     return "amount" if amount is not None else "statutory"
+
+
+PERSONAL_CARD = "personal"
+
+
+def default_payment(
+    *, card: Mapping[str, object] | None, expenses_card_id: int | None, card_payment_id: int | None
+) -> str:
+    """Who is owed the money when the claim does not say: nobody when the company paid, i.e. the claim
+    was raised from a card payment, names a company card (``expenses_card_id``), or carries a card that
+    is not a ``personal`` one; otherwise the employee paid and is reimbursed."""
+    if card_payment_id is not None or expenses_card_id is not None:
+        return "not_reimbursable"
+    if card is not None and str(card.get("card_type", "")).strip().lower() != PERSONAL_CARD:
+        return "not_reimbursable"
+    return "reimbursable"
 
 
 def default_reimbursable(amount: int, payment: str) -> int:

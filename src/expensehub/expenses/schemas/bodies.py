@@ -100,7 +100,12 @@ class ClaimFields(Body):
     subcategory: str | None = Field(None, max_length=120, description="Subcategory")
     project_id: IdIn | None = Field(None, description="Project (project_management/projects)")
     ledger_account_id: IdIn | None = Field(None, description="Ledger account (finance/accounts)")
-    payment: Payment | None = Field(None, description="`reimbursable` (default) or `not_reimbursable`")
+    payment: Payment | None = Field(
+        None,
+        description="`reimbursable` or `not_reimbursable`. Default: `not_reimbursable` when the company "
+        "paid (a `card` that is not `personal`, an `expenses_card_id` or a `card_payment_id`), else "
+        "`reimbursable`",
+    )
     reimbursable_amount: Money | None = Field(
         None,
         description="Amount owed to the employee, 0..amount; default: the amount when reimbursable, else 0 "

@@ -234,7 +234,11 @@ def make_plan(
 
     # Payment and what is owed back.
     if merged.get("payment") is None:
-        merged["payment"] = "reimbursable"
+        merged["payment"] = rules.default_payment(
+            card=merged.get("card"),
+            expenses_card_id=merged.get("expenses_card_id"),
+            card_payment_id=merged.get("card_payment_id"),
+        )
     amount = merged.get("amount")
     amount_changed = creating or amount != current.get("amount")
     if changes.get("reimbursable_amount") is not None:
