@@ -37,7 +37,11 @@ def _pg_available() -> str | None:
     url = make_url(PG_ADMIN_URL)
     try:
         conn = psycopg.connect(
-            host=url.host, port=url.port or 5432, user=url.username, dbname=url.database, connect_timeout=3
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            dbname=url.database,
+            connect_timeout=30,  # a refused connection fails at once; this bounds an unanswered one
         )
     except psycopg.OperationalError as exc:
         return str(exc)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,6 +12,7 @@ import uvicorn
 
 from expensehub.api.app import create_app
 from expensehub.config import Settings
+from tests.waiting import HANG_S, wait_for
 
 
 def free_port() -> int:
@@ -30,12 +30,10 @@ def serve(settings: Settings) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    assert httpx.get(f"{base_url}/healthz").status_code == 200
+    wait_for(lambda: server.started or not thread.is_alive(), what="uvicorn to start")
+    if not thread.is_alive():
+        raise RuntimeError("uvicorn stopped while starting")
+    assert httpx.get(f"{base_url}/healthz", timeout=HANG_S).status_code == 200
     try:
         yield base_url
     finally:

@@ -325,6 +325,7 @@ def test_payroll_adjustments_per_employee(
     body = r.json()
     assert (body["month"], body["from"], body["to"]) == ("2025-06", "2025-06-01", "2025-06-30")
     by_employee = {(e["employee_id"], e["currency"]): e for e in body["employees"]}
+    assert {e["employee_id"] for e in body["employees"]} == {str(e) for e in tenant.employee_ids[1:]}
     luis = by_employee[(str(tenant.employee_ids[1]), "EUR")]
     assert luis["employee_name"] == "Luis Pérez"
     assert (
@@ -363,14 +364,6 @@ def test_payroll_adjustments_per_employee(
     assert "UK" in abroad["reason"]
     assert abroad["taxable_amount"] is None
     assert emma["taxable_amount"] == 5500
-
-
-def test_payroll_adjustments_integer_ids_in_the_older_version(
-    api_v0401: ApiClient, tenant: Tenant, payroll_data: dict[str, int]
-) -> None:
-    body = api_v0401.get(PAYROLL, params={"month": "2025-06"}).json()
-    assert {e["employee_id"] for e in body["employees"]} == {tenant.employee_ids[1], tenant.employee_ids[2]}
-    assert all(isinstance(i["expensable_id"], int) for e in body["employees"] for i in e["items"])
 
 
 def test_payroll_adjustments_see_only_the_callers_company(

@@ -134,14 +134,6 @@ def test_bank_account_filters(api: ApiClient, tenant: Tenant) -> None:
     assert api.get("banking/bank_accounts", params={"ids[]": ["x"]}).status_code == 422
 
 
-def test_integer_ids_in_2026_04_01(api: ApiClient, api_v0401: ApiClient, tenant: Tenant) -> None:
-    account = new_account(api, tenant)
-    old = api_v0401.get(f"banking/bank_accounts/{account['id']}").json()
-    assert old["id"] == int(account["id"])
-    assert old["legal_entity_id"] == tenant.le_es
-    assert old["external_id"] == IBAN  # free text, never converted
-
-
 # --- banking/cards (extension) -----------------------------------------------------------------------
 
 

@@ -455,7 +455,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
             "banking/cards",
             lambda w: {
                 "bank_account_id": w.ids["bank_account"],
-                "last4": "9999",
+                "last4": f"{next(_SERIAL) % 10000:04d}",
                 "employee_id": w.ids["employee"],
             },
         ),
@@ -555,7 +555,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         {"legal_entity_id": "legal_entity"},
         _post(
             "project_management/projects",
-            lambda w: {"name": "Zeus", "legal_entity_id": w.ids["legal_entity"]},
+            lambda w: {"name": "Zeus", "legal_entity_id": w.ids["legal_entity"], "client_id": "7"},
         ),
     ),
     ("post", "api_public/webhook_subscriptions"): Op(

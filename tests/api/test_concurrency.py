@@ -42,6 +42,7 @@ from tests.api.test_banking_accounts import IBAN
 from tests.api.test_expenses_support import create_expense, expense_body
 from tests.factories import ApiClient, Tenant, make_tenant
 from tests.live import serve
+from tests.waiting import HANG_S
 
 N = 20
 FEEDS = Path(__file__).resolve().parent.parent / "data" / "feeds"
@@ -62,7 +63,7 @@ def base_url(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 @pytest.fixture(scope="module")
 def client(base_url: str) -> Iterator[httpx.Client]:
     limits = httpx.Limits(max_connections=N + 5, max_keepalive_connections=N + 5)
-    with httpx.Client(base_url=base_url, timeout=120, limits=limits) as c:
+    with httpx.Client(base_url=base_url, timeout=HANG_S, limits=limits) as c:
         yield c
 
 
@@ -134,7 +135,7 @@ class Call:
 
 def send_together(env: Env, calls: list[Call]) -> list[httpx.Response]:
     """Each call from its own thread, all released at once; the answers in the order of ``calls``."""
-    barrier = threading.Barrier(len(calls))
+    barrier = threading.Barrier(len(calls), timeout=HANG_S)
 
     def one(call: Call) -> httpx.Response:
         barrier.wait()
@@ -614,7 +615,7 @@ def test_parallel_imports_into_different_accounts_all_land(env: Env) -> None:
     """Writers on different rows never get 'database is locked': they wait their turn."""
     accounts = [env.account() for _ in range(8)]
     name = "camt053_statement.xml"
-    barrier = threading.Barrier(len(accounts))
+    barrier = threading.Barrier(len(accounts), timeout=HANG_S)
 
     def one(account: dict[str, Any]) -> httpx.Response:
         call = _import(env, account, name, {})
@@ -642,7 +643,7 @@ def test_sqlite_writer_past_the_busy_timeout_answers_503(tmp_path: Path) -> None
     settings = Settings(
         database_url=url, storage_dir=str(tmp_path / "files"), sqlite_busy_timeout_seconds=0.2
     )
-    with serve(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve(settings) as base, httpx.Client(base_url=base, timeout=HANG_S) as http:
         api = ApiClient(http, tenant.api_key)
         draft = str(create_expense(api, tenant)["expenses_expensable_id"])
         other = sqlite3.connect(path, isolation_level=None)  # another process holding the write lock
@@ -674,7 +675,7 @@ def test_command_line_and_api_imports_of_one_feed_at_once(env: Env, db_url: str)
         for _ in range(4)
     ]
     answers = send_at_once(env, _import(env, account, name, {}), n=8)
-    outputs = [p.communicate(timeout=120) for p in processes]
+    outputs = [p.communicate(timeout=HANG_S) for p in processes]
     assert [p.returncode for p in processes] == [0] * 4, [err.decode() for _, err in outputs]
     assert Counter(r.status_code for r in answers) == {201: 8}
     imports = env.api.list_all("banking/feed_imports", {"bank_account_ids[]": [account["id"]]})

@@ -150,18 +150,6 @@ def test_identical_uploads_are_two_documents_on_one_blob(
     assert Path(settings.storage_dir, "blobs", sha[:2], sha[2:4], sha).read_bytes() == data
 
 
-def test_integer_ids_in_2026_04_01(api: ApiClient, api_v0401: ApiClient, tenant: Tenant) -> None:
-    doc = uploaded(api, employee_id=str(tenant.employee_ids[1]))
-    old = api_v0401.get(f"{DOCS}/{doc['id']}").json()
-    assert old["id"] == int(doc["id"])
-    assert old["company_id"] == tenant.company_id
-    assert old["employee_id"] == tenant.employee_ids[1]
-    listed = api_v0401.get(DOCS, params={"ids[]": [int(doc["id"])]}).json()["data"]
-    assert listed == [old]
-    f = folder(api)
-    assert api_v0401.get(f"{FOLDERS}/{f['id']}").json()["id"] == int(f["id"])
-
-
 # --- list filters ------------------------------------------------------------------------------------
 
 

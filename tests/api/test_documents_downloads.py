@@ -72,13 +72,6 @@ def test_urls_follow_the_public_base_url_setting(api: ApiClient, settings: Setti
     assert urls(api, doc["id"])[0]["url"].startswith("http://testserver/files/")
 
 
-def test_integer_ids_in_2026_04_01(api: ApiClient, api_v0401: ApiClient) -> None:
-    doc = uploaded(api)
-    r = api_v0401.post(URLS, json={"ids": [int(doc["id"])]})
-    assert r.status_code == 200
-    assert r.json()[0]["id"] == int(doc["id"])
-
-
 def test_expired_url_is_403_and_serves_nothing(
     api: ApiClient, tenant: Tenant, http: TestClient, settings: Settings
 ) -> None:

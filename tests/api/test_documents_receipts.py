@@ -202,14 +202,6 @@ def test_deleting_a_draft_keeps_its_documents(api: ApiClient, tenant: Tenant) ->
     assert api.get(DOCS, params={"by_bookkeeper_documents": "true"}).json()["data"] == []
 
 
-def test_files_in_2026_04_01_carry_integer_ids(api: ApiClient, api_v0401: ApiClient, tenant: Tenant) -> None:
-    a = uploaded(api)
-    e = create(api, tenant, document_ids=[a["id"]])
-    old = api_v0401.get(f"{EXPS}/{e['id']}").json()
-    assert old["files"][0]["id"] == int(a["id"])
-    assert old["document_id"] == int(a["id"])
-
-
 def test_json_create_still_refuses_other_content_types(api: ApiClient, tenant: Tenant) -> None:
     r = api.http.post(
         api.url(EXPS),

@@ -122,18 +122,6 @@ def test_approve_returns_the_flow(api: ApiClient, tenant: Tenant, http) -> None:
     assert x["paid_at"] is None
 
 
-def test_approve_in_2026_04_01_has_integer_ids(api: ApiClient, api_v0401: ApiClient, tenant: Tenant) -> None:
-    xid = new_claim(api, tenant)
-    submit(api, xid)
-    r = api_v0401.post(
-        f"{FLOWS}/approve_resource", json={"resource_type": "Expenses::Expensable", "resource_id": int(xid)}
-    )
-    assert r.status_code == 200, r.text
-    flow = r.json()["data"]  # 2026-04-01 wrapped approval flows in {"data": ...}
-    assert flow["resource_id"] == int(xid)
-    assert flow["resource_url"].startswith("/api/2026-04-01/")
-
-
 def test_reject(api: ApiClient, tenant: Tenant, session_factory) -> None:
     xid = new_claim(api, tenant)
     submit(api, xid)

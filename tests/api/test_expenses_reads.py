@@ -226,24 +226,6 @@ def test_mileage_and_per_diem_fields(api: ApiClient, tenant: Tenant, session_fac
     assert m2["category"] == {"id": str(cat), "name": "Travel"}
 
 
-def test_versions_ids_are_strings_then_ints(api: ApiClient, api_v0401: ApiClient, seed: Seed) -> None:
-    new = api.get(f"expenses/expensables/{seed.x['e2']}").json()
-    old = api_v0401.get(f"expenses/expensables/{int(seed.x['e2'])}").json()
-    assert isinstance(new["id"], str)
-    assert isinstance(old["id"], int)
-    assert old["expense_id"] == int(new["expense_id"])
-    assert old["reporter_id"] == int(new["reporter_id"])
-    old_expense = api_v0401.get("expenses/expenses", params={"ids[]": [int(seed.e2["id"])]}).json()["data"][0]
-    assert old_expense["card_payment_id"] == int(seed.card_payment_id)
-    assert old_expense["expenses_expensable_id"] == int(seed.x["e2"])
-    old_mileage = api_v0401.get(f"expenses/mileages/{seed.m1['id']}").json()
-    assert old_mileage["id"] == int(seed.m1["id"])
-    assert "rate_measurement_unit" not in old_mileage  # added after 2026-04-01
-    assert api.get(f"expenses/mileages/{seed.m1['id']}").json()["rate_measurement_unit"] == "km"
-    old_pd = api_v0401.get("expenses/per_diems").json()["data"][0]
-    assert old_pd["id"] == int(seed.p1["id"])
-
-
 def test_get_unknown_ids_are_404(api: ApiClient, seed: Seed) -> None:
     for path in ("expensables", "expenses", "mileages", "per_diems"):
         assert api.get(f"expenses/{path}/999999").status_code == 404

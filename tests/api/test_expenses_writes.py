@@ -101,16 +101,6 @@ def test_create_expense_with_every_field(api: ApiClient, tenant: Tenant, session
     assert x["project_id"] == str(proj)
 
 
-def test_create_in_2026_04_01_uses_integer_ids(api_v0401: ApiClient, tenant: Tenant) -> None:
-    body = expense_body(tenant, employee_id=tenant.employee_ids[1])
-    r = api_v0401.post(EXPS, json=body)
-    assert r.status_code == 201, r.text
-    e = r.json()
-    assert isinstance(e["id"], int)
-    assert e["employee_id"] == tenant.employee_ids[1]
-    assert api_v0401.get(f"{EXPS}/{e['id']}").json()["expenses_expensable_id"] == e["expenses_expensable_id"]
-
-
 def test_exchange_rate_rules(api: ApiClient, tenant: Tenant) -> None:
     r = api.post(EXPS, json=expense_body(tenant, currency="USD"))
     assert r.status_code == 422

@@ -59,17 +59,6 @@ def test_optional_fields_are_null(api: ApiClient, tenant: Tenant) -> None:
     assert acc["external_id"] is None
 
 
-def test_integer_ids_in_2026_04(api_v0401: ApiClient, tenant: Tenant) -> None:
-    r = api_v0401.post(
-        PATH, json={"number": "1", "type": "bank", "currency": "EUR", "legal_entity_id": tenant.le_es}
-    )
-    assert r.status_code == 201
-    acc = r.json()
-    assert isinstance(acc["id"], int)
-    assert acc["legal_entity_id"] == tenant.le_es
-    assert api_v0401.get(f"{PATH}/{acc['id']}").json()["id"] == acc["id"]
-
-
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -80,14 +80,6 @@ def test_shape_and_label_fallback(api: ApiClient, cats: Cats) -> None:
     assert gifts["visible"] is False
 
 
-def test_old_version_has_integer_ids(api_v0401: ApiClient, cats: Cats) -> None:
-    flights = api_v0401.get(f"{PATH}/{cats.flights}").json()
-    assert flights["id"] == cats.flights
-    assert flights["parent_category_id"] == cats.travel
-    listed = api_v0401.get(PATH, params={"ids[]": [cats.flights]}).json()["data"]
-    assert [x["id"] for x in listed] == [cats.flights]
-
-
 def test_default_statuses_exclude_deleted(api: ApiClient, cats: Cats) -> None:
     ids = ids_of(api)
     assert cats.deleted not in ids

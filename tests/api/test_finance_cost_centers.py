@@ -81,18 +81,6 @@ def test_minimal_create_emits_nulls(api: ApiClient, tenant: Tenant) -> None:
         assert cc[key] is None
 
 
-def test_integer_ids_in_2026_04(api_v0401: ApiClient, tenant: Tenant) -> None:
-    r = api_v0401.post(
-        PATH, json={"name": "Ops", "company_id": tenant.company_id, "legal_entity_id": tenant.le_gb}
-    )
-    assert r.status_code == 201
-    cc = r.json()
-    assert isinstance(cc["id"], int)
-    assert cc["company_id"] == tenant.company_id
-    assert cc["legal_entity_id"] == tenant.le_gb
-    assert api_v0401.get(f"{PATH}/{cc['id']}").json()["id"] == cc["id"]
-
-
 def test_status_follows_deactivation_date(api: ApiClient, tenant: Tenant) -> None:
     assert create(api, tenant, deactivation_date="2000-01-01")["status"] == "inactive"
     assert create(api, tenant, deactivation_date="2999-01-01")["status"] == "active"

@@ -154,23 +154,6 @@ def test_number_finds_or_creates_the_account(api: ApiClient, tenant: Tenant) -> 
     assert again["account_id"] == made["account_id"]
 
 
-def test_integer_ids_in_2026_04(api_v0401: ApiClient, tenant: Tenant) -> None:
-    r = api_v0401.post(
-        UPSERT,
-        json={
-            "legal_entity_id": tenant.le_es,
-            "resource_type": "bankaccount",
-            "resource_id": 9,
-            "number": "572",
-        },
-    )
-    assert r.status_code == 200, r.text
-    out = r.json()
-    assert out["resource_id"] == 9
-    assert isinstance(out["account_id"], int)
-    assert api_v0401.get(f"{PATH}/{out['id']}").json()["id"] == out["id"]
-
-
 @pytest.mark.parametrize(
     ("change", "field"),
     [

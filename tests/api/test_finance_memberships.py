@@ -56,21 +56,6 @@ def test_bulk_returns_array_with_numbers(api: ApiClient, tenant: Tenant, ccs: tu
     assert isinstance(out[0]["id"], str)
 
 
-def test_integer_ids_in_2026_04(api_v0401: ApiClient, tenant: Tenant) -> None:
-    r = api_v0401.post("finance/cost_centers", json={"name": "Old", "company_id": tenant.company_id})
-    cc = r.json()["id"]
-    payload = {
-        "employee_id": tenant.employee_ids[0],
-        "company_id": tenant.company_id,
-        "memberships": [item(cc, 1)],
-    }
-    out = api_v0401.post(BULK, json=payload).json()
-    assert out[0]["cost_center_id"] == cc
-    assert out[0]["employee_id"] == tenant.employee_ids[0]
-    listed = api_v0401.get(PATH).json()["data"]
-    assert [m["id"] for m in listed] == [out[0]["id"]]
-
-
 def test_replacing_keeps_history(api: ApiClient, tenant: Tenant, ccs: tuple[str, str, str]) -> None:
     a, b, _ = ccs
     e1 = tenant.employee_ids[1]

@@ -113,18 +113,6 @@ def test_create_all_fields(api: ApiClient, tenant: Tenant) -> None:
     assert costs["total_cost_cents"] == 150000
 
 
-def test_integer_ids_in_2026_04(api_v0401: ApiClient, tenant: Tenant) -> None:
-    r = api_v0401.post(PATH, json={"name": "Old", "legal_entity_id": tenant.le_gb, "client_id": 7})
-    assert r.status_code == 201
-    # 2026-04-01 wrapped single project-management objects in {"data": ...} (the community client
-    # for that version reads them so); 2026-10-01 returns them bare.
-    p = r.json()["data"]
-    assert isinstance(p["id"], int)
-    assert p["legal_entity_id"] == tenant.le_gb
-    assert p["client_id"] == 7
-    assert api_v0401.get(f"{PATH}/{p['id']}").json()["data"]["id"] == p["id"]
-
-
 @pytest.mark.parametrize(
     ("change", "field"),
     [

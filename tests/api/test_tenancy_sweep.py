@@ -18,8 +18,9 @@ from tests.factories import ApiClient
 PREFIX = "/api/{version}/resources/"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def demo_api(http: Any, session_factory: sessionmaker[Session]) -> ApiClient:
+    """One demo company per module and backend: the other company's reads and deletes change nothing."""
     from expensehub.demo.seed import seed_demo
 
     with transaction(session_factory) as session:

@@ -61,17 +61,6 @@ def test_defaults(api: ApiClient, tenant: Tenant) -> None:
     assert sub["challenge"] is None
 
 
-def test_integer_ids_in_2026_04(api_v0401: ApiClient, tenant: Tenant) -> None:
-    r = api_v0401.post(
-        PATH, json={"subscription_type": TYPE, "target_url": URL, "company_id": tenant.company_id}
-    )
-    assert r.status_code == 201, r.text
-    sub = r.json()
-    assert isinstance(sub["id"], int)
-    assert sub["company_id"] == tenant.company_id
-    assert api_v0401.get(f"{PATH}/{sub['id']}").json()["id"] == sub["id"]
-
-
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -54,6 +54,7 @@ from expensehub.db.engine import transaction
 from expensehub.models import Employee
 from tests.compat.conftest import LiveServer
 from tests.factories import Tenant, make_tenant
+from tests.waiting import HANG_S
 
 PDF = b"%PDF-1.7\n% uploaded by the official SDK\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x42" * 300 + b"\xff\xd9"
@@ -80,7 +81,7 @@ def raw(live_server: LiveServer, tenant: Tenant) -> Iterator[httpx.Client]:
     with httpx.Client(
         base_url=f"{live_server.base_url}/api/2026-10-01/resources",
         headers={"x-api-key": tenant.api_key},
-        timeout=60,  # the suite runs on loaded 2-core machines; speed is not under test here
+        timeout=HANG_S,  # the suite runs on loaded 2-core machines; speed is not under test here
     ) as http:
         yield http
 
@@ -164,14 +165,14 @@ def test_documents_through_the_sdk(
     urls = client.documents.download_urls.bulk_create(body=UrlsBody(ids=[created.id, photo.id]))
     assert [u.id for u in urls] == [created.id, photo.id]
     assert all(u.url.startswith(f"{live_server.base_url}/files/") for u in urls)
-    assert httpx.get(urls[0].url).content == PDF  # no API key
-    assert httpx.get(urls[1].url).content == JPEG
+    assert httpx.get(urls[0].url, timeout=HANG_S).content == PDF  # no API key
+    assert httpx.get(urls[1].url, timeout=HANG_S).content == JPEG
     tampered = urls[0].url[:-2] + ("AA" if not urls[0].url.endswith("AA") else "BB")
-    assert httpx.get(tampered).status_code == 403
+    assert httpx.get(tampered, timeout=HANG_S).status_code == 403
 
     deleted = client.documents.documents.delete(id=photo.id)
     assert deleted.id == photo.id
-    assert httpx.get(urls[1].url).status_code == 404
+    assert httpx.get(urls[1].url, timeout=HANG_S).status_code == 404
     assert [d.id for d in client.documents.documents.all()] == [created.id]
 
 
@@ -195,4 +196,4 @@ def test_expense_files_parse_in_the_sdk(
     assert parsed.document_id == doc.id
     [receipt] = parsed.files
     assert (receipt.id, receipt.filename, receipt.content_type) == (doc.id, "ticket.pdf", "application/pdf")
-    assert httpx.get(receipt.download_url).content == PDF + b"% for an expense"
+    assert httpx.get(receipt.download_url, timeout=HANG_S).content == PDF + b"% for an expense"

@@ -22,6 +22,7 @@ from expensehub.errors import Conflict, Unavailable
 from expensehub.kit.clock import utcnow
 from expensehub.models import Employee, Project
 from tests.factories import Tenant
+from tests.waiting import HANG_S
 
 
 def _project(tenant: Tenant, code: str) -> Project:
@@ -92,7 +93,7 @@ def test_a_postgresql_deadlock_is_a_concurrent_update(
         pytest.skip("SQLite has one writer at a time: no deadlocks")
     first, second = tenant.employee_ids[:2]
     caught: list[BaseException] = []
-    both_hold = threading.Barrier(2, timeout=20)
+    both_hold = threading.Barrier(2, timeout=HANG_S)
 
     def lock(a: int, b: int) -> None:
         with session_factory() as s:
@@ -109,7 +110,7 @@ def test_a_postgresql_deadlock_is_a_concurrent_update(
     for t in threads:
         t.start()
     for t in threads:
-        t.join(30)
+        t.join(HANG_S)
     [exc] = caught  # PostgreSQL undoes one of the two; the other then goes through
     assert isinstance(exc, DBAPIError)
     error = translate(exc)

@@ -6,7 +6,6 @@ import csv
 import io
 import os
 import threading
-import time
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +26,7 @@ from expensehub.models.documents import Document, StoredBlob
 from expensehub.webhooks.rules import Author
 from tests.api.test_documents_api import DOCS, PDF, uploaded
 from tests.factories import ApiClient, Tenant
+from tests.waiting import HANG_S, blocked_in_query, wait_for
 
 runner = CliRunner()
 
@@ -214,7 +214,9 @@ def test_purge_spares_a_document_restored_while_it_runs(
         )
         purger = threading.Thread(target=purge)
         purger.start()
-        time.sleep(1)  # the purge has found the document in the trash and waits for the restore
-    purger.join(30)
+        # The purge reaches its locking read of the trash and waits there for the restore to end.
+        wait_for(lambda: blocked_in_query(purger, "trashed_before"), what="the purge to wait for the lock")
+    purger.join(HANG_S)
+    assert not purger.is_alive()
     assert api.get(f"{DOCS}/{doc['id']}").json()["deleted_at"] is None
     assert purged == [0]

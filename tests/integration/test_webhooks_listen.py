@@ -18,7 +18,8 @@ from expensehub.db.engine import transaction
 from expensehub.webhooks import service, signing
 from expensehub.webhooks.rules import Author
 from tests.factories import Tenant
-from tests.integration.test_webhooks_delivery import Hooks, deliver, free_port, wait_for
+from tests.integration.test_webhooks_delivery import Hooks, deliver, free_port
+from tests.waiting import HANG_S, wait_for
 
 
 class Listener:
@@ -42,7 +43,7 @@ class Listener:
         self.proc = subprocess.Popen(
             [*args, *extra], stdout=self.out.open("wb"), stderr=self.err.open("wb"), cwd=tmp
         )
-        wait_for(self._accepts, timeout=30, what="the listener to accept connections")
+        wait_for(self._accepts, what="the listener to accept connections")
 
     def _accepts(self) -> bool:
         assert self.proc.poll() is None, self.err.read_text()
@@ -58,7 +59,7 @@ class Listener:
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(10)
+        self.proc.wait(HANG_S)
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_listen_prints_each_event_once_and_refuses_bad_signatures(
             )
         [cc_id] = hooks.cost_centers("Listened")
         deliver(session_factory)
-        wait_for(lambda: len(listener.lines()) == 1, timeout=30, what="the printed event")
+        wait_for(lambda: len(listener.lines()) == 1, what="the printed event")
         [line] = listener.lines()
         assert line["type"] == "finance/cost_center/create"
         assert line["payload"]["id"] == str(cc_id)
@@ -101,7 +102,7 @@ def test_listen_prints_each_event_once_and_refuses_bad_signatures(
         deliver(session_factory)
         assert [d.status for d in hooks.deliveries(sub_id)] == ["delivered", "delivered"]
         assert len(listener.lines()) == 1
-        wait_for(lambda: "duplicate" in listener.err.read_text(), timeout=10, what="the duplicate notice")
+        wait_for(lambda: "duplicate" in listener.err.read_text(), what="the duplicate notice")
         # a forged delivery is refused
         body = b'{"id": "1"}'
         forged = signing.signature_header(
@@ -115,9 +116,10 @@ def test_listen_prints_each_event_once_and_refuses_bad_signatures(
                 "webhook-timestamp": str(int(time.time())),
                 "webhook-signature": forged,
             },
+            timeout=HANG_S,
         )
         assert r.status_code == 401
-        assert httpx.post(listener.url, content=body).status_code == 401
+        assert httpx.post(listener.url, content=body, timeout=HANG_S).status_code == 401
         assert len(listener.lines()) == 1
     finally:
         listener.stop()
@@ -182,7 +184,7 @@ def test_listen_refuses_a_malformed_secret(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        timeout=60,
+        timeout=HANG_S,
         check=False,
     )
     assert result.returncode == 2

@@ -19,8 +19,9 @@ from expensehub.kit.clock import utcnow
 from expensehub.webhooks import service
 from expensehub.webhooks.worker import WorkerStats, run_delivery_worker
 from tests.factories import ApiClient, Tenant
-from tests.integration.test_webhooks_delivery import Hit, Hooks, Receiver, deliver, settings, wait_for
+from tests.integration.test_webhooks_delivery import Hit, Hooks, Receiver, deliver, settings
 from tests.integration.test_webhooks_delivery import receiver as receiver  # the fixture
+from tests.waiting import HANG_S, wait_for
 
 NAMES = [f"cc-{i:02d}" for i in range(8)]
 POISON = "cc-03"
@@ -297,7 +298,7 @@ def test_two_workers_with_a_poisoned_event_send_everything_else_once(
         for e in stops:
             e.set()
         for t in threads:
-            t.join(30)
+            t.join(HANG_S)
     ok = [(h.path, h.webhook_id) for h in receiver.ok_hits()]
     assert len(ok) == len(set(ok)) == len(expected) * len(subs)  # nothing accepted was sent twice
     for i in range(len(subs)):

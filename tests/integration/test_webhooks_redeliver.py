@@ -3,26 +3,24 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from expensehub.api.app import create_app
 from expensehub.config import Settings
 from expensehub.db.engine import transaction
 from expensehub.models.webhooks import WebhookAttempt, WebhookDelivery
 from tests.factories import Tenant
 from tests.integration.test_webhooks_delivery import Hooks, Receiver, deliver
 from tests.integration.test_webhooks_delivery import receiver as receiver  # the fixture
+from tests.live import serve
+from tests.waiting import HANG_S
 
 PARALLEL = 20
 
@@ -37,23 +35,8 @@ def hooks(session_factory: sessionmaker[Session], tenant: Tenant) -> Iterator[Ho
 @pytest.fixture
 def server(db_url: str) -> Iterator[str]:
     """The API served by uvicorn on 127.0.0.1:<free port> (one process, its thread pool)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    app = create_app(Settings(database_url=db_url))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert thread.is_alive(), "uvicorn stopped"
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=60).status_code == 200  # warm
-    yield f"http://127.0.0.1:{port}/api/2026-10-01/resources"
-    srv.should_exit = True
-    thread.join(10)
-    app.state.engine.dispose()
+    with serve(Settings(database_url=db_url)) as base_url:
+        yield f"{base_url}/api/2026-10-01/resources"
 
 
 def _rows(factory: sessionmaker[Session], sub_id: int) -> list[WebhookDelivery]:
@@ -74,12 +57,12 @@ def _attempts(factory: sessionmaker[Session], delivery_id: int) -> int:
 
 def _at_once(url: str, api_key: str, body: dict[str, Any]) -> list[httpx.Response]:
     """``PARALLEL`` POSTs released together (one client and thread each)."""
-    gate = threading.Barrier(PARALLEL)
+    gate = threading.Barrier(PARALLEL, timeout=HANG_S)
     answers: list[httpx.Response] = []
     lock = threading.Lock()
 
     def one() -> None:
-        with httpx.Client(headers={"x-api-key": api_key}, timeout=60) as client:
+        with httpx.Client(headers={"x-api-key": api_key}, timeout=HANG_S) as client:
             gate.wait()
             r = client.post(url, json=body)
         with lock:
@@ -89,7 +72,7 @@ def _at_once(url: str, api_key: str, body: dict[str, Any]) -> list[httpx.Respons
     for t in threads:
         t.start()
     for t in threads:
-        t.join(90)
+        t.join(3 * HANG_S)  # the gate, then the request
     assert len(answers) == PARALLEL
     return answers
 
@@ -143,7 +126,7 @@ def test_a_pending_delivery_is_not_queued_twice(
     sub_id, _ = hooks.subscribe("https://hooks.example.com/never-sent")  # no worker runs here
     hooks.cost_centers("queued")
     [pending] = _rows(session_factory, sub_id)
-    with httpx.Client(headers={"x-api-key": tenant.api_key}, timeout=60) as client:
+    with httpx.Client(headers={"x-api-key": tenant.api_key}, timeout=HANG_S) as client:
         r = client.post(f"{server}/webhooks/deliveries/redeliver", json={"id": str(pending.id)})
     assert r.status_code == 409
     body = r.json()

@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 
 from expensehub.cli.main import app
 from tests.factories import Tenant
-from tests.integration.test_webhooks_delivery import Hooks, Receiver, wait_for
+from tests.integration.test_webhooks_delivery import Hooks, Receiver
 from tests.integration.test_webhooks_delivery import receiver as receiver  # the fixture
+from tests.waiting import HANG_S, wait_for
 
 
 @pytest.fixture
@@ -52,6 +53,8 @@ def test_long_running_worker_delivers_webhooks_in_its_thread(
         "EXPENSEHUB_DATABASE_URL": db_url,
         "EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS": "1",
         "EXPENSEHUB_WEBHOOK_POLL_SECONDS": "0.05",
+        # An attempt that timed out would wait for its retry: the limit only bounds a hang.
+        "EXPENSEHUB_WEBHOOK_TIMEOUT_SECONDS": "30",
     }
     hooks.subscribe(receiver.url())
     command = [str(Path(sys.executable).with_name("expensehub")), "worker", "--interval", "0.2"]
@@ -64,7 +67,7 @@ def test_long_running_worker_delivers_webhooks_in_its_thread(
         wait_for(lambda: len(receiver.hits) >= 2, what="the second delivery")
         assert proc.poll() is None, (tmp_path / "worker.log").read_text()
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0, (tmp_path / "worker.log").read_text()
+        assert proc.wait(HANG_S) == 0, (tmp_path / "worker.log").read_text()
     finally:
         if proc.poll() is None:
             proc.kill()

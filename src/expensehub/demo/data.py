@@ -1,6 +1,6 @@
 """Static material for the demo company: names, places, merchants, categories, accounts, price levels.
 
-Everything here is plain data (no randomness); ``seed.py`` draws from it with a seeded generator.
+Everything here is plain data (no randomness); the ``seed`` package draws from it with a seeded generator.
 Merchants are real, well-known brands so the demo reads like a real ledger; clients, people and
 companies are invented. E-mail domains use the reserved ``.example`` top-level domain.
 """
