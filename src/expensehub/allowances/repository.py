@@ -16,7 +16,7 @@ from expensehub.models import Category, Employee, Expensable, Expense, LegalEnti
 from expensehub.models.allowances import PerDiemRate, PerDiemRateConfiguration
 
 
-def _categorised_expenses(
+def categorised_expenses(
     session: Session,
     *,
     company_id: int,
@@ -54,46 +54,6 @@ def _categorised_expenses(
         .order_by(Expensable.effective_on, Expensable.employee_id, Expensable.id)
     )
     return session.execute(stmt).all()
-
-
-def meal_expenses(
-    session: Session,
-    *,
-    company_id: int,
-    date_from: date,
-    date_to: date,
-    identifiers: frozenset[str],
-    ignored_statuses: Sequence[str],
-) -> Sequence[Any]:
-    """Meal expenses in the window (see ``rules.MEAL_CATEGORY_IDENTIFIERS``)."""
-    return _categorised_expenses(
-        session,
-        company_id=company_id,
-        date_from=date_from,
-        date_to=date_to,
-        identifiers=identifiers,
-        ignored_statuses=ignored_statuses,
-    )
-
-
-def fuel_or_rental_expenses(
-    session: Session,
-    *,
-    company_id: int,
-    date_from: date,
-    date_to: date,
-    identifiers: frozenset[str],
-    ignored_statuses: Sequence[str],
-) -> Sequence[Any]:
-    """Fuel and car-rental expenses in the window (see ``rules.FUEL_OR_RENTAL_CATEGORY_IDENTIFIERS``)."""
-    return _categorised_expenses(
-        session,
-        company_id=company_id,
-        date_from=date_from,
-        date_to=date_to,
-        identifiers=identifiers,
-        ignored_statuses=ignored_statuses,
-    )
 
 
 def per_diems_overlapping(

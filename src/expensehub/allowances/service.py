@@ -415,7 +415,7 @@ def receipt_checks(
         last = min(max(pd.end_date, pd.start_date), date_to)
         for day in rules.covered_days(first, last):
             covered[(pd.employee_id, day)].append(pd.expensable_id)
-    for meal in repository.meal_expenses(
+    for meal in repository.categorised_expenses(
         session,
         company_id=company_id,
         date_from=date_from,
@@ -444,7 +444,7 @@ def receipt_checks(
         ignored_statuses=rules.IGNORED_STATUSES,
     ):
         mileages[(mi.employee_id, mi.effective_on)].append(mi.expensable_id)
-    for fuel in repository.fuel_or_rental_expenses(
+    for fuel in repository.categorised_expenses(
         session,
         company_id=company_id,
         date_from=date_from,

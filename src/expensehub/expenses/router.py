@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -380,45 +380,34 @@ _APPROVAL_NOTE = (
 )
 
 
-@router.post(
-    f"/{FLOWS}/approve_resource",
-    tags=["approvals"],
-    summary="Approve a claim",
-    description="Approves the pending step of the claim's approval flow: the claim becomes `approved`."
-    + _APPROVAL_NOTE,
-    responses=doc_write(schemas.ApprovalFlowOut),
-)
-def approve_resource(ctx: Ctx, body: schemas.ApprovalActionBody) -> Response:
-    flow = service.decide_resource(
-        ctx.session,
-        company_id=ctx.company_id,
-        resource_type=body.resource_type,
-        resource_id=body.resource_id,
-        decision="approve",
-        reason=body.reason,
-        api_base=f"/api/{ctx.version.name}/resources",
-        author=ctx.author,
+def _decision_route(decision: Literal["approve", "reject"], summary: str, outcome: str) -> None:
+    """``approve_resource`` / ``reject_resource``: one step of the claim's approval flow decided."""
+
+    def decide(ctx: Ctx, body: schemas.ApprovalActionBody) -> Response:
+        flow = service.decide_resource(
+            ctx.session,
+            company_id=ctx.company_id,
+            resource_type=body.resource_type,
+            resource_id=body.resource_id,
+            decision=decision,
+            reason=body.reason,
+            api_base=f"/api/{ctx.version.name}/resources",
+            author=ctx.author,
+        )
+        return object_response(ctx.version, FLOWS, flow)
+
+    router.add_api_route(
+        f"/{FLOWS}/{decision}_resource",
+        decide,
+        methods=["POST"],
+        tags=["approvals"],
+        summary=summary,
+        description=f"{summary.split()[0]}s the pending step of the claim's approval flow: the claim becomes "
+        f"`{outcome}`." + _APPROVAL_NOTE,
+        responses=doc_write(schemas.ApprovalFlowOut),
+        name=f"{decision}_resource",
     )
-    return object_response(ctx.version, FLOWS, flow)
 
 
-@router.post(
-    f"/{FLOWS}/reject_resource",
-    tags=["approvals"],
-    summary="Reject a claim",
-    description="Rejects the pending step of the claim's approval flow: the claim becomes `rejected`."
-    + _APPROVAL_NOTE,
-    responses=doc_write(schemas.ApprovalFlowOut),
-)
-def reject_resource(ctx: Ctx, body: schemas.ApprovalActionBody) -> Response:
-    flow = service.decide_resource(
-        ctx.session,
-        company_id=ctx.company_id,
-        resource_type=body.resource_type,
-        resource_id=body.resource_id,
-        decision="reject",
-        reason=body.reason,
-        api_base=f"/api/{ctx.version.name}/resources",
-        author=ctx.author,
-    )
-    return object_response(ctx.version, FLOWS, flow)
+_decision_route("approve", "Approve a claim", "approved")
+_decision_route("reject", "Reject a claim", "rejected")

@@ -106,47 +106,51 @@ _FILTERS_DOC = (
 )
 
 
-@router.get(
-    "/exports/expenses",
-    tags=[TAG],
-    summary="Export expenses (CSV, XLSX, Parquet, JSON Lines)",
-    description=EXTENSION + "One row per expensable of every type (expense, mileage, per diem), in id order, "
-    "with the fields finance reconciles on: amounts in the receipt's currency and converted into the legal "
-    "entity's (`base_amount`), ledger account, project, cost centre, card, tax and receipt link. "
-    "Claims over several cost centres: `cost_centers=join` (default; codes joined by `|`) or `split` "
-    "(one row per share, amounts split so they sum exactly). Dates filter on `effective_on`. " + _FILTERS_DOC,
-    responses=_FILE_RESPONSES,
-    response_class=Response,
+_DATASET_ROUTES = (
+    (
+        "expenses",
+        "Export expenses (CSV, XLSX, Parquet, JSON Lines)",
+        "One row per expensable of every type (expense, mileage, per diem), in id order, with the fields "
+        "finance reconciles on: amounts in the receipt's currency and converted into the legal entity's "
+        "(`base_amount`), ledger account, project, cost centre, card, tax and receipt link. Claims over "
+        "several cost centres: `cost_centers=join` (default; codes joined by `|`) or `split` (one row per "
+        "share, amounts split so they sum exactly). Dates filter on `effective_on`. ",
+    ),
+    (
+        "card_payments",
+        "Export card payments",
+        "Card payments in id order, with the card, cardholder, both amounts and the expense and bank "
+        "transaction they reconcile with. Dates filter on `external_created_at`; `status[]` is "
+        "pending/closed/reversed/rejected, `type[]` payment/refund. ",
+    ),
+    (
+        "transactions",
+        "Export bank transactions",
+        "Bank transactions in id order. Dates filter on `booking_date`; `type[]` takes the transaction "
+        "types; there is no `status[]` or `employee_ids[]` filter. ",
+    ),
 )
-def export_expenses(ctx: Ctx, request: Request, q: Annotated[schemas.ExportQuery, Query()]) -> Response:
-    return _export(ctx, request, "expenses", q)
 
 
-@router.get(
-    "/exports/card_payments",
-    tags=[TAG],
-    summary="Export card payments",
-    description=EXTENSION + "Card payments in id order, with the card, cardholder, both amounts and the "
-    "expense and bank transaction they reconcile with. Dates filter on `external_created_at`; `status[]` is "
-    "pending/closed/reversed/rejected, `type[]` payment/refund. " + _FILTERS_DOC,
-    responses=_FILE_RESPONSES,
-    response_class=Response,
-)
-def export_card_payments(ctx: Ctx, request: Request, q: Annotated[schemas.ExportQuery, Query()]) -> Response:
-    return _export(ctx, request, "card_payments", q)
+def _dataset_route(dataset: str, summary: str, description: str) -> None:
+    def export(ctx: Ctx, request: Request, q: Annotated[schemas.ExportQuery, Query()]) -> Response:
+        return _export(ctx, request, dataset, q)
+
+    router.add_api_route(
+        f"/exports/{dataset}",
+        export,
+        methods=["GET"],
+        tags=[TAG],
+        summary=summary,
+        description=EXTENSION + description + _FILTERS_DOC,
+        responses=_FILE_RESPONSES,
+        response_class=Response,
+        name=f"export_{dataset}",
+    )
 
 
-@router.get(
-    "/exports/transactions",
-    tags=[TAG],
-    summary="Export bank transactions",
-    description=EXTENSION + "Bank transactions in id order. Dates filter on `booking_date`; `type[]` takes "
-    "the transaction types; there is no `status[]` or `employee_ids[]` filter. " + _FILTERS_DOC,
-    responses=_FILE_RESPONSES,
-    response_class=Response,
-)
-def export_transactions(ctx: Ctx, request: Request, q: Annotated[schemas.ExportQuery, Query()]) -> Response:
-    return _export(ctx, request, "transactions", q)
+for _dataset, _summary, _description in _DATASET_ROUTES:
+    _dataset_route(_dataset, _summary, _description)
 
 
 @router.get(
