@@ -32,6 +32,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, false, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from expensehub.db.base import BigId
+from expensehub.db.locking import for_update
 from expensehub.db.pagination import paginate
 from expensehub.db.sql import contains_pattern
 from expensehub.errors import NotFound
@@ -40,6 +41,7 @@ from expensehub.kit.ids import IdIn
 from expensehub.kit.pagination import Page, PageRequest
 
 V = TypeVar("V")
+M = TypeVar("M")
 
 COMPANY = bindparam("company_id", type_=BigId)
 """The caller's company, bound per request: use it in a resource's ``select`` for scoping."""
@@ -200,12 +202,38 @@ def list_page(
     return Listing(items=resource.view(scope, found.rows), page=found)
 
 
-def get_row(session: Session, resource: Resource[Any], *, company_id: int, item_id: int) -> Any:
-    """The row of ``item_id`` in the caller's company; 404 when there is none."""
-    row = session.execute(resource.get_statement, {"company_id": company_id, "item_id": item_id}).first()
+def get_row(
+    session: Session, resource: Resource[Any], *, company_id: int, item_id: int, lock: bool = False
+) -> Any:
+    """The row of ``item_id`` in the caller's company; 404 when there is none.
+
+    ``lock``: a locking read of the resource's own table (``db/locking.py``), for a change that checks
+    the row's state first."""
+    stmt = resource.get_statement
+    if lock:
+        entity = getattr(resource.id_column, "class_", None)
+        stmt = for_update(session, stmt, of=entity)
+    row = session.execute(stmt, {"company_id": company_id, "item_id": item_id}).first()
     if row is None:
         raise NotFound(f"{resource.noun} {item_id} not found")
     return row
+
+
+def get_object(
+    session: Session,
+    resource: Resource[Any],
+    model: type[M],
+    *,
+    company_id: int,
+    item_id: int,
+    lock: bool = False,
+) -> M:
+    """The ``model`` object of ``item_id`` (the first entity of its row), for a write: 404 when there is
+    none. This replaces a hand-written get-or-404 per resource; the 404 names the resource's noun."""
+    found = get_row(session, resource, company_id=company_id, item_id=item_id, lock=lock)[0]
+    if not isinstance(found, model):
+        raise TypeError(f"{resource.key} rows hold {type(found).__name__}, not {model.__name__}")
+    return found
 
 
 def get_scoped(

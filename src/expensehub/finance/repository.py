@@ -48,12 +48,6 @@ def _ilike_any(text: str, *cols: Any) -> Any:
 # --- categories ---------------------------------------------------------------------------------
 
 
-def get_category(session: Session, *, company_id: int, category_id: int) -> Category | None:
-    return session.scalars(
-        select(Category).where(Category.company_id == company_id, Category.id == category_id)
-    ).first()
-
-
 def category_by_identifier(session: Session, *, company_id: int, identifier: str) -> Category | None:
     """The category (not deleted) with this identifier, if any."""
     return session.scalars(
@@ -68,18 +62,6 @@ def category_by_identifier(session: Session, *, company_id: int, identifier: str
 
 
 # --- cost centres -------------------------------------------------------------------------------
-
-
-def get_cost_center(
-    session: Session, *, company_id: int, cost_center_id: int, lock: bool = False
-) -> CostCenter | None:
-    """The company's cost centre, unless deleted; ``lock``: read current and locked (``db/locking.py``)."""
-    stmt = select(CostCenter).where(
-        CostCenter.company_id == company_id,
-        CostCenter.id == cost_center_id,
-        CostCenter.deleted_at.is_(None),
-    )
-    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
 def cost_centers_by_id(session: Session, *, company_id: int, ids: Sequence[int]) -> dict[int, CostCenter]:
@@ -183,11 +165,6 @@ def remove(session: Session, objs: Sequence[Any]) -> None:
 # --- accounts -----------------------------------------------------------------------------------
 
 
-def get_account(session: Session, *, company_id: int, account_id: int, lock: bool = False) -> Account | None:
-    stmt = select(Account).where(Account.company_id == company_id, Account.id == account_id)
-    return session.scalars(for_update(session, stmt) if lock else stmt).first()
-
-
 def account_by_external_id(session: Session, *, company_id: int, external_id: str) -> Account | None:
     return session.scalars(
         select(Account).where(Account.company_id == company_id, Account.external_id == external_id)
@@ -210,16 +187,6 @@ def account_by_number(
 
 
 # --- ledger account resources -------------------------------------------------------------------
-
-
-def get_ledger_account_resource(
-    session: Session, *, company_id: int, resource_id: int
-) -> LedgerAccountResource | None:
-    return session.scalars(
-        select(LedgerAccountResource).where(
-            LedgerAccountResource.company_id == company_id, LedgerAccountResource.id == resource_id
-        )
-    ).first()
 
 
 def ledger_account_resource_by_key(

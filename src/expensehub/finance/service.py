@@ -17,7 +17,7 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from expensehub.companies import service as companies
-from expensehub.db.resources import views_of
+from expensehub.db.resources import get_object, views_of
 from expensehub.errors import Conflict, NotFound, ValidationFailed
 from expensehub.finance import repository, resources, rules
 from expensehub.kit.clock import utcnow
@@ -86,7 +86,9 @@ def create_category(
     if fields:
         raise ValidationFailed("invalid category", fields=fields)
     if parent_category_id is not None:
-        parent = get_category(session, company_id=company_id, category_id=parent_category_id)
+        parent = get_object(
+            session, resources.CATEGORIES, Category, company_id=company_id, item_id=parent_category_id
+        )
         if parent.parent_category_id is not None:
             raise ValidationFailed(
                 "invalid category", fields={"parent_category_id": ["must be a top-level category"]}
@@ -113,14 +115,6 @@ def create_category(
         updated_at=now,
     )
     return repository.add(session, category)
-
-
-def get_category(session: Session, *, company_id: int, category_id: int) -> Category:
-    """A category of the company, whatever its status."""
-    category = repository.get_category(session, company_id=company_id, category_id=category_id)
-    if category is None:
-        raise NotFound(f"category {category_id} not found")
-    return category
 
 
 def find_category(session: Session, *, company_id: int, identifier: str) -> Category | None:
@@ -202,18 +196,6 @@ def create_cost_center(
     return cost_center
 
 
-def get_cost_center(
-    session: Session, *, company_id: int, cost_center_id: int, lock: bool = False
-) -> CostCenter:
-    """A cost centre of the company that is not deleted (``lock``: read current and locked for a change)."""
-    cost_center = repository.get_cost_center(
-        session, company_id=company_id, cost_center_id=cost_center_id, lock=lock
-    )
-    if cost_center is None:
-        raise NotFound(f"cost centre {cost_center_id} not found")
-    return cost_center
-
-
 def edit_cost_center(
     session: Session,
     *,
@@ -226,7 +208,9 @@ def edit_cost_center(
     author: webhooks.Author,
 ) -> CostCenter:
     """Change the given fields; ``None`` clears code, description or deactivation date."""
-    cost_center = get_cost_center(session, company_id=company_id, cost_center_id=cost_center_id, lock=True)
+    cost_center = get_object(
+        session, resources.COST_CENTERS, CostCenter, company_id=company_id, item_id=cost_center_id, lock=True
+    )
     if isinstance(name, str):
         name = name.strip()
     if isinstance(code, str):
@@ -255,7 +239,9 @@ def delete_cost_center(
 
     Of several requests deleting the same centre at once, one succeeds; the others find it deleted (404).
     """
-    cost_center = get_cost_center(session, company_id=company_id, cost_center_id=cost_center_id, lock=True)
+    cost_center = get_object(
+        session, resources.COST_CENTERS, CostCenter, company_id=company_id, item_id=cost_center_id, lock=True
+    )
     now = utcnow()
     cost_center.deleted_at = now
     cost_center.updated_at = now
@@ -441,13 +427,6 @@ def create_account(
     return account
 
 
-def get_account(session: Session, *, company_id: int, account_id: int, lock: bool = False) -> Account:
-    account = repository.get_account(session, company_id=company_id, account_id=account_id, lock=lock)
-    if account is None:
-        raise NotFound(f"ledger account {account_id} not found")
-    return account
-
-
 def update_account(
     session: Session,
     *,
@@ -462,7 +441,9 @@ def update_account(
     disabled: bool | Unset = UNSET,
 ) -> Account:
     """Change the given fields; ``None`` clears the name or the external id."""
-    account = get_account(session, company_id=company_id, account_id=account_id, lock=True)
+    account = get_object(
+        session, resources.ACCOUNTS, Account, company_id=company_id, item_id=account_id, lock=True
+    )
     if isinstance(number, str):
         number = number.strip()
     fields = _account_fields(number, type, currency, name)
@@ -493,15 +474,6 @@ def update_account(
 # --- ledger account resources -------------------------------------------------------------------
 
 
-def get_ledger_account_resource(
-    session: Session, *, company_id: int, mapping_id: int
-) -> LedgerAccountResource:
-    found = repository.get_ledger_account_resource(session, company_id=company_id, resource_id=mapping_id)
-    if found is None:
-        raise NotFound(f"ledger account resource {mapping_id} not found")
-    return found
-
-
 def _resolve_account(
     session: Session,
     *,
@@ -514,7 +486,7 @@ def _resolve_account(
 ) -> Account | None:
     """The account of a mapping: ``account_id``, else the one numbered ``number`` (created if needed)."""
     if account_id is not None:
-        account = get_account(session, company_id=company_id, account_id=account_id)
+        account = get_object(session, resources.ACCOUNTS, Account, company_id=company_id, item_id=account_id)
         if account.legal_entity_id != legal_entity_id:
             raise ValidationFailed(
                 "invalid ledger account resource",
@@ -578,7 +550,13 @@ def upsert_ledger_account_resource(
 
     mapping: LedgerAccountResource | None
     if mapping_id is not None:
-        mapping = get_ledger_account_resource(session, company_id=company_id, mapping_id=mapping_id)
+        mapping = get_object(
+            session,
+            resources.LEDGER_ACCOUNT_RESOURCES,
+            LedgerAccountResource,
+            company_id=company_id,
+            item_id=mapping_id,
+        )
     else:
         assert resource_id is not None
         mapping = repository.ledger_account_resource_by_key(
@@ -591,7 +569,7 @@ def upsert_ledger_account_resource(
     target_resource = resource_id if resource_id is not None else mapping.resource_id if mapping else None
     assert target_resource is not None
     if resource_type == "customcategory":
-        get_category(session, company_id=company_id, category_id=target_resource)
+        get_object(session, resources.CATEGORIES, Category, company_id=company_id, item_id=target_resource)
     if mapping is not None:
         clash = repository.ledger_account_resource_by_key(
             session,
