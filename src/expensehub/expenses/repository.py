@@ -162,17 +162,6 @@ def lock_expensables(session: Session, *, company_id: int, ids: Iterable[int]) -
     return {x.id: x for x in session.scalars(for_update(session, stmt))}
 
 
-def detail_of(session: Session, model: Any, *, company_id: int, detail_id: int) -> Any:
-    """A detail row (Expense, Mileage or PerDiem) of the company, or ``None``."""
-    return session.scalars(select(model).where(model.company_id == company_id, model.id == detail_id)).first()
-
-
-def detail_by_expensable(session: Session, model: Any, *, company_id: int, expensable_id: int) -> Any:
-    return session.scalars(
-        select(model).where(model.company_id == company_id, model.expensable_id == expensable_id)
-    ).first()
-
-
 def replace_cost_centers(session: Session, *, expensable_id: int, shares: Sequence[tuple[int, Any]]) -> None:
     session.execute(delete(ExpensableCostCenter).where(ExpensableCostCenter.expensable_id == expensable_id))
     for position, (cost_center_id, percentage) in enumerate(shares):

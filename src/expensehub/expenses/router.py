@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -15,6 +16,7 @@ from expensehub.api.deps import Ctx, ItemId, path_id
 from expensehub.api.openapi import doc_write
 from expensehub.api.resources import mount
 from expensehub.api.responses import object_response
+from expensehub.db.resources import Doc
 from expensehub.documents import service as documents
 from expensehub.documents.router import Config, Signer, receive_multipart
 from expensehub.errors import UnsupportedMediaType, ValidationFailed
@@ -290,83 +292,125 @@ def update_expense(ctx: Ctx, id: ItemId, signer: Signer, body: schemas.ExpenseUp
 
 
 # --------------------------------------------------------------------------------------------------
-# expenses/mileages
+# expenses/mileages and expenses/per_diems: a create and an update each, built by one pair of builders
 # --------------------------------------------------------------------------------------------------
+
+
+def _create_route(
+    key: str, body_model: type[BaseModel], create: Callable[..., Any], *, name: str, doc: Doc, out: type[Any]
+) -> None:
+    """``POST key``: a draft claim from ``body_model``, answered with 201 and its view."""
+
+    def create_claim(ctx: Ctx, body: BaseModel) -> Response:
+        item = create(ctx.session, company_id=ctx.company_id, body=body, author=ctx.author)
+        return object_response(ctx.version, key, item, 201)
+
+    create_claim.__annotations__["body"] = body_model  # the body FastAPI validates and documents
+    router.add_api_route(
+        f"/{key}",
+        create_claim,
+        methods=["POST"],
+        status_code=201,
+        tags=[EXT],
+        summary=doc.summary,
+        description=doc.description,
+        responses=doc_write(out, 201, f"The new {doc.summary.removeprefix('Create a ')}"),
+        name=name,
+    )
+
+
+def _update_route(
+    key: str,
+    body_model: type[BaseModel],
+    update: Callable[..., Any],
+    *,
+    id_name: str,
+    name: str,
+    doc: Doc,
+    out: type[Any],
+) -> None:
+    """``PUT key/{id}``: a partial update of a claim from ``body_model`` (``update`` takes the id as
+    ``id_name``), answered with its view."""
+
+    def update_claim(ctx: Ctx, id: ItemId, body: BaseModel) -> Response:
+        item = update(
+            ctx.session, company_id=ctx.company_id, body=body, author=ctx.author, **{id_name: path_id(id)}
+        )
+        return object_response(ctx.version, key, item)
+
+    update_claim.__annotations__["body"] = body_model
+    router.add_api_route(
+        f"/{key}/{{id}}",
+        update_claim,
+        methods=["PUT"],
+        tags=[EXT],
+        summary=doc.summary,
+        description=doc.description,
+        responses=doc_write(out),
+        name=name,
+    )
 
 
 mount(router, resources.MILEAGES)
-
-
-@router.post(
-    f"/{MILEAGES}",
-    status_code=201,
-    tags=[EXT],
-    summary="Create a mileage claim",
-    description=EXTENSION
-    + "Creates a draft mileage claim. `currency` defaults to the legal entity's. "
-    + schemas.MILEAGE_PRICING,
-    responses=doc_write(schemas.MileageOut, 201, "The new mileage claim"),
+_create_route(
+    MILEAGES,
+    schemas.MileageCreate,
+    service.create_mileage,
+    name="create_mileage",
+    doc=Doc(
+        "Create a mileage claim",
+        EXTENSION
+        + "Creates a draft mileage claim. `currency` defaults to the legal entity's. "
+        + schemas.MILEAGE_PRICING,
+    ),
+    out=schemas.MileageOut,
 )
-def create_mileage(ctx: Ctx, body: schemas.MileageCreate) -> Response:
-    item = service.create_mileage(ctx.session, company_id=ctx.company_id, body=body, author=ctx.author)
-    return object_response(ctx.version, MILEAGES, item, 201)
-
-
-@router.put(
-    f"/{MILEAGES}/{{id}}",
-    tags=[EXT],
-    summary="Update a mileage claim",
-    description=EXTENSION + "Partial update in `draft` or `changes_requested` (409 otherwise). Without "
-    "`amount`, the claim is priced again when what prices it changes: with its rate when the company gave "
-    "one (distance, units, rate, round trip), else by the statutory rules (also vehicle, passengers, "
-    "coordinates, date, employee, legal entity, currency). `amount: null` re-prices it; `rate: null` hands "
-    "it to the statutory rules. " + schemas.MILEAGE_PRICING,
-    responses=doc_write(schemas.MileageOut),
+_update_route(
+    MILEAGES,
+    schemas.MileageUpdate,
+    service.update_mileage,
+    id_name="mileage_id",
+    name="update_mileage",
+    doc=Doc(
+        "Update a mileage claim",
+        EXTENSION + "Partial update in `draft` or `changes_requested` (409 otherwise). Without "
+        "`amount`, the claim is priced again when what prices it changes: with its rate when the company "
+        "gave one (distance, units, rate, round trip), else by the statutory rules (also vehicle, "
+        "passengers, coordinates, date, employee, legal entity, currency). `amount: null` re-prices it; "
+        "`rate: null` hands it to the statutory rules. " + schemas.MILEAGE_PRICING,
+    ),
+    out=schemas.MileageOut,
 )
-def update_mileage(ctx: Ctx, id: ItemId, body: schemas.MileageUpdate) -> Response:
-    item = service.update_mileage(
-        ctx.session, company_id=ctx.company_id, mileage_id=path_id(id), body=body, author=ctx.author
-    )
-    return object_response(ctx.version, MILEAGES, item)
-
-
-# --------------------------------------------------------------------------------------------------
-# expenses/per_diems
-# --------------------------------------------------------------------------------------------------
-
 
 mount(router, resources.PER_DIEMS)
-
-
-@router.post(
-    f"/{PER_DIEMS}",
-    status_code=201,
-    tags=[EXT],
-    summary="Create a per diem claim",
-    description=EXTENSION + "Creates a draft per diem claim. `effective_on` defaults to `start_date` and "
-    "`currency` to the legal entity's; `end_date` must not precede `start_date`. " + schemas.PER_DIEM_PRICING,
-    responses=doc_write(schemas.PerDiemOut, 201, "The new per diem claim"),
+_create_route(
+    PER_DIEMS,
+    schemas.PerDiemCreate,
+    service.create_per_diem,
+    name="create_per_diem",
+    doc=Doc(
+        "Create a per diem claim",
+        EXTENSION + "Creates a draft per diem claim. `effective_on` defaults to `start_date` and "
+        "`currency` to the legal entity's; `end_date` must not precede `start_date`. "
+        + schemas.PER_DIEM_PRICING,
+    ),
+    out=schemas.PerDiemOut,
 )
-def create_per_diem(ctx: Ctx, body: schemas.PerDiemCreate) -> Response:
-    item = service.create_per_diem(ctx.session, company_id=ctx.company_id, body=body, author=ctx.author)
-    return object_response(ctx.version, PER_DIEMS, item, 201)
-
-
-@router.put(
-    f"/{PER_DIEMS}/{{id}}",
-    tags=[EXT],
-    summary="Update a per diem claim",
-    description=EXTENSION + "Partial update in `draft` or `changes_requested` (409 otherwise). The trip is "
-    "priced again: an amount the rules computed follows the trip, an amount the caller gave stays "
-    "(`amount: null` hands it back to the rules); a trip input sent as null returns to its default. "
-    + schemas.PER_DIEM_PRICING,
-    responses=doc_write(schemas.PerDiemOut),
+_update_route(
+    PER_DIEMS,
+    schemas.PerDiemUpdate,
+    service.update_per_diem,
+    id_name="per_diem_id",
+    name="update_per_diem",
+    doc=Doc(
+        "Update a per diem claim",
+        EXTENSION + "Partial update in `draft` or `changes_requested` (409 otherwise). The trip is "
+        "priced again: an amount the rules computed follows the trip, an amount the caller gave stays "
+        "(`amount: null` hands it back to the rules); a trip input sent as null returns to its default. "
+        + schemas.PER_DIEM_PRICING,
+    ),
+    out=schemas.PerDiemOut,
 )
-def update_per_diem(ctx: Ctx, id: ItemId, body: schemas.PerDiemUpdate) -> Response:
-    item = service.update_per_diem(
-        ctx.session, company_id=ctx.company_id, per_diem_id=path_id(id), body=body, author=ctx.author
-    )
-    return object_response(ctx.version, PER_DIEMS, item)
 
 
 # --------------------------------------------------------------------------------------------------

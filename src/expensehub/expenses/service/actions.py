@@ -12,18 +12,20 @@ from expensehub.errors import InvalidState, ValidationFailed
 from expensehub.expenses import repository, rules, schemas
 from expensehub.expenses.service.approvals import decide
 from expensehub.expenses.service.claims import (
+    COMPANY_APPROVER,
     Actor,
+    Approver,
     check_all,
     current_state,
     emit,
     lock_all,
     lock_one,
+    open_flow,
     set_status,
     transition,
     views_in_order,
 )
 from expensehub.kit.clock import utcnow
-from expensehub.models import ApprovalFlow, ApprovalFlowApprover
 from expensehub.webhooks import service as webhooks
 
 
@@ -51,32 +53,23 @@ def submit(
         x.review_request_at = now
         owner = people.get(x.employee_id)
         claimant = people.get(x.reporter_id) if x.reporter_id else owner
-        flow = repository.add(
-            session,
-            ApprovalFlow(
-                company_id=company_id,
-                resource_type=rules.APPROVAL_RESOURCE_TYPE,
-                resource_id=x.id,
-                author_access_id=actor.access_id or (claimant.access_id if claimant else None),
-                author_employee_id=actor.employee_id or (claimant.id if claimant else None),
-                owner_access_id=owner.access_id if owner else None,
-                owner_employee_id=x.employee_id,
-                status="running",
-                created_at=now,
-                expires_at=now + rules.APPROVAL_TTL,
-            ),
-        )
         manager = managers.get(owner.manager_id) if owner and owner.manager_id else None
+        approver: Approver = COMPANY_APPROVER
         if manager is not None and manager.id != x.employee_id:
             approver = {
                 "employee_id": manager.id,
                 "access_id": manager.access_id,
                 "selection_criteria": "manager",
             }
-        else:
-            approver = {"employee_id": None, "access_id": None, "selection_criteria": "company"}
-        session.add(
-            ApprovalFlowApprover(flow_id=flow.id, step=1, status="pending", updated_at=now, **approver)
+        open_flow(
+            session,
+            company_id,
+            x,
+            author_access_id=actor.access_id or (claimant.access_id if claimant else None),
+            author_employee_id=actor.employee_id or (claimant.id if claimant else None),
+            owner_access_id=owner.access_id if owner else None,
+            approver=approver,
+            now=now,
         )
     session.flush()
     emit(session, company_id, "submit", items, author)

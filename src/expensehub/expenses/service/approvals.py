@@ -8,7 +8,15 @@ from sqlalchemy.orm import Session
 
 from expensehub.errors import ValidationFailed
 from expensehub.expenses import repository, rules, schemas
-from expensehub.expenses.service.claims import Decision, emit, lock_one, set_status, transition
+from expensehub.expenses.service.claims import (
+    COMPANY_APPROVER,
+    Decision,
+    emit,
+    lock_one,
+    open_flow,
+    set_status,
+    transition,
+)
 from expensehub.kit.clock import utcnow
 from expensehub.models import ApprovalFlow, ApprovalFlowApprover, Expensable
 from expensehub.webhooks import service as webhooks
@@ -27,25 +35,15 @@ def decide(
     if flow is None or flow.status != "running":
         # A pending claim that never went through submit (e.g. imported): open its flow now.
         owner = repository.get_employee(session, company_id=company_id, employee_id=x.employee_id)
-        flow = repository.add(
+        flow = open_flow(
             session,
-            ApprovalFlow(
-                company_id=company_id,
-                resource_type=rules.APPROVAL_RESOURCE_TYPE,
-                resource_id=x.id,
-                author_access_id=owner.access_id if owner else None,
-                author_employee_id=x.employee_id,
-                owner_access_id=owner.access_id if owner else None,
-                owner_employee_id=x.employee_id,
-                status="running",
-                created_at=now,
-                expires_at=now + rules.APPROVAL_TTL,
-            ),
-        )
-        session.add(
-            ApprovalFlowApprover(
-                flow_id=flow.id, step=1, status="pending", updated_at=now, selection_criteria="company"
-            )
+            company_id,
+            x,
+            author_access_id=owner.access_id if owner else None,
+            author_employee_id=x.employee_id,
+            owner_access_id=owner.access_id if owner else None,
+            approver=COMPANY_APPROVER,
+            now=now,
         )
         session.flush()
     approvers = repository.approvers_of(session, flow.id)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from expensehub.db.resources import get_scoped
 from expensehub.errors import InvalidState, NotFound
 from expensehub.expenses import repository, resources, rules, schemas
-from expensehub.models import Expensable
+from expensehub.models import ApprovalFlow, ApprovalFlowApprover, Expensable
 from expensehub.webhooks import service as webhooks
 
 Kind = Literal["expense", "mileage", "perdiem"]
@@ -42,6 +42,49 @@ def lock_all(session: Session, company_id: int, ids: Iterable[int]) -> list[Expe
 
 def lock_one(session: Session, company_id: int, expensable_id: int) -> Expensable:
     return lock_all(session, company_id, [expensable_id])[0]
+
+
+class Approver(TypedDict):
+    """Who decides the one step of a new approval flow."""
+
+    employee_id: int | None
+    access_id: int | None
+    selection_criteria: str
+
+
+COMPANY_APPROVER: Approver = {"employee_id": None, "access_id": None, "selection_criteria": "company"}
+"""The company decides (the owner has no manager, or the claim never went through submit)."""
+
+
+def open_flow(
+    session: Session,
+    company_id: int,
+    x: Expensable,
+    *,
+    author_access_id: int | None,
+    author_employee_id: int | None,
+    owner_access_id: int | None,
+    approver: Approver,
+    now: datetime,
+) -> ApprovalFlow:
+    """A running approval flow of the claim, with its one step pending on ``approver``."""
+    flow = repository.add(
+        session,
+        ApprovalFlow(
+            company_id=company_id,
+            resource_type=rules.APPROVAL_RESOURCE_TYPE,
+            resource_id=x.id,
+            author_access_id=author_access_id,
+            author_employee_id=author_employee_id,
+            owner_access_id=owner_access_id,
+            owner_employee_id=x.employee_id,
+            status="running",
+            created_at=now,
+            expires_at=now + rules.APPROVAL_TTL,
+        ),
+    )
+    session.add(ApprovalFlowApprover(flow_id=flow.id, step=1, status="pending", updated_at=now, **approver))
+    return flow
 
 
 class ClaimState(TypedDict):

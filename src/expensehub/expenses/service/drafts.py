@@ -7,17 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from expensehub.allowances import service as allowances
-from expensehub.db.resources import get_scoped
+from expensehub.db.resources import Resource, get_object, get_scoped
 from expensehub.documents import service as documents
 from expensehub.documents.context import UrlSigner
 from expensehub.documents.filetypes import FileType
 from expensehub.documents.storage import FileStore, StagedFile
-from expensehub.errors import NotFound, ValidationFailed
+from expensehub.errors import ValidationFailed
 from expensehub.expenses import repository, resources, schemas
 from expensehub.expenses.service.claims import Kind, emit, transition
 from expensehub.expenses.service.duplicates import find_duplicate
@@ -31,7 +32,12 @@ _DETAIL_MODEL: dict[str, type[Expense] | type[Mileage] | type[PerDiem]] = {
     "mileage": Mileage,
     "perdiem": PerDiem,
 }
-_DETAIL_NAME = {"expense": "expense", "mileage": "mileage", "perdiem": "per diem"}
+_DETAIL_RESOURCE: dict[str, Resource[Any]] = {
+    "expense": resources.EXPENSES,
+    "mileage": resources.MILEAGES,
+    "perdiem": resources.PER_DIEMS,
+}
+"""The resource of each kind's detail rows: edits read the row through it (its 404 names its noun)."""
 
 
 def _apply(
@@ -165,10 +171,8 @@ def _update(
     body: BaseModel,
     author: webhooks.Author,
 ) -> None:
-    name = _DETAIL_NAME[kind]
-    detail = repository.detail_of(session, _DETAIL_MODEL[kind], company_id=company_id, detail_id=detail_id)
-    if detail is None:
-        raise NotFound(f"{name} {detail_id} not found")
+    resource = _DETAIL_RESOURCE[kind]
+    detail = get_object(session, resource, _DETAIL_MODEL[kind], company_id=company_id, item_id=detail_id)
     body_id = getattr(body, "id", None)
     if body_id is not None and body_id != detail_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({detail_id})"]})
@@ -176,7 +180,7 @@ def _update(
         detail.expensable_id
     ]
     session.refresh(detail)  # read before the lock; an edit that just committed may have changed it
-    transition(x, "edit", subject=f"{name} {detail_id}")
+    transition(x, "edit", subject=f"{resource.noun} {detail_id}")
     plan = make_plan(
         session,
         company_id=company_id,
@@ -189,7 +193,7 @@ def _update(
     if receipts:
         receipts = documents.check_receipts(session, company_id=company_id, document_ids=receipts)
     _apply(session, plan, x, detail, utcnow())
-    if receipts is not None:
+    if receipts is not None and isinstance(detail, Expense):  # receipts are only read for expenses
         _set_receipts(session, company_id, detail, receipts)
     emit(session, company_id, "update", [x], author)
 
