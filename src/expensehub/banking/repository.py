@@ -22,7 +22,7 @@ from expensehub.models.banking import (
 )
 
 CHUNK = 500
-ImportedRow = TypeVar("ImportedRow", CardPayment, BankTransaction)
+ImportedRow = TypeVar("ImportedRow", bound=CardPayment | BankTransaction)
 
 
 # --------------------------------------------------------------------------------------------------

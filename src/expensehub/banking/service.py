@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import partial
-from typing import TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -530,26 +530,19 @@ def _view(session: Session, resource: Resource[V], company_id: int, row: object)
 
 def _emit_created(session: Session, *, company_id: int, feed_import_id: int, author: webhooks.Author) -> None:
     """Webhook events for the card payments and transactions an import created (one per row)."""
-    payments = repository.rows_of_import(
-        session, CardPayment, company_id=company_id, feed_import_id=feed_import_id
+    created: tuple[tuple[type[CardPayment] | type[BankTransaction], str, Resource[Any]], ...] = (
+        (CardPayment, "banking/card_payment/create", resources.CARD_PAYMENTS),
+        (BankTransaction, "banking/transaction/create", resources.TRANSACTIONS),
     )
-    webhooks.emit_many(
-        session,
-        company_id=company_id,
-        event_type="banking/card_payment/create",
-        payloads=[partial(_view, session, resources.CARD_PAYMENTS, company_id, p) for p in payments],
-        author=author,
-    )
-    transactions = repository.rows_of_import(
-        session, BankTransaction, company_id=company_id, feed_import_id=feed_import_id
-    )
-    webhooks.emit_many(
-        session,
-        company_id=company_id,
-        event_type="banking/transaction/create",
-        payloads=[partial(_view, session, resources.TRANSACTIONS, company_id, t) for t in transactions],
-        author=author,
-    )
+    for model, event_type, resource in created:
+        rows = repository.rows_of_import(session, model, company_id=company_id, feed_import_id=feed_import_id)
+        webhooks.emit_many(
+            session,
+            company_id=company_id,
+            event_type=event_type,
+            payloads=[partial(_view, session, resource, company_id, row) for row in rows],
+            author=author,
+        )
 
 
 class _TransactionRow(TypedDict):
