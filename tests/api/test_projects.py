@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 
 from expensehub.db.engine import transaction
+from expensehub.db.resources import get_object
 from expensehub.errors import Conflict, NotFound, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import MAX_MINOR_UNITS
-from expensehub.models import Expensable
+from expensehub.models import Expensable, Project
 from expensehub.projects import service
+from expensehub.projects.resources import PROJECTS
 from tests.factories import ApiClient, Tenant
 
 PATH = "project_management/projects"
@@ -252,12 +254,14 @@ def test_service_validation(session_factory, tenant: Tenant, other_tenant: Tenan
                 s, company_id=tenant.company_id, name="X", legal_entity_id=other_tenant.le_es
             )
         with pytest.raises(NotFound):
-            service.get_project(s, company_id=other_tenant.company_id, project_id=1)
+            get_object(s, PROJECTS, Project, company_id=other_tenant.company_id, item_id=1)
     with transaction(session_factory) as s:
         draft = service.create_project(
             s, company_id=tenant.company_id, name="Draft", status="draft", code="D"
         )
-        assert service.get_project(s, company_id=tenant.company_id, project_id=draft.id).status == "draft"
+        assert (
+            get_object(s, PROJECTS, Project, company_id=tenant.company_id, item_id=draft.id).status == "draft"
+        )
     with session_factory() as s, pytest.raises(Conflict):
         service.create_project(s, company_id=tenant.company_id, name="Again", code="D")
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from expensehub.api.deps import ApiContext, Ctx, ItemId, Paging, path_id
 from expensehub.api.openapi import VERSIONS_KEY, doc_list, doc_one
 from expensehub.api.responses import list_response, object_response
-from expensehub.db.resources import Filter, Resource, get_scoped, list_page
+from expensehub.db.resources import Filter, Resource, get_scoped, list_page, views_of
 from expensehub.errors import NotFound
 from expensehub.versions import ApiVersion
 
@@ -148,3 +148,9 @@ def mount(
         name=f"get_{_singular(tail)}",
         openapi_extra=extra,
     )
+
+
+def written(ctx: ApiContext, resource: Resource[Any], obj: object, status_code: int = 200) -> Response:
+    """A write's result ``obj``, rendered by ``resource``'s own view builder as its get renders it."""
+    view = views_of(ctx.session, resource, company_id=ctx.company_id, rows=[(obj,)])[0]
+    return object_response(ctx.version, resource.key, view, status_code)

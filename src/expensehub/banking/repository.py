@@ -9,10 +9,9 @@ from typing import TypeVar
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from expensehub.db.locking import for_update
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
 from expensehub.db.sql import add_or_raise as add_or_raise
-from expensehub.models import Account, Employee, LegalEntity
+from expensehub.models import Account
 from expensehub.models.banking import (
     BankAccount,
     BankAccountMembership,
@@ -23,7 +22,7 @@ from expensehub.models.banking import (
 )
 
 CHUNK = 500
-ImportedRow = TypeVar("ImportedRow", CardPayment, BankTransaction)
+ImportedRow = TypeVar("ImportedRow", bound=CardPayment | BankTransaction)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -31,37 +30,14 @@ ImportedRow = TypeVar("ImportedRow", CardPayment, BankTransaction)
 # --------------------------------------------------------------------------------------------------
 
 
-def legal_entity(session: Session, *, company_id: int, legal_entity_id: int) -> LegalEntity | None:
-    return session.scalars(
-        select(LegalEntity).where(LegalEntity.company_id == company_id, LegalEntity.id == legal_entity_id)
-    ).first()
-
-
 def ledger_account_exists(session: Session, *, company_id: int, account_id: int) -> bool:
     stmt = select(Account.id).where(Account.company_id == company_id, Account.id == account_id)
     return session.scalar(stmt) is not None
 
 
-def existing_employee_ids(session: Session, *, company_id: int, ids: Iterable[int]) -> set[int]:
-    wanted = set(ids)
-    if not wanted:
-        return set()
-    stmt = select(Employee.id).where(Employee.company_id == company_id, Employee.id.in_(wanted))
-    return set(session.scalars(stmt))
-
-
 # --------------------------------------------------------------------------------------------------
 # Bank accounts
 # --------------------------------------------------------------------------------------------------
-
-
-def get_bank_account(
-    session: Session, *, company_id: int, bank_account_id: int, lock: bool = False
-) -> BankAccount | None:
-    """The company's account; ``lock``: read current and locked until the transaction ends, which
-    serialises the writers of the account's cards, card payments and transactions (``db/locking.py``)."""
-    stmt = select(BankAccount).where(BankAccount.company_id == company_id, BankAccount.id == bank_account_id)
-    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
 def company_of_bank_account(session: Session, *, bank_account_id: int) -> int | None:
@@ -104,11 +80,6 @@ def add_memberships(session: Session, *, bank_account_id: int, employee_ids: Ite
 # --------------------------------------------------------------------------------------------------
 # Cards
 # --------------------------------------------------------------------------------------------------
-
-
-def get_card(session: Session, *, company_id: int, card_id: int, lock: bool = False) -> Card | None:
-    stmt = select(Card).where(Card.company_id == company_id, Card.id == card_id)
-    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
 def cards_of_account(session: Session, *, company_id: int, bank_account_id: int) -> list[Card]:

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.responses import Response
 
 from expensehub.api.deps import Ctx, ItemId, path_id
 from expensehub.api.openapi import doc_write
-from expensehub.api.resources import mount
-from expensehub.api.responses import object_response
+from expensehub.api.resources import mount, written
 from expensehub.banking import resources, schemas, service
 from expensehub.banking.resources import EXT, EXTENSION, TAG
-from expensehub.db.resources import Resource, views_of
 from expensehub.errors import ValidationFailed
 from expensehub.kit.ids import parse_id
 
 router = APIRouter()
-
-V = TypeVar("V", bound=Mapping[str, Any])
-
-
-def _written(ctx: Ctx, resource: Resource[V], obj: object, status_code: int = 200) -> Response:
-    """A write's result, rendered by the resource's own view builder."""
-    view = views_of(ctx.session, resource, company_id=ctx.company_id, rows=[(obj,)])[0]
-    return object_response(ctx.version, resource.key, view, status_code)
-
 
 # --------------------------------------------------------------------------------------------------
 # banking/bank_accounts
@@ -50,7 +38,7 @@ mount(router, resources.BANK_ACCOUNTS)
 )
 def create_manual(ctx: Ctx, body: schemas.BankAccountCreate) -> Response:
     account = service.create_manual_account(ctx.session, company_id=ctx.company_id, body=body)
-    return _written(ctx, resources.BANK_ACCOUNTS, account)
+    return written(ctx, resources.BANK_ACCOUNTS, account)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -72,7 +60,7 @@ mount(router, resources.CARDS)
 )
 def create_card(ctx: Ctx, body: schemas.CardCreate) -> Response:
     card = service.create_card(ctx.session, company_id=ctx.company_id, body=body)
-    return _written(ctx, resources.CARDS, card, 201)
+    return written(ctx, resources.CARDS, card, 201)
 
 
 @router.put(
@@ -85,7 +73,7 @@ def create_card(ctx: Ctx, body: schemas.CardCreate) -> Response:
 )
 def update_card(ctx: Ctx, id: ItemId, body: schemas.CardUpdate) -> Response:
     card = service.update_card(ctx.session, company_id=ctx.company_id, card_id=path_id(id), body=body)
-    return _written(ctx, resources.CARDS, card)
+    return written(ctx, resources.CARDS, card)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -154,7 +142,7 @@ def import_feed(
         filename=file.filename,
         author=ctx.author,
     )
-    return _written(ctx, resources.FEED_IMPORTS, record, 201)
+    return written(ctx, resources.FEED_IMPORTS, record, 201)
 
 
 mount(router, resources.FEED_IMPORTS)

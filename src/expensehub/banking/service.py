@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import partial
-from typing import TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,8 @@ from expensehub.banking.importers import FORMATS, FeedEntry, MalformedFeed, Pars
 from expensehub.banking.importers.camt053 import parse_camt053
 from expensehub.banking.importers.csv import CsvMapping, parse_csv, resolve_mapping
 from expensehub.banking.importers.ofx import parse_ofx
-from expensehub.db.resources import Resource, views_of
+from expensehub.companies import service as companies
+from expensehub.db.resources import Resource, get_object, views_of
 from expensehub.errors import Conflict, NotFound, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import to_decimal
@@ -56,17 +57,13 @@ def create_manual_account(
     session: Session, *, company_id: int, body: schemas.BankAccountCreate
 ) -> BankAccount:
     """A bank account entered by hand (Factorial's ``create_manual``)."""
-    entity = repository.legal_entity(session, company_id=company_id, legal_entity_id=body.legal_entity_id)
-    if entity is None:
-        raise NotFound(f"legal entity {body.legal_entity_id} not found")
+    entity = companies.get_legal_entity(session, company_id=company_id, legal_entity_id=body.legal_entity_id)
     if body.ledger_account_id is not None and not repository.ledger_account_exists(
         session, company_id=company_id, account_id=body.ledger_account_id
     ):
         raise NotFound(f"ledger account {body.ledger_account_id} not found")
     members = body.bank_account_membership_employee_ids or []
-    missing = set(members) - repository.existing_employee_ids(session, company_id=company_id, ids=members)
-    if missing:
-        raise NotFound(f"employee {min(missing)} not found")
+    companies.check_employees(session, company_id=company_id, ids=members)
     number = body.account_number.strip()
     iban: str | None = None
     country = entity.country.lower()
@@ -122,34 +119,23 @@ def company_of_bank_account(session: Session, *, bank_account_id: int) -> int:
     return company_id
 
 
-def get_bank_account(
-    session: Session, *, company_id: int, bank_account_id: int, lock: bool = False
-) -> BankAccount:
-    """The account (``lock``: current and locked; the writers of its cards and feeds take turns)."""
-    account = repository.get_bank_account(
-        session, company_id=company_id, bank_account_id=bank_account_id, lock=lock
-    )
-    if account is None:
-        raise NotFound(f"bank account {bank_account_id} not found")
-    return account
-
-
 # --------------------------------------------------------------------------------------------------
 # Cards
 # --------------------------------------------------------------------------------------------------
 
 
-def _check_employee(session: Session, company_id: int, employee_id: int | None) -> None:
-    if employee_id is not None and not repository.existing_employee_ids(
-        session, company_id=company_id, ids=[employee_id]
-    ):
-        raise NotFound(f"employee {employee_id} not found")
-
-
 def create_card(session: Session, *, company_id: int, body: schemas.CardCreate) -> Card:
     """A company card on one of the company's bank accounts (one per type and last four digits)."""
-    get_bank_account(session, company_id=company_id, bank_account_id=body.bank_account_id, lock=True)
-    _check_employee(session, company_id, body.employee_id)
+    # A locking read of the account: the writers of its cards and feeds take turns.
+    get_object(
+        session,
+        resources.BANK_ACCOUNTS,
+        BankAccount,
+        company_id=company_id,
+        item_id=body.bank_account_id,
+        lock=True,
+    )
+    companies.check_employees(session, company_id=company_id, ids=_given(body.employee_id))
     for card in repository.cards_of_account(
         session, company_id=company_id, bank_account_id=body.bank_account_id
     ):
@@ -171,23 +157,20 @@ def create_card(session: Session, *, company_id: int, body: schemas.CardCreate) 
     )
 
 
-def get_card(session: Session, *, company_id: int, card_id: int, lock: bool = False) -> Card:
-    card = repository.get_card(session, company_id=company_id, card_id=card_id, lock=lock)
-    if card is None:
-        raise NotFound(f"card {card_id} not found")
-    return card
+def _given(employee_id: int | None) -> list[int]:
+    return [] if employee_id is None else [employee_id]
 
 
 def update_card(session: Session, *, company_id: int, card_id: int, body: schemas.CardUpdate) -> Card:
     """Assign the cardholder or change the card kind; only the keys sent change."""
-    card = get_card(session, company_id=company_id, card_id=card_id, lock=True)
+    card = get_object(session, resources.CARDS, Card, company_id=company_id, item_id=card_id, lock=True)
     if body.id is not None and body.id != card_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({card_id})"]})
     sent = body.model_fields_set
     if "card_type" in sent and body.card_type is None:
         raise ValidationFailed("invalid card", fields={"card_type": ["must not be null"]})
     if "employee_id" in sent:
-        _check_employee(session, company_id, body.employee_id)
+        companies.check_employees(session, company_id=company_id, ids=_given(body.employee_id))
         card.employee_id = body.employee_id
     if body.card_type is not None:
         card.card_type = body.card_type
@@ -413,7 +396,9 @@ def import_feed(
     """Import a CAMT.053, OFX or CSV feed into a bank account; returns the import with its counts.
 
     ``author`` is who imports (the webhook events of the rows created name it)."""
-    account = get_bank_account(session, company_id=company_id, bank_account_id=bank_account_id)
+    account = get_object(
+        session, resources.BANK_ACCOUNTS, BankAccount, company_id=company_id, item_id=bank_account_id
+    )
     chosen = fmt or detect_format(data)
     if progress:
         progress("parse", 0, 1)
@@ -423,7 +408,14 @@ def import_feed(
     # Imports into one account take turns from here to the commit: each plans against what the
     # previous one stored, so parallel imports of one file store every row once (the others count
     # them as duplicates) and never break the unique keys of card payments and transactions.
-    account = get_bank_account(session, company_id=company_id, bank_account_id=bank_account_id, lock=True)
+    account = get_object(
+        session,
+        resources.BANK_ACCOUNTS,
+        BankAccount,
+        company_id=company_id,
+        item_id=bank_account_id,
+        lock=True,
+    )
     plan = _plan(session, company_id=company_id, account=account, feed=feed, fmt=chosen)
     now = utcnow()
     mapping_name = None
@@ -538,26 +530,19 @@ def _view(session: Session, resource: Resource[V], company_id: int, row: object)
 
 def _emit_created(session: Session, *, company_id: int, feed_import_id: int, author: webhooks.Author) -> None:
     """Webhook events for the card payments and transactions an import created (one per row)."""
-    payments = repository.rows_of_import(
-        session, CardPayment, company_id=company_id, feed_import_id=feed_import_id
+    created: tuple[tuple[type[CardPayment] | type[BankTransaction], str, Resource[Any]], ...] = (
+        (CardPayment, "banking/card_payment/create", resources.CARD_PAYMENTS),
+        (BankTransaction, "banking/transaction/create", resources.TRANSACTIONS),
     )
-    webhooks.emit_many(
-        session,
-        company_id=company_id,
-        event_type="banking/card_payment/create",
-        payloads=[partial(_view, session, resources.CARD_PAYMENTS, company_id, p) for p in payments],
-        author=author,
-    )
-    transactions = repository.rows_of_import(
-        session, BankTransaction, company_id=company_id, feed_import_id=feed_import_id
-    )
-    webhooks.emit_many(
-        session,
-        company_id=company_id,
-        event_type="banking/transaction/create",
-        payloads=[partial(_view, session, resources.TRANSACTIONS, company_id, t) for t in transactions],
-        author=author,
-    )
+    for model, event_type, resource in created:
+        rows = repository.rows_of_import(session, model, company_id=company_id, feed_import_id=feed_import_id)
+        webhooks.emit_many(
+            session,
+            company_id=company_id,
+            event_type=event_type,
+            payloads=[partial(_view, session, resource, company_id, row) for row in rows],
+            author=author,
+        )
 
 
 class _TransactionRow(TypedDict):

@@ -14,6 +14,8 @@ from expensehub.config import Settings, SettingsError, load_settings
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from expensehub.errors import AppError
+
 
 app = typer.Typer(
     help="expensehub: serve the API, migrate the database, seed a demo company, manage API keys, "
@@ -31,6 +33,18 @@ app.add_typer(export_app, name="export")
 console = Console()
 # Errors are one line each, however narrow the terminal (or a log file) is.
 err = Console(stderr=True, soft_wrap=True)
+
+
+def fail(exc: AppError) -> typer.Exit:
+    """Print an application error (and a validation error's fields, one line each); exit code 2."""
+    from expensehub.errors import ValidationFailed
+
+    err.print(f"[red]error:[/red] {exc.message}")
+    if isinstance(exc, ValidationFailed):
+        for name, messages in exc.fields.items():
+            for message in messages:
+                err.print(f"  {name}: {message}")
+    return typer.Exit(2)
 
 
 def _print_version(value: bool) -> None:

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from expensehub.cli.apps import app, console, err, session_factory
-
-if TYPE_CHECKING:
-    from expensehub.errors import AppError
-
+from expensehub.cli.apps import app, console, err, fail, session_factory
 
 import_app = typer.Typer(help="Import data: card and bank feeds (CAMT.053, OFX, CSV).", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
 
-def _fail(exc: AppError) -> typer.Exit:
-    from expensehub.errors import ValidationFailed
-
-    err.print(f"[red]error:[/red] {exc.message}")
-    if isinstance(exc, ValidationFailed):
-        for field, messages in exc.fields.items():
-            for message in messages:
-                err.print(f"  {field}: {message}")
-    return typer.Exit(2)
+def _print_counts(title: str, counts: Iterable[tuple[str, int]]) -> None:
+    """A two-column table of what a command did: a label and a count a row."""
+    table = Table(title=title, show_header=False)
+    for label, count in counts:
+        table.add_row(label, str(count))
+    console.print(table)
 
 
 def _progress() -> Progress:
@@ -101,23 +95,23 @@ def import_feed(
             )
             view = schemas.feed_import_out(record)
     except AppError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     except DBAPIError as exc:  # the database stayed locked too long (SQLite), or a write collided
         translated = translate(exc)
         if translated is None:
             raise
-        raise _fail(translated) from exc
-    table = Table(title=f"Imported {file.name} ({view['format']}) into account {account}", show_header=False)
-    for label, count in (
-        ("entries read", view["entries"]),
-        ("new card payments", view["new_card_payments"]),
-        ("new bank transactions", view["new_transactions"]),
-        ("updated (pending booked, settlements linked)", view["updated"]),
-        ("duplicates (already imported)", view["duplicates"]),
-        ("rejected rows", view["rejected"]),
-    ):
-        table.add_row(label, str(count))
-    console.print(table)
+        raise fail(translated) from exc
+    _print_counts(
+        f"Imported {file.name} ({view['format']}) into account {account}",
+        (
+            ("entries read", view["entries"]),
+            ("new card payments", view["new_card_payments"]),
+            ("new bank transactions", view["new_transactions"]),
+            ("updated (pending booked, settlements linked)", view["updated"]),
+            ("duplicates (already imported)", view["duplicates"]),
+            ("rejected rows", view["rejected"]),
+        ),
+    )
     if view["rejections"]:
         rejected = Table("line", "reason", title="Rows not imported")
         for row in view["rejections"][:50]:
@@ -136,7 +130,7 @@ def _company(session_company: int | None) -> int:
             try:
                 return companies.get_company(session, session_company).id
             except AppError as exc:
-                raise _fail(exc) from exc
+                raise fail(exc) from exc
         found = companies.list_companies(session)
     if len(found) != 1:
         err.print("[red]error:[/red] several companies exist: pass --company ID (see `expensehub companies`)")
@@ -200,24 +194,24 @@ def reconcile(
                 contents = service.run_contents(session, company_id=company_id, run_id=run.id)
                 proposals, items = contents.proposals, contents.items
     except AppError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     period = f"{run_view['from'] or 'start'} .. {run_view['to'] or 'today'}"
-    table = Table(title=f"Reconciliation run {run_view['id']} ({period})", show_header=False)
-    for label, count in (
-        ("card payments considered", run_view["card_payments"]),
-        ("card expenses considered", run_view["expenses"]),
-        ("already reconciled", run_view["already_reconciled"]),
-        ("matched (confident)", run_view["matched"]),
-        ("ambiguous (to review)", run_view["ambiguous"]),
-        ("low confidence (to review)", run_view["low_confidence"]),
-        ("missing receipts (payment without expense)", run_view["missing_receipts"]),
-        ("card expenses without payment", run_view["expenses_without_payment"]),
-        ("refunds", run_view["refunds"]),
-        ("FX differences", run_view["fx_differences"]),
-        ("matcher time (ms)", run_view["duration_ms"]),
-    ):
-        table.add_row(label, str(count))
-    console.print(table)
+    _print_counts(
+        f"Reconciliation run {run_view['id']} ({period})",
+        (
+            ("card payments considered", run_view["card_payments"]),
+            ("card expenses considered", run_view["expenses"]),
+            ("already reconciled", run_view["already_reconciled"]),
+            ("matched (confident)", run_view["matched"]),
+            ("ambiguous (to review)", run_view["ambiguous"]),
+            ("low confidence (to review)", run_view["low_confidence"]),
+            ("missing receipts (payment without expense)", run_view["missing_receipts"]),
+            ("card expenses without payment", run_view["expenses_without_payment"]),
+            ("refunds", run_view["refunds"]),
+            ("FX differences", run_view["fx_differences"]),
+            ("matcher time (ms)", run_view["duration_ms"]),
+        ),
+    )
     if out is not None:
         report.write_report(out, run_view, proposals, items)
         console.print(f"report written to {out}")

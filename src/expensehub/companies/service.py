@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from expensehub.companies import repository, resources
-from expensehub.db.resources import get_row
+from expensehub.db.resources import get_object
 from expensehub.errors import NotFound, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import is_currency
@@ -64,10 +65,9 @@ def create_legal_entity(
 
 def get_legal_entity(session: Session, *, company_id: int, legal_entity_id: int) -> LegalEntity:
     """The legal entity of the caller's company; 404 otherwise."""
-    entity: LegalEntity = get_row(
-        session, resources.LEGAL_ENTITIES, company_id=company_id, item_id=legal_entity_id
-    )[0]
-    return entity
+    return get_object(
+        session, resources.LEGAL_ENTITIES, LegalEntity, company_id=company_id, item_id=legal_entity_id
+    )
 
 
 def create_employee(
@@ -110,5 +110,11 @@ def create_employee(
 
 def get_employee(session: Session, *, company_id: int, employee_id: int) -> Employee:
     """The employee of the caller's company; 404 otherwise."""
-    employee: Employee = get_row(session, resources.EMPLOYEES, company_id=company_id, item_id=employee_id)[0]
-    return employee
+    return get_object(session, resources.EMPLOYEES, Employee, company_id=company_id, item_id=employee_id)
+
+
+def check_employees(session: Session, *, company_id: int, ids: Sequence[int]) -> None:
+    """404 naming the lowest of ``ids`` that is not an employee of the caller's company, if any."""
+    missing = set(ids) - repository.existing_employee_ids(session, company_id=company_id, ids=ids)
+    if missing:
+        raise NotFound(f"employee {min(missing)} not found")

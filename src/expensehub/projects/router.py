@@ -9,9 +9,7 @@ from starlette.responses import Response
 
 from expensehub.api.deps import Ctx
 from expensehub.api.openapi import doc_write
-from expensehub.api.resources import mount
-from expensehub.api.responses import object_response
-from expensehub.db.resources import views_of
+from expensehub.api.resources import mount, written
 from expensehub.projects import resources, schemas, service
 
 router = APIRouter()
@@ -49,5 +47,4 @@ def create_project(ctx: Ctx, body: schemas.ProjectCreate) -> Response:
         fixed_cost_cents=body.fixed_cost_cents,
         client_id=body.client_id,
     )
-    view = views_of(ctx.session, resources.PROJECTS, company_id=ctx.company_id, rows=[(project,)])[0]
-    return object_response(ctx.version, PRJ, view, 201)
+    return written(ctx, resources.PROJECTS, project, 201)

@@ -7,12 +7,11 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from expensehub.companies import service as companies
-from expensehub.db.resources import get_row
 from expensehub.errors import Conflict, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import MAX_MINOR_UNITS
 from expensehub.models import Project
-from expensehub.projects import repository, resources
+from expensehub.projects import repository
 
 STATUSES = ("active", "closed", "draft", "processing")
 ASSIGNMENTS = ("manual", "company")
@@ -85,9 +84,3 @@ def create_project(
         updated_at=now,
     )
     return repository.add_or_conflict(session, project)
-
-
-def get_project(session: Session, *, company_id: int, project_id: int) -> Project:
-    """The project of the caller's company; 404 otherwise."""
-    project: Project = get_row(session, resources.PROJECTS, company_id=company_id, item_id=project_id)[0]
-    return project

@@ -22,7 +22,6 @@ from expensehub.models.reconciliation import (
     ReconciliationItem,
     ReconciliationProposal,
     ReconciliationRejection,
-    ReconciliationRun,
 )
 
 CHUNK = 2000
@@ -145,23 +144,6 @@ def insert_rows(
 # --------------------------------------------------------------------------------------------------
 # Runs, proposals, leftovers
 # --------------------------------------------------------------------------------------------------
-
-
-def get_run(session: Session, *, company_id: int, run_id: int) -> ReconciliationRun | None:
-    return session.scalars(
-        select(ReconciliationRun).where(
-            ReconciliationRun.company_id == company_id, ReconciliationRun.id == run_id
-        )
-    ).first()
-
-
-def get_proposal(
-    session: Session, *, company_id: int, proposal_id: int, lock: bool = False
-) -> ReconciliationProposal | None:
-    stmt = select(ReconciliationProposal).where(
-        ReconciliationProposal.company_id == company_id, ReconciliationProposal.id == proposal_id
-    )
-    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
 def all_proposals(session: Session, *, company_id: int, run_id: int) -> list[ReconciliationProposal]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Literal
+
 from fastapi import APIRouter
 from starlette.responses import Response
 
 from expensehub.api.deps import Ctx
 from expensehub.api.openapi import doc_write
-from expensehub.api.resources import mount
-from expensehub.api.responses import object_response
-from expensehub.db.resources import views_of
+from expensehub.api.resources import mount, written
 from expensehub.models.reconciliation import ReconciliationProposal
 from expensehub.reconciliation import resources, schemas, service
 from expensehub.reconciliation.resources import EXTENSION, TAG
@@ -18,12 +19,6 @@ router = APIRouter()
 
 RUNS = resources.RUNS.key
 PROPOSALS = resources.PROPOSALS.key
-
-
-def _proposal(ctx: Ctx, proposal: ReconciliationProposal) -> Response:
-    """A decided proposal, rendered by its resource's view builder."""
-    view = views_of(ctx.session, resources.PROPOSALS, company_id=ctx.company_id, rows=[(proposal,)])[0]
-    return object_response(ctx.version, PROPOSALS, view)
 
 
 @router.post(
@@ -43,43 +38,58 @@ def create_run(ctx: Ctx, body: schemas.RunCreate) -> Response:
     run = service.create_run(
         ctx.session, company_id=ctx.company_id, start=body.from_, end=body.to, author=ctx.author
     )
-    view = service.run_view(ctx.session, company_id=ctx.company_id, run=run)
-    return object_response(ctx.version, RUNS, view, 201)
+    return written(ctx, resources.RUNS, run, 201)
 
 
 mount(router, resources.RUNS)
 mount(router, resources.PROPOSALS)
 
-
-@router.post(
-    f"/{PROPOSALS}/confirm",
-    tags=[TAG],
-    summary="Confirm a proposal",
-    description=EXTENSION + "Links the expense(s) to the card payment (`expenses.card_payment_id`, and "
-    "`expenses_card_id` to its card) and the payment to its bank transaction (an unlinked booking of the "
-    "same amount within 3 days, when there is one: `transaction_id`). Other open proposals for the same "
-    "payment or expenses become `superseded`. 409 `proposal_not_open` unless proposed (its status in "
-    "`details`; of several requests deciding one proposal at once, one succeeds and the others get this); "
-    "409 `expense_already_linked` when an expense points to another payment.",
-    responses=doc_write(schemas.ProposalOut),
+_NOT_OPEN = (
+    "409 `proposal_not_open` unless proposed (its status in `details`; of several requests deciding one "
+    "proposal at once, one succeeds and the others get this)"
 )
-def confirm(ctx: Ctx, body: schemas.ProposalAction) -> Response:
-    proposal = service.confirm(ctx.session, company_id=ctx.company_id, proposal_id=body.id)
-    return _proposal(ctx, proposal)
 
 
-@router.post(
-    f"/{PROPOSALS}/reject",
-    tags=[TAG],
-    summary="Reject a proposal",
-    description=EXTENSION + "Marks the proposal rejected and remembers the pair: no later run proposes "
-    "this payment with this expense again. 409 `proposal_not_open` unless proposed (its status in "
-    "`details`; of several requests deciding one proposal at once, one succeeds and the others get this).",
-    responses=doc_write(schemas.ProposalOut),
+def _decision_route(
+    action: Literal["confirm", "reject"],
+    decide: Callable[..., ReconciliationProposal],
+    summary: str,
+    description: str,
+) -> None:
+    """``reconciliation/proposals/{action}``: decide one open proposal; the result is the proposal."""
+
+    def route(ctx: Ctx, body: schemas.ProposalAction) -> Response:
+        proposal = decide(ctx.session, company_id=ctx.company_id, proposal_id=body.id)
+        return written(ctx, resources.PROPOSALS, proposal)
+
+    router.add_api_route(
+        f"/{PROPOSALS}/{action}",
+        route,
+        methods=["POST"],
+        tags=[TAG],
+        summary=summary,
+        description=EXTENSION + description,
+        responses=doc_write(schemas.ProposalOut),
+        name=action,
+    )
+
+
+_decision_route(
+    "confirm",
+    service.confirm,
+    "Confirm a proposal",
+    "Links the expense(s) to the card payment (`expenses.card_payment_id`, and `expenses_card_id` to its "
+    "card) and the payment to its bank transaction (an unlinked booking of the same amount within 3 days, "
+    "when there is one: `transaction_id`). Other open proposals for the same payment or expenses become "
+    f"`superseded`. {_NOT_OPEN}; 409 `expense_already_linked` when an expense points to another payment.",
 )
-def reject(ctx: Ctx, body: schemas.ProposalAction) -> Response:
-    proposal = service.reject(ctx.session, company_id=ctx.company_id, proposal_id=body.id)
-    return _proposal(ctx, proposal)
+_decision_route(
+    "reject",
+    service.reject,
+    "Reject a proposal",
+    "Marks the proposal rejected and remembers the pair: no later run proposes this payment with this "
+    f"expense again. {_NOT_OPEN}.",
+)
 
 
 mount(router, resources.ITEMS)

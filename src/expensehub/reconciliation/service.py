@@ -20,7 +20,7 @@ from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
-from expensehub.db.resources import views_of
+from expensehub.db.resources import get_object, views_of
 from expensehub.errors import Conflict, InvalidState, NotFound
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import MAX_MINOR_UNITS, convert
@@ -317,13 +317,6 @@ def _expense_item(company_id: int, run_id: int, row: repository.ExpenseRow) -> _
 # --------------------------------------------------------------------------------------------------
 
 
-def get_run(session: Session, *, company_id: int, run_id: int) -> ReconciliationRun:
-    run = repository.get_run(session, company_id=company_id, run_id=run_id)
-    if run is None:
-        raise NotFound(f"reconciliation run {run_id} not found")
-    return run
-
-
 @dataclass
 class RunContents:
     """Everything a run found, as the API shows it (for reports)."""
@@ -340,7 +333,7 @@ def run_view(session: Session, *, company_id: int, run: ReconciliationRun) -> sc
 
 def run_contents(session: Session, *, company_id: int, run_id: int) -> RunContents:
     """Everything a run found (for reports), rendered by the resources' view builders."""
-    run = get_run(session, company_id=company_id, run_id=run_id)
+    run = get_object(session, resources.RUNS, ReconciliationRun, company_id=company_id, item_id=run_id)
     proposals = repository.all_proposals(session, company_id=company_id, run_id=run_id)
     items = repository.all_items(session, company_id=company_id, run_id=run_id)
     return RunContents(
@@ -377,17 +370,22 @@ def _open_proposal(session: Session, company_id: int, proposal_id: int) -> _Deci
     another proposal is seen by whoever decides that one next.
     """
     # The payment and expenses a proposal is about never change: read them without a lock.
-    found = repository.get_proposal(session, company_id=company_id, proposal_id=proposal_id)
-    if found is None:
-        raise NotFound(f"proposal {proposal_id} not found")
+    found = get_object(
+        session, resources.PROPOSALS, ReconciliationProposal, company_id=company_id, item_id=proposal_id
+    )
     payment = repository.card_payment(session, company_id=company_id, card_payment_id=found.card_payment_id)
     if payment is None:
         raise NotFound(f"card payment {found.card_payment_id} not found")
     repository.lock_bank_account(session, company_id=company_id, bank_account_id=payment.bank_account_id)
     links = repository.expense_links(session, company_id=company_id, expense_ids=_expense_ids(found))
-    proposal = repository.get_proposal(session, company_id=company_id, proposal_id=proposal_id, lock=True)
-    if proposal is None:
-        raise NotFound(f"proposal {proposal_id} not found")
+    proposal = get_object(
+        session,
+        resources.PROPOSALS,
+        ReconciliationProposal,
+        company_id=company_id,
+        item_id=proposal_id,
+        lock=True,
+    )
     if proposal.status != "proposed":
         raise InvalidState(
             f"proposal {proposal_id} is {proposal.status}, not proposed",

@@ -18,7 +18,6 @@ amount is then ``TRNAMT / CURRATE``. ``LEDGERBAL``/``AVAILBAL`` give the closing
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -32,6 +31,7 @@ from expensehub.banking.importers import (
     parse_amount,
     parse_rate,
 )
+from expensehub.banking.importers.xmlsafe import Node
 from expensehub.kit.money import exponent
 
 _TOKEN = re.compile(r"<(/?)([A-Za-z0-9._]+)\s*>|<[!?][^>]*>|([^<]+)", re.S)
@@ -63,35 +63,6 @@ _BANK_TYPES = {
 _TRNTYPES = frozenset({*_BANK_TYPES, "POS", "XFER"})
 
 
-@dataclass
-class _El:
-    tag: str
-    line: int
-    children: list[_El] = field(default_factory=list)
-    text: str | None = None
-
-    def child(self, name: str) -> _El | None:
-        for c in self.children:
-            if c.tag == name:
-                return c
-        return None
-
-    def find(self, path: str) -> _El | None:
-        node: _El | None = self
-        for part in path.split("/"):
-            if node is None:
-                return None
-            node = node.child(part)
-        return node
-
-    def text_at(self, path: str) -> str | None:
-        node = self.find(path)
-        return node.text if node is not None and node.text else None
-
-    def all(self, name: str) -> list[_El]:
-        return [c for c in self.children if c.tag == name]
-
-
 def _unescape(text: str) -> str:
     def repl(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -114,7 +85,7 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252")
 
 
-def _tree(text: str) -> _El:
+def _tree(text: str) -> Node:
     """Build the element tree of an OFX 1.x or 2.x body, closing unclosed leaf elements."""
     if "\x00" in text:
         raise MalformedFeed(
@@ -130,8 +101,8 @@ def _tree(text: str) -> _El:
     if "OFXHEADER" not in upper[:start]:
         raise MalformedFeed("line 1", "missing OFX header (OFXHEADER)")
     line = text[:start].count("\n") + 1
-    root = _El("ROOT", 0)
-    stack: list[_El] = [root]
+    root = Node("ROOT", {}, 0)
+    stack: list[Node] = [root]
     leaf_open = False  # the top of the stack is a leaf that received text and may stay unclosed
     for m in _TOKEN.finditer(text, start):
         closing, name, chunk = m.group(1), m.group(2), m.group(3)
@@ -163,7 +134,7 @@ def _tree(text: str) -> _El:
             leaf_open = False
         if len(stack) > MAX_DEPTH:
             raise MalformedFeed(f"line {token_line}", f"elements nested deeper than {MAX_DEPTH}")
-        node = _El(name, token_line)
+        node = Node(name, {}, token_line)
         stack[-1].children.append(node)
         stack.append(node)
     if leaf_open:
@@ -222,7 +193,7 @@ def parse_ofx(data: bytes) -> ParsedFeed:
     return feed
 
 
-def _statement(stmt: _El, card: bool, feed: ParsedFeed) -> None:
+def _statement(stmt: Node, card: bool, feed: ParsedFeed) -> None:
     where = f"line {stmt.line}, <{stmt.tag}>"
     currency = check_currency(stmt.text_at("CURDEF") or "", f"{where}/CURDEF")
     account = stmt.find("CCACCTFROM" if card else "BANKACCTFROM")
@@ -249,7 +220,7 @@ def _statement(stmt: _El, card: bool, feed: ParsedFeed) -> None:
         feed.entries.append(_transaction(trn, currency, card, last4, account_id))
 
 
-def _transaction(trn: _El, currency: str, card: bool, last4: str | None, account_id: str) -> FeedEntry:
+def _transaction(trn: Node, currency: str, card: bool, last4: str | None, account_id: str) -> FeedEntry:
     where = f"line {trn.line}, <STMTTRN>"
     trntype = (trn.text_at("TRNTYPE") or "").upper()
     if trntype not in _TRNTYPES:
