@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from expensehub.db.resources import views_of
+from expensehub.db.resources import get_object, views_of
 from expensehub.documents import bundles, filetypes, repository, resources, schemas
 from expensehub.documents.context import DocumentsConfig, UrlSigner, read_download_token
 from expensehub.documents.filenames import clean_filename
@@ -49,14 +49,6 @@ def _view(session: Session, company_id: int, document: Document) -> schemas.Docu
 
 def _folder_view(session: Session, company_id: int, folder: Folder) -> schemas.FolderOut:
     return views_of(session, resources.FOLDERS, company_id=company_id, rows=[(folder,)])[0]
-
-
-def _get(session: Session, company_id: int, document_id: int, *, lock: bool = False) -> Document:
-    """The document; with ``lock`` (every change), read current and locked until the transaction ends."""
-    document = repository.get_document(session, company_id=company_id, document_id=document_id, lock=lock)
-    if document is None:
-        raise NotFound(f"document {document_id} not found")
-    return document
 
 
 def _all(session: Session, company_id: int, ids: Sequence[int], *, lock: bool = False) -> list[Document]:
@@ -102,11 +94,8 @@ class NewDocument:
 
 
 def _check_folder(session: Session, company_id: int, folder_id: int | None) -> None:
-    if (
-        folder_id is not None
-        and repository.get_folder(session, company_id=company_id, folder_id=folder_id) is None
-    ):
-        raise NotFound(f"folder {folder_id} not found")
+    if folder_id is not None:
+        get_object(session, resources.FOLDERS, Folder, company_id=company_id, item_id=folder_id)
 
 
 def _check_employee(session: Session, company_id: int, employee_id: int | None) -> None:
@@ -228,7 +217,9 @@ def update_document(
     author: webhooks.Author,
 ) -> schemas.DocumentOut:
     """Partial update: only the keys sent change."""
-    document = _get(session, company_id, document_id, lock=True)
+    document = get_object(
+        session, resources.DOCUMENTS, Document, company_id=company_id, item_id=document_id, lock=True
+    )
     if body.id is not None and body.id != document_id:
         raise ValidationFailed(
             "id mismatch", fields={"id": [f"must equal the id in the path ({document_id})"]}
@@ -269,7 +260,9 @@ def delete_document(
 
     Its bytes stay in the store until the purge finds no document pointing at them.
     """
-    document = _get(session, company_id, document_id, lock=True)
+    document = get_object(
+        session, resources.DOCUMENTS, Document, company_id=company_id, item_id=document_id, lock=True
+    )
     view = _view(session, company_id, document)
     repository.delete_documents(session, company_id=company_id, document_ids=[document.id])
     return _emitted(session, company_id, "document/delete", view, author)
@@ -369,7 +362,12 @@ def resolve_download(session: Session, *, config: DocumentsConfig, token: str, n
         ) from None
     except TokenError:
         raise Forbidden("this download URL is not valid", code="invalid_download_url") from None
-    document = repository.get_document(session, company_id=grant.company_id, document_id=grant.document_id)
+    try:
+        document = get_object(
+            session, resources.DOCUMENTS, Document, company_id=grant.company_id, item_id=grant.document_id
+        )
+    except NotFound:
+        document = None
     if document is None or not document.blob_sha256.startswith(grant.sha256_prefix):
         raise NotFound("the document no longer exists", code="document_not_found")
     key = blob_key(document.blob_sha256)
@@ -461,13 +459,6 @@ def _file_out(d: Document, signer: UrlSigner | None) -> schemas.FileOut:
 # --------------------------------------------------------------------------------------------------
 
 
-def _get_folder(session: Session, company_id: int, folder_id: int, *, lock: bool = False) -> Folder:
-    folder = repository.get_folder(session, company_id=company_id, folder_id=folder_id, lock=lock)
-    if folder is None:
-        raise NotFound(f"folder {folder_id} not found")
-    return folder
-
-
 def create_folder(
     session: Session, *, company_id: int, body: schemas.FolderCreate, author: webhooks.Author
 ) -> schemas.FolderOut:
@@ -477,7 +468,7 @@ def create_folder(
     if not name:
         raise ValidationFailed("invalid folder", fields={"name": ["must not be blank"]})
     if body.parent_folder_id is not None:
-        _get_folder(session, company_id, body.parent_folder_id)
+        _check_folder(session, company_id, body.parent_folder_id)
     now = utcnow()
     folder = repository.add(
         session,
@@ -497,7 +488,9 @@ def create_folder(
 def update_folder(
     session: Session, *, company_id: int, folder_id: int, body: schemas.FolderUpdate, author: webhooks.Author
 ) -> schemas.FolderOut:
-    folder = _get_folder(session, company_id, folder_id, lock=True)
+    folder = get_object(
+        session, resources.FOLDERS, Folder, company_id=company_id, item_id=folder_id, lock=True
+    )
     if body.id is not None and body.id != folder_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({folder_id})"]})
     if body.company_id is not None and body.company_id != company_id:
@@ -511,7 +504,7 @@ def update_folder(
     if "parent_folder_id" in sent:
         parent = body.parent_folder_id
         if parent is not None:
-            _get_folder(session, company_id, parent)
+            _check_folder(session, company_id, parent)
             chain = repository.folder_ancestors(
                 session, company_id=company_id, folder_id=parent, limit=MAX_FOLDER_DEPTH + 1
             )
