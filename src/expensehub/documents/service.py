@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -277,51 +277,34 @@ def _trash_state(document: Document) -> schemas.TrashState:
     }
 
 
-def move_to_trash_bin(
-    session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
-) -> list[schemas.DocumentOut]:
-    """Trash documents (all or nothing); they are purged 30 days later.
+TrashAction = Literal["move_to_trash_bin", "restore_from_trash_bin"]
 
-    A document already in the trash is 409 ``already_in_trash_bin`` (and nothing changes): of several
-    requests trashing the same document at once, exactly one succeeds.
+
+def change_trash_bin(
+    session: Session, *, company_id: int, ids: Sequence[int], action: TrashAction, author: webhooks.Author
+) -> list[schemas.DocumentOut]:
+    """Move documents to the trash bin, or restore them from it (all or nothing); trashed documents are
+    purged 30 days later.
+
+    A document already where the action would put it is 409 (``already_in_trash_bin``, or
+    ``not_in_trash_bin``) and nothing changes: of several requests acting on the same document at once,
+    exactly one succeeds.
     """
+    trash = action == "move_to_trash_bin"
     documents = _all(session, company_id, ids, lock=True)
     for document in documents:
-        if document.deleted_at is not None:
+        if (document.deleted_at is not None) == trash:
+            where, code = ("already in", "already_in_trash_bin") if trash else ("not in", "not_in_trash_bin")
             raise InvalidState(
-                f"document {document.id} is already in the trash bin",
-                code="already_in_trash_bin",
-                details=_trash_state(document),
+                f"document {document.id} is {where} the trash bin", code=code, details=_trash_state(document)
             )
     now = utcnow()
     for document in documents:
-        document.deleted_at = now
+        document.deleted_at = now if trash else None
         document.updated_at = now
     session.flush()
     return _emitted_many(
-        session, company_id, "document/move_to_trash_bin", _views(session, company_id, documents), author
-    )
-
-
-def restore_from_trash_bin(
-    session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
-) -> list[schemas.DocumentOut]:
-    """Take documents out of the trash bin (all or nothing); 409 ``not_in_trash_bin`` for one that is not."""
-    documents = _all(session, company_id, ids, lock=True)
-    for document in documents:
-        if document.deleted_at is None:
-            raise InvalidState(
-                f"document {document.id} is not in the trash bin",
-                code="not_in_trash_bin",
-                details=_trash_state(document),
-            )
-    now = utcnow()
-    for document in documents:
-        document.deleted_at = None
-        document.updated_at = now
-    session.flush()
-    return _emitted_many(
-        session, company_id, "document/restore_from_trash_bin", _views(session, company_id, documents), author
+        session, company_id, f"document/{action}", _views(session, company_id, documents), author
     )
 
 
