@@ -93,6 +93,12 @@ class NewDocument:
     signee_ids: tuple[int, ...] = ()
 
 
+def _check_company(company_id: int, given: int | None) -> None:
+    """A body's ``company_id``, when given, is the caller's: another is 404 (as another company's ids)."""
+    if given is not None and given != company_id:
+        raise NotFound(f"company {given} not found")
+
+
 def _check_folder(session: Session, company_id: int, folder_id: int | None) -> None:
     if folder_id is not None:
         get_object(session, resources.FOLDERS, Folder, company_id=company_id, item_id=folder_id)
@@ -116,8 +122,7 @@ def new_document_from_form(
     session: Session, *, company_id: int, form: schemas.DocumentCreateForm, caller_access_id: int | None
 ) -> NewDocument:
     """Check the text parts of an upload (404 for another company's ids) before any change."""
-    if form.company_id is not None and form.company_id != company_id:
-        raise NotFound(f"company {form.company_id} not found")
+    _check_company(company_id, form.company_id)
     if form.space == "employee_my_documents" and form.employee_id is None:
         raise ValidationFailed(
             "invalid document", fields={"employee_id": ["required in the employee_my_documents space"]}
@@ -445,8 +450,7 @@ def _file_out(d: Document, signer: UrlSigner | None) -> schemas.FileOut:
 def create_folder(
     session: Session, *, company_id: int, body: schemas.FolderCreate, author: webhooks.Author
 ) -> schemas.FolderOut:
-    if body.company_id is not None and body.company_id != company_id:
-        raise NotFound(f"company {body.company_id} not found")
+    _check_company(company_id, body.company_id)
     name = body.name.strip()
     if not name:
         raise ValidationFailed("invalid folder", fields={"name": ["must not be blank"]})
@@ -476,8 +480,7 @@ def update_folder(
     )
     if body.id is not None and body.id != folder_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({folder_id})"]})
-    if body.company_id is not None and body.company_id != company_id:
-        raise NotFound(f"company {body.company_id} not found")
+    _check_company(company_id, body.company_id)
     sent = body.model_fields_set
     if "name" in sent:
         name = (body.name or "").strip()
