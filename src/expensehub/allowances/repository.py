@@ -143,11 +143,10 @@ def _claims_base(company_id: int, kind: str, statuses: Sequence[str]) -> Any:
 
 def _payable(
     session: Session,
-    *,
-    company_id: int,
     kind: str,
     detail: type[PerDiem] | type[Mileage],
     columns: Sequence[Any],
+    company_id: int,
     date_from: date,
     date_to: date,
     statuses: Sequence[str],
@@ -176,16 +175,7 @@ def payable_per_diems(
         PerDiem.trip_inputs,
         PerDiem.statutory_amount,
     )
-    return _payable(
-        session,
-        company_id=company_id,
-        kind="perdiem",
-        detail=PerDiem,
-        columns=columns,
-        date_from=date_from,
-        date_to=date_to,
-        statuses=statuses,
-    )
+    return _payable(session, "perdiem", PerDiem, columns, company_id, date_from, date_to, statuses)
 
 
 def payable_mileages(
@@ -202,16 +192,7 @@ def payable_mileages(
         Mileage.fiscal_horsepower,
         Mileage.electric,
     )
-    return _payable(
-        session,
-        company_id=company_id,
-        kind="mileage",
-        detail=Mileage,
-        columns=columns,
-        date_from=date_from,
-        date_to=date_to,
-        statuses=statuses,
-    )
+    return _payable(session, "mileage", Mileage, columns, company_id, date_from, date_to, statuses)
 
 
 # --------------------------------------------------------------------------------------------------
