@@ -206,10 +206,11 @@ def test_purge_spares_a_document_restored_while_it_runs(
             purged.append(service.purge_trashed(s, now=utcnow()))
 
     with transaction(session_factory) as restoring:
-        service.restore_from_trash_bin(
+        service.change_trash_bin(
             restoring,
             company_id=tenant.company_id,
             ids=[int(doc["id"])],
+            action="restore_from_trash_bin",
             author=Author.company(tenant.company_id),
         )
         purger = threading.Thread(target=purge)

@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from expensehub.client import verify_webhook
 from expensehub.config import Settings
 from expensehub.db.engine import transaction
+from expensehub.db.resources import get_object
 from expensehub.finance import service as finance
 from expensehub.kit.clock import utcnow
 from expensehub.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
-from expensehub.webhooks import rules, service
+from expensehub.webhooks import resources, rules, service
 from expensehub.webhooks.delivery import Sender, SendResult
 from expensehub.webhooks.rules import Author
 from expensehub.webhooks.worker import WorkerBusy, WorkerStats, _sqlite_lock, run_delivery_worker
@@ -203,7 +204,13 @@ class Hooks:
 
     def subscription(self, sub_id: int) -> WebhookSubscription:
         with transaction(self.factory) as s:
-            return service.get_subscription(s, company_id=self.tenant.company_id, subscription_id=sub_id)
+            return get_object(
+                s,
+                resources.SUBSCRIPTIONS,
+                WebhookSubscription,
+                company_id=self.tenant.company_id,
+                item_id=sub_id,
+            )
 
     def deliveries(self, sub_id: int) -> list[WebhookDelivery]:
         with transaction(self.factory) as s:

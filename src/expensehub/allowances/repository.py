@@ -107,54 +107,75 @@ def mileages_between(
     return session.execute(stmt).all()
 
 
+def _paid_by(stmt: Any, entity: Any, company_id: int) -> Any:
+    """``stmt`` (over ``Expensable``) joined to the claim's employee and, outer, to ``entity`` (a
+    ``LegalEntity`` alias): the paying legal entity, the claim's, else the employee's (as the payroll
+    report)."""
+    return stmt.join(
+        Employee, and_(Employee.id == Expensable.employee_id, Employee.company_id == company_id)
+    ).outerjoin(
+        entity,
+        and_(
+            entity.id == func.coalesce(Expensable.legal_entity_id, Employee.legal_entity_id),
+            entity.company_id == company_id,
+        ),
+    )
+
+
 def _claims_base(company_id: int, kind: str, statuses: Sequence[str]) -> Any:
     entity = aliased(LegalEntity)
-    return (
-        select(
-            Expensable.id.label("expensable_id"),
-            Expensable.employee_id,
-            Employee.first_name,
-            Employee.last_name,
-            Expensable.effective_on,
-            Expensable.amount,
-            Expensable.currency,
-            entity.country.label("country"),
-        )
-        .join(Employee, and_(Employee.id == Expensable.employee_id, Employee.company_id == company_id))
-        .outerjoin(
-            entity,
-            and_(
-                entity.id == func.coalesce(Expensable.legal_entity_id, Employee.legal_entity_id),
-                entity.company_id == company_id,
-            ),
-        )
-        .where(
-            Expensable.company_id == company_id,
-            Expensable.type == kind,
-            Expensable.status.in_(statuses),
-        )
+    claims = select(
+        Expensable.id.label("expensable_id"),
+        Expensable.employee_id,
+        Employee.first_name,
+        Employee.last_name,
+        Expensable.effective_on,
+        Expensable.amount,
+        Expensable.currency,
+        entity.country.label("country"),
     )
+    return _paid_by(claims, entity, company_id).where(
+        Expensable.company_id == company_id,
+        Expensable.type == kind,
+        Expensable.status.in_(statuses),
+    )
+
+
+def _payable(
+    session: Session,
+    kind: str,
+    detail: type[PerDiem] | type[Mileage],
+    columns: Sequence[Any],
+    company_id: int,
+    date_from: date,
+    date_to: date,
+    statuses: Sequence[str],
+) -> Sequence[Any]:
+    """Claims of ``kind`` in ``statuses`` whose ``effective_on`` is in the window, with the employer's
+    country and ``columns`` of their ``detail`` row, by employee, date and id."""
+    stmt = (
+        _claims_base(company_id, kind, statuses)
+        .add_columns(*columns)
+        .join(detail, and_(detail.expensable_id == Expensable.id, detail.company_id == company_id))
+        .where(Expensable.effective_on >= date_from, Expensable.effective_on <= date_to)
+        .order_by(Expensable.employee_id, Expensable.effective_on, Expensable.id)
+    )
+    return session.execute(stmt).all()
 
 
 def payable_per_diems(
     session: Session, *, company_id: int, date_from: date, date_to: date, statuses: Sequence[str]
 ) -> Sequence[Any]:
     """Per diems in ``statuses`` whose ``effective_on`` is in the window, with the employer's country."""
-    stmt = (
-        _claims_base(company_id, "perdiem", statuses)
-        .add_columns(
-            PerDiem.id.label("per_diem_id"),
-            PerDiem.start_date,
-            PerDiem.end_date,
-            PerDiem.destination,
-            PerDiem.trip_inputs,
-            PerDiem.statutory_amount,
-        )
-        .join(PerDiem, and_(PerDiem.expensable_id == Expensable.id, PerDiem.company_id == company_id))
-        .where(Expensable.effective_on >= date_from, Expensable.effective_on <= date_to)
-        .order_by(Expensable.employee_id, Expensable.effective_on, Expensable.id)
+    columns = (
+        PerDiem.id.label("per_diem_id"),
+        PerDiem.start_date,
+        PerDiem.end_date,
+        PerDiem.destination,
+        PerDiem.trip_inputs,
+        PerDiem.statutory_amount,
     )
-    return session.execute(stmt).all()
+    return _payable(session, "perdiem", PerDiem, columns, company_id, date_from, date_to, statuses)
 
 
 def payable_mileages(
@@ -162,22 +183,16 @@ def payable_mileages(
 ) -> Sequence[Any]:
     """Mileages in ``statuses`` dated in the window (the caller passes the tax year's start as
     ``date_from`` to know each employee's year-to-date distance), with the employer's country."""
-    stmt = (
-        _claims_base(company_id, "mileage", statuses)
-        .add_columns(
-            Mileage.distance,
-            Mileage.units,
-            Mileage.round_trip,
-            Mileage.vehicle,
-            Mileage.passengers,
-            Mileage.fiscal_horsepower,
-            Mileage.electric,
-        )
-        .join(Mileage, and_(Mileage.expensable_id == Expensable.id, Mileage.company_id == company_id))
-        .where(Expensable.effective_on >= date_from, Expensable.effective_on <= date_to)
-        .order_by(Expensable.employee_id, Expensable.effective_on, Expensable.id)
+    columns = (
+        Mileage.distance,
+        Mileage.units,
+        Mileage.round_trip,
+        Mileage.vehicle,
+        Mileage.passengers,
+        Mileage.fiscal_horsepower,
+        Mileage.electric,
     )
-    return session.execute(stmt).all()
+    return _payable(session, "mileage", Mileage, columns, company_id, date_from, date_to, statuses)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -216,25 +231,17 @@ def mileage_legs(
     """The employee's mileages dated in the window and not in ``ignored_statuses``, with the employer's
     country of each, ordered by date then id."""
     entity = aliased(LegalEntity)
+    legs = select(
+        Expensable.id.label("expensable_id"),
+        Expensable.effective_on,
+        Mileage.distance,
+        Mileage.units,
+        Mileage.round_trip,
+        Mileage.vehicle,
+        entity.country.label("country"),
+    ).join(Mileage, and_(Mileage.expensable_id == Expensable.id, Mileage.company_id == company_id))
     stmt = (
-        select(
-            Expensable.id.label("expensable_id"),
-            Expensable.effective_on,
-            Mileage.distance,
-            Mileage.units,
-            Mileage.round_trip,
-            Mileage.vehicle,
-            entity.country.label("country"),
-        )
-        .join(Mileage, and_(Mileage.expensable_id == Expensable.id, Mileage.company_id == company_id))
-        .join(Employee, and_(Employee.id == Expensable.employee_id, Employee.company_id == company_id))
-        .outerjoin(
-            entity,
-            and_(
-                entity.id == func.coalesce(Expensable.legal_entity_id, Employee.legal_entity_id),
-                entity.company_id == company_id,
-            ),
-        )
+        _paid_by(legs, entity, company_id)
         .where(
             Expensable.company_id == company_id,
             Expensable.type == "mileage",

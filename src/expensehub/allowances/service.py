@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -372,27 +372,46 @@ def _check_range(date_from: date, date_to: date) -> None:
         )
 
 
-def _flag(
+def _flags(
+    session: Session,
+    *,
+    company_id: int,
+    date_from: date,
+    date_to: date,
+    identifiers: frozenset[str],
+    claims_on_day: Mapping[tuple[int, date], list[int]],
     kind: schemas.FlagType,
-    expense: Any,
-    related_id: int,
     related_type: schemas.ClaimType,
     message: str,
-) -> schemas.ReceiptFlagOut:
-    return {
-        "type": kind,
-        "employee_id": expense.employee_id,
-        "date": format_date(expense.effective_on),
-        "expensable_id": expense.expensable_id,
-        "expense_id": expense.expense_id,
-        "amount": expense.amount,
-        "currency": expense.currency,
-        "category_id": expense.category_id,
-        "category_identifier": expense.category_identifier,
-        "related_expensable_id": related_id,
-        "related_type": related_type,
-        "message": message,
-    }
+) -> list[schemas.ReceiptFlagOut]:
+    """A flag per expense of a category among ``identifiers`` and per claim of ``claims_on_day`` (by
+    employee and day) on the expense's employee and day."""
+    expenses = repository.categorised_expenses(
+        session,
+        company_id=company_id,
+        date_from=date_from,
+        date_to=date_to,
+        identifiers=identifiers,
+        ignored_statuses=rules.IGNORED_STATUSES,
+    )
+    return [
+        {
+            "type": kind,
+            "employee_id": expense.employee_id,
+            "date": format_date(expense.effective_on),
+            "expensable_id": expense.expensable_id,
+            "expense_id": expense.expense_id,
+            "amount": expense.amount,
+            "currency": expense.currency,
+            "category_id": expense.category_id,
+            "category_identifier": expense.category_identifier,
+            "related_expensable_id": related_id,
+            "related_type": related_type,
+            "message": message,
+        }
+        for expense in expenses
+        for related_id in claims_on_day.get((expense.employee_id, expense.effective_on), [])
+    ]
 
 
 def receipt_checks(
@@ -401,7 +420,6 @@ def receipt_checks(
     """Meal expenses on days a per diem of the same employee covers (double claims), and mileages on a day
     with a fuel or car-rental expense of the same employee (to review)."""
     _check_range(date_from, date_to)
-    flags: list[schemas.ReceiptFlagOut] = []
 
     covered: dict[tuple[int, date], list[int]] = defaultdict(list)
     for pd in repository.per_diems_overlapping(
@@ -415,26 +433,6 @@ def receipt_checks(
         last = min(max(pd.end_date, pd.start_date), date_to)
         for day in rules.covered_days(first, last):
             covered[(pd.employee_id, day)].append(pd.expensable_id)
-    for meal in repository.categorised_expenses(
-        session,
-        company_id=company_id,
-        date_from=date_from,
-        date_to=date_to,
-        identifiers=rules.MEAL_CATEGORY_IDENTIFIERS,
-        ignored_statuses=rules.IGNORED_STATUSES,
-    ):
-        for per_diem_id in covered.get((meal.employee_id, meal.effective_on), []):
-            flags.append(
-                _flag(
-                    "double_claim",
-                    meal,
-                    per_diem_id,
-                    "perdiem",
-                    "meal expense on a day covered by a per diem of the same employee: the per diem already "
-                    "pays for meals",
-                )
-            )
-
     mileages: dict[tuple[int, date], list[int]] = defaultdict(list)
     for mi in repository.mileages_between(
         session,
@@ -444,25 +442,43 @@ def receipt_checks(
         ignored_statuses=rules.IGNORED_STATUSES,
     ):
         mileages[(mi.employee_id, mi.effective_on)].append(mi.expensable_id)
-    for fuel in repository.categorised_expenses(
-        session,
-        company_id=company_id,
-        date_from=date_from,
-        date_to=date_to,
-        identifiers=rules.FUEL_OR_RENTAL_CATEGORY_IDENTIFIERS,
-        ignored_statuses=rules.IGNORED_STATUSES,
-    ):
-        for mileage_id in mileages.get((fuel.employee_id, fuel.effective_on), []):
-            flags.append(
-                _flag(
-                    "mileage_with_fuel_or_rental",
-                    fuel,
-                    mileage_id,
-                    "mileage",
-                    "mileage claimed on a day with a fuel or car-rental expense: the mileage rate already "
-                    "covers fuel, and a rented car is not the employee's own",
-                )
-            )
+
+    checks: tuple[
+        tuple[frozenset[str], Mapping[tuple[int, date], list[int]], schemas.FlagType, schemas.ClaimType, str],
+        ...,
+    ] = (
+        (
+            rules.MEAL_CATEGORY_IDENTIFIERS,
+            covered,
+            "double_claim",
+            "perdiem",
+            "meal expense on a day covered by a per diem of the same employee: the per diem already "
+            "pays for meals",
+        ),
+        (
+            rules.FUEL_OR_RENTAL_CATEGORY_IDENTIFIERS,
+            mileages,
+            "mileage_with_fuel_or_rental",
+            "mileage",
+            "mileage claimed on a day with a fuel or car-rental expense: the mileage rate already "
+            "covers fuel, and a rented car is not the employee's own",
+        ),
+    )
+    flags = [
+        flag
+        for identifiers, claims_on_day, kind, related_type, message in checks
+        for flag in _flags(
+            session,
+            company_id=company_id,
+            date_from=date_from,
+            date_to=date_to,
+            identifiers=identifiers,
+            claims_on_day=claims_on_day,
+            kind=kind,
+            related_type=related_type,
+            message=message,
+        )
+    ]
     flags.sort(key=lambda f: (f["date"], f["employee_id"], f["expensable_id"], f["related_expensable_id"]))
     return {
         "from": format_date(date_from),

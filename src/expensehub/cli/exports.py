@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,6 +16,8 @@ from rich.table import Table
 from expensehub.cli.apps import app, console, err, export_app, session_factory, settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from expensehub.errors import AppError
     from expensehub.exports import service
 
@@ -88,6 +92,24 @@ def _fail(exc: AppError) -> typer.Exit:
             for message in messages:
                 err.print(f"  {name}: {message}")
     return typer.Exit(2)
+
+
+@contextmanager
+def _company_transaction(
+    company: int | None, factory: sessionmaker[Session] | None = None
+) -> Iterator[tuple[Session, int]]:
+    """A transaction and the company of a command (``--company``, else the only one); an application
+    error ends the command (exit 2, the message on stderr)."""
+    from expensehub.db.engine import transaction
+    from expensehub.errors import AppError
+    from expensehub.exports import service
+
+    factory = factory or session_factory()
+    try:
+        with transaction(factory) as session:
+            yield session, service.default_company(session, company)
+    except AppError as exc:
+        raise _fail(exc) from exc
 
 
 def _format_of(fmt: str | None, out: Path) -> str | None:
@@ -358,28 +380,21 @@ def reports_create(
 @reports_app.command("list")
 def reports_list(company: CompanyOpt = None) -> None:
     """List the company's reports, their schedules and last runs."""
-    from expensehub.db.engine import transaction
-    from expensehub.errors import AppError
     from expensehub.exports import service
 
-    factory = session_factory()
-    try:
-        with transaction(factory) as session:
-            company_id = service.default_company(session, company)
-            table = Table("id", "name", "kind", "format", "schedule (UTC)", "next run", "last run", "enabled")
-            for r in service.list_reports(session, company_id=company_id):
-                table.add_row(
-                    str(r.id),
-                    r.name,
-                    r.kind + (f" ({r.dataset})" if r.dataset else ""),
-                    r.format,
-                    r.schedule or "",
-                    f"{r.next_run_at:%Y-%m-%d %H:%M}" if r.next_run_at else "",
-                    f"{r.last_run_at:%Y-%m-%d %H:%M}" if r.last_run_at else "",
-                    "yes" if r.enabled else "no",
-                )
-    except AppError as exc:
-        raise _fail(exc) from exc
+    with _company_transaction(company) as (session, company_id):
+        table = Table("id", "name", "kind", "format", "schedule (UTC)", "next run", "last run", "enabled")
+        for r in service.list_reports(session, company_id=company_id):
+            table.add_row(
+                str(r.id),
+                r.name,
+                r.kind + (f" ({r.dataset})" if r.dataset else ""),
+                r.format,
+                r.schedule or "",
+                f"{r.next_run_at:%Y-%m-%d %H:%M}" if r.next_run_at else "",
+                f"{r.last_run_at:%Y-%m-%d %H:%M}" if r.last_run_at else "",
+                "yes" if r.enabled else "no",
+            )
     console.print(table)
 
 
@@ -400,8 +415,7 @@ def reports_run(
     query_timeout: QueryTimeoutOpt = None,
 ) -> None:
     """Run a report now and write its file (recorded as a manual run)."""
-    from expensehub.db.engine import transaction
-    from expensehub.errors import AppError, ValidationFailed
+    from expensehub.errors import ValidationFailed
     from expensehub.exports import service
     from expensehub.exports.sandbox import SandboxConfig
     from expensehub.worker.reports import run_report
@@ -410,15 +424,11 @@ def reports_run(
     folder = reports_dir if reports_dir is not None else Path(cfg.reports_dir)
     timeout = query_timeout if query_timeout is not None else cfg.report_query_timeout_seconds
     factory = session_factory(cfg)
-    try:
-        with transaction(factory) as session:
-            company_id = service.default_company(session, company)
-            found = service.find_report(session, company_id=company_id, ref=report)
-            report_id, fmt = found.id, found.format
-        if out is not None and _format_of(None, out) not in (None, fmt):
-            raise ValidationFailed(f"the report writes {fmt}, not {out.suffix}", code="invalid_option")
-    except AppError as exc:
-        raise _fail(exc) from exc
+    with _company_transaction(company, factory) as (session, company_id):
+        found = service.find_report(session, company_id=company_id, ref=report)
+        report_id, fmt = found.id, found.format
+    if out is not None and _format_of(None, out) not in (None, fmt):
+        raise _fail(ValidationFailed(f"the report writes {fmt}, not {out.suffix}", code="invalid_option"))
     outcome = run_report(
         factory,
         report_id,
@@ -440,18 +450,11 @@ def reports_delete(
     company: CompanyOpt = None,
 ) -> None:
     """Delete a report and its run history (files already written stay)."""
-    from expensehub.db.engine import transaction
-    from expensehub.errors import AppError
     from expensehub.exports import service
 
-    factory = session_factory()
-    try:
-        with transaction(factory) as session:
-            company_id = service.default_company(session, company)
-            deleted = service.delete_report(session, company_id=company_id, ref=report)
-            console.print(f"report {deleted.id} {deleted.name!r} deleted")
-    except AppError as exc:
-        raise _fail(exc) from exc
+    with _company_transaction(company) as (session, company_id):
+        deleted = service.delete_report(session, company_id=company_id, ref=report)
+        console.print(f"report {deleted.id} {deleted.name!r} deleted")
 
 
 @reports_app.command("runs")
@@ -461,25 +464,18 @@ def reports_runs(
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="How many, newest first")] = 20,
 ) -> None:
     """Show a report's latest runs."""
-    from expensehub.db.engine import transaction
-    from expensehub.errors import AppError
     from expensehub.exports import service
 
-    factory = session_factory()
-    try:
-        with transaction(factory) as session:
-            company_id = service.default_company(session, company)
-            found = service.find_report(session, company_id=company_id, ref=report)
-            table = Table("run", "trigger", "status", "started (UTC)", "rows", "file / error")
-            for run in service.report_runs(session, company_id=company_id, report_id=found.id, limit=limit):
-                table.add_row(
-                    str(run.id),
-                    run.trigger,
-                    run.status,
-                    f"{run.started_at:%Y-%m-%d %H:%M:%S}",
-                    "" if run.rows is None else f"{run.rows:,}",
-                    run.path or run.error or "",
-                )
-    except AppError as exc:
-        raise _fail(exc) from exc
+    with _company_transaction(company) as (session, company_id):
+        found = service.find_report(session, company_id=company_id, ref=report)
+        table = Table("run", "trigger", "status", "started (UTC)", "rows", "file / error")
+        for run in service.report_runs(session, company_id=company_id, report_id=found.id, limit=limit):
+            table.add_row(
+                str(run.id),
+                run.trigger,
+                run.status,
+                f"{run.started_at:%Y-%m-%d %H:%M:%S}",
+                "" if run.rows is None else f"{run.rows:,}",
+                run.path or run.error or "",
+            )
     console.print(table)

@@ -97,14 +97,6 @@ def known_blobs(session: Session, hashes: Iterable[str]) -> set[str]:
 # --------------------------------------------------------------------------------------------------
 
 
-def get_document(
-    session: Session, *, company_id: int, document_id: int, lock: bool = False
-) -> Document | None:
-    """The company's document; with ``lock``, read current and locked for a change (``db/locking.py``)."""
-    stmt = select(Document).where(Document.company_id == company_id, Document.id == document_id)
-    return session.scalars(for_update(session, stmt) if lock else stmt).first()
-
-
 def documents_by_id(
     session: Session, *, company_id: int, ids: Iterable[int], lock: bool = False
 ) -> dict[int, Document]:
@@ -206,11 +198,6 @@ def trashed_before(session: Session, *, cutoff: datetime, limit: int) -> list[tu
 # --------------------------------------------------------------------------------------------------
 # Folders
 # --------------------------------------------------------------------------------------------------
-
-
-def get_folder(session: Session, *, company_id: int, folder_id: int, lock: bool = False) -> Folder | None:
-    stmt = select(Folder).where(Folder.company_id == company_id, Folder.id == folder_id)
-    return session.scalars(for_update(session, stmt) if lock else stmt).first()
 
 
 def folder_ancestors(session: Session, *, company_id: int, folder_id: int, limit: int) -> list[int]:

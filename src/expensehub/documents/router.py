@@ -231,37 +231,44 @@ def delete_document(ctx: Ctx, id: ItemId) -> Response:
     return object_response(ctx.version, DOCS, item)
 
 
-@router.post(
-    f"/{DOCS}/move_to_trash_bin",
-    tags=[TAG],
-    summary="Move documents to the trash bin",
-    description="Trashes 1 to 100 documents (all or nothing: 404 naming an unknown id, 409 "
+def _trash_route(action: service.TrashAction, summary: str, description: str, returned: str) -> None:
+    """``move_to_trash_bin`` / ``restore_from_trash_bin``: documents in or out of the trash bin."""
+
+    def change(ctx: Ctx, body: schemas.DocumentIdsBody) -> Response:
+        items = service.change_trash_bin(
+            ctx.session, company_id=ctx.company_id, ids=body.document_ids, action=action, author=ctx.author
+        )
+        return object_response(ctx.version, DOCS, items)
+
+    router.add_api_route(
+        f"/{DOCS}/{action}",
+        change,
+        methods=["POST"],
+        tags=[TAG],
+        summary=summary,
+        description=description,
+        responses=doc_write(list[schemas.DocumentOut], description=returned),
+        name=action,
+    )
+
+
+_trash_route(
+    "move_to_trash_bin",
+    "Move documents to the trash bin",
+    "Trashes 1 to 100 documents (all or nothing: 404 naming an unknown id, 409 "
     "`already_in_trash_bin` with the document's state in `details` for one already there) and returns "
     "them as a JSON array. Trashed documents leave lists and expense `files`; they are purged after 30 "
     "days. Of several requests trashing the same document at once, one succeeds and the others get 409.",
-    responses=doc_write(list[schemas.DocumentOut], description="The trashed documents"),
+    "The trashed documents",
 )
-def move_to_trash_bin(ctx: Ctx, body: schemas.DocumentIdsBody) -> Response:
-    items = service.move_to_trash_bin(
-        ctx.session, company_id=ctx.company_id, ids=body.document_ids, author=ctx.author
-    )
-    return object_response(ctx.version, DOCS, items)
-
-
-@router.post(
-    f"/{DOCS}/restore_from_trash_bin",
-    tags=[TAG],
-    summary="Restore documents from the trash bin",
-    description="Takes 1 to 100 documents out of the trash bin (all or nothing: 404 naming an unknown id, "
+_trash_route(
+    "restore_from_trash_bin",
+    "Restore documents from the trash bin",
+    "Takes 1 to 100 documents out of the trash bin (all or nothing: 404 naming an unknown id, "
     "409 `not_in_trash_bin` for one that is not in it) and returns them as a JSON array. Of several "
     "requests restoring the same document at once, one succeeds and the others get 409.",
-    responses=doc_write(list[schemas.DocumentOut], description="The restored documents"),
+    "The restored documents",
 )
-def restore_from_trash_bin(ctx: Ctx, body: schemas.DocumentIdsBody) -> Response:
-    items = service.restore_from_trash_bin(
-        ctx.session, company_id=ctx.company_id, ids=body.document_ids, author=ctx.author
-    )
-    return object_response(ctx.version, DOCS, items)
 
 
 # --------------------------------------------------------------------------------------------------

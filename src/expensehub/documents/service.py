@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from sqlalchemy.orm import Session
 
-from expensehub.db.resources import views_of
+from expensehub.db.resources import get_object, views_of
 from expensehub.documents import bundles, filetypes, repository, resources, schemas
 from expensehub.documents.context import DocumentsConfig, UrlSigner, read_download_token
 from expensehub.documents.filenames import clean_filename
@@ -49,14 +49,6 @@ def _view(session: Session, company_id: int, document: Document) -> schemas.Docu
 
 def _folder_view(session: Session, company_id: int, folder: Folder) -> schemas.FolderOut:
     return views_of(session, resources.FOLDERS, company_id=company_id, rows=[(folder,)])[0]
-
-
-def _get(session: Session, company_id: int, document_id: int, *, lock: bool = False) -> Document:
-    """The document; with ``lock`` (every change), read current and locked until the transaction ends."""
-    document = repository.get_document(session, company_id=company_id, document_id=document_id, lock=lock)
-    if document is None:
-        raise NotFound(f"document {document_id} not found")
-    return document
 
 
 def _all(session: Session, company_id: int, ids: Sequence[int], *, lock: bool = False) -> list[Document]:
@@ -101,12 +93,15 @@ class NewDocument:
     signee_ids: tuple[int, ...] = ()
 
 
+def _check_company(company_id: int, given: int | None) -> None:
+    """A body's ``company_id``, when given, is the caller's: another is 404 (as another company's ids)."""
+    if given is not None and given != company_id:
+        raise NotFound(f"company {given} not found")
+
+
 def _check_folder(session: Session, company_id: int, folder_id: int | None) -> None:
-    if (
-        folder_id is not None
-        and repository.get_folder(session, company_id=company_id, folder_id=folder_id) is None
-    ):
-        raise NotFound(f"folder {folder_id} not found")
+    if folder_id is not None:
+        get_object(session, resources.FOLDERS, Folder, company_id=company_id, item_id=folder_id)
 
 
 def _check_employee(session: Session, company_id: int, employee_id: int | None) -> None:
@@ -127,8 +122,7 @@ def new_document_from_form(
     session: Session, *, company_id: int, form: schemas.DocumentCreateForm, caller_access_id: int | None
 ) -> NewDocument:
     """Check the text parts of an upload (404 for another company's ids) before any change."""
-    if form.company_id is not None and form.company_id != company_id:
-        raise NotFound(f"company {form.company_id} not found")
+    _check_company(company_id, form.company_id)
     if form.space == "employee_my_documents" and form.employee_id is None:
         raise ValidationFailed(
             "invalid document", fields={"employee_id": ["required in the employee_my_documents space"]}
@@ -228,7 +222,9 @@ def update_document(
     author: webhooks.Author,
 ) -> schemas.DocumentOut:
     """Partial update: only the keys sent change."""
-    document = _get(session, company_id, document_id, lock=True)
+    document = get_object(
+        session, resources.DOCUMENTS, Document, company_id=company_id, item_id=document_id, lock=True
+    )
     if body.id is not None and body.id != document_id:
         raise ValidationFailed(
             "id mismatch", fields={"id": [f"must equal the id in the path ({document_id})"]}
@@ -269,7 +265,9 @@ def delete_document(
 
     Its bytes stay in the store until the purge finds no document pointing at them.
     """
-    document = _get(session, company_id, document_id, lock=True)
+    document = get_object(
+        session, resources.DOCUMENTS, Document, company_id=company_id, item_id=document_id, lock=True
+    )
     view = _view(session, company_id, document)
     repository.delete_documents(session, company_id=company_id, document_ids=[document.id])
     return _emitted(session, company_id, "document/delete", view, author)
@@ -284,51 +282,34 @@ def _trash_state(document: Document) -> schemas.TrashState:
     }
 
 
-def move_to_trash_bin(
-    session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
-) -> list[schemas.DocumentOut]:
-    """Trash documents (all or nothing); they are purged 30 days later.
+TrashAction = Literal["move_to_trash_bin", "restore_from_trash_bin"]
 
-    A document already in the trash is 409 ``already_in_trash_bin`` (and nothing changes): of several
-    requests trashing the same document at once, exactly one succeeds.
+
+def change_trash_bin(
+    session: Session, *, company_id: int, ids: Sequence[int], action: TrashAction, author: webhooks.Author
+) -> list[schemas.DocumentOut]:
+    """Move documents to the trash bin, or restore them from it (all or nothing); trashed documents are
+    purged 30 days later.
+
+    A document already where the action would put it is 409 (``already_in_trash_bin``, or
+    ``not_in_trash_bin``) and nothing changes: of several requests acting on the same document at once,
+    exactly one succeeds.
     """
+    trash = action == "move_to_trash_bin"
     documents = _all(session, company_id, ids, lock=True)
     for document in documents:
-        if document.deleted_at is not None:
+        if (document.deleted_at is not None) == trash:
+            where, code = ("already in", "already_in_trash_bin") if trash else ("not in", "not_in_trash_bin")
             raise InvalidState(
-                f"document {document.id} is already in the trash bin",
-                code="already_in_trash_bin",
-                details=_trash_state(document),
+                f"document {document.id} is {where} the trash bin", code=code, details=_trash_state(document)
             )
     now = utcnow()
     for document in documents:
-        document.deleted_at = now
+        document.deleted_at = now if trash else None
         document.updated_at = now
     session.flush()
     return _emitted_many(
-        session, company_id, "document/move_to_trash_bin", _views(session, company_id, documents), author
-    )
-
-
-def restore_from_trash_bin(
-    session: Session, *, company_id: int, ids: Sequence[int], author: webhooks.Author
-) -> list[schemas.DocumentOut]:
-    """Take documents out of the trash bin (all or nothing); 409 ``not_in_trash_bin`` for one that is not."""
-    documents = _all(session, company_id, ids, lock=True)
-    for document in documents:
-        if document.deleted_at is None:
-            raise InvalidState(
-                f"document {document.id} is not in the trash bin",
-                code="not_in_trash_bin",
-                details=_trash_state(document),
-            )
-    now = utcnow()
-    for document in documents:
-        document.deleted_at = None
-        document.updated_at = now
-    session.flush()
-    return _emitted_many(
-        session, company_id, "document/restore_from_trash_bin", _views(session, company_id, documents), author
+        session, company_id, f"document/{action}", _views(session, company_id, documents), author
     )
 
 
@@ -369,7 +350,12 @@ def resolve_download(session: Session, *, config: DocumentsConfig, token: str, n
         ) from None
     except TokenError:
         raise Forbidden("this download URL is not valid", code="invalid_download_url") from None
-    document = repository.get_document(session, company_id=grant.company_id, document_id=grant.document_id)
+    try:
+        document = get_object(
+            session, resources.DOCUMENTS, Document, company_id=grant.company_id, item_id=grant.document_id
+        )
+    except NotFound:
+        document = None
     if document is None or not document.blob_sha256.startswith(grant.sha256_prefix):
         raise NotFound("the document no longer exists", code="document_not_found")
     key = blob_key(document.blob_sha256)
@@ -461,23 +447,15 @@ def _file_out(d: Document, signer: UrlSigner | None) -> schemas.FileOut:
 # --------------------------------------------------------------------------------------------------
 
 
-def _get_folder(session: Session, company_id: int, folder_id: int, *, lock: bool = False) -> Folder:
-    folder = repository.get_folder(session, company_id=company_id, folder_id=folder_id, lock=lock)
-    if folder is None:
-        raise NotFound(f"folder {folder_id} not found")
-    return folder
-
-
 def create_folder(
     session: Session, *, company_id: int, body: schemas.FolderCreate, author: webhooks.Author
 ) -> schemas.FolderOut:
-    if body.company_id is not None and body.company_id != company_id:
-        raise NotFound(f"company {body.company_id} not found")
+    _check_company(company_id, body.company_id)
     name = body.name.strip()
     if not name:
         raise ValidationFailed("invalid folder", fields={"name": ["must not be blank"]})
     if body.parent_folder_id is not None:
-        _get_folder(session, company_id, body.parent_folder_id)
+        _check_folder(session, company_id, body.parent_folder_id)
     now = utcnow()
     folder = repository.add(
         session,
@@ -497,11 +475,12 @@ def create_folder(
 def update_folder(
     session: Session, *, company_id: int, folder_id: int, body: schemas.FolderUpdate, author: webhooks.Author
 ) -> schemas.FolderOut:
-    folder = _get_folder(session, company_id, folder_id, lock=True)
+    folder = get_object(
+        session, resources.FOLDERS, Folder, company_id=company_id, item_id=folder_id, lock=True
+    )
     if body.id is not None and body.id != folder_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({folder_id})"]})
-    if body.company_id is not None and body.company_id != company_id:
-        raise NotFound(f"company {body.company_id} not found")
+    _check_company(company_id, body.company_id)
     sent = body.model_fields_set
     if "name" in sent:
         name = (body.name or "").strip()
@@ -511,7 +490,7 @@ def update_folder(
     if "parent_folder_id" in sent:
         parent = body.parent_folder_id
         if parent is not None:
-            _get_folder(session, company_id, parent)
+            _check_folder(session, company_id, parent)
             chain = repository.folder_ancestors(
                 session, company_id=company_id, folder_id=parent, limit=MAX_FOLDER_DEPTH + 1
             )

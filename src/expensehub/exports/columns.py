@@ -16,6 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from expensehub.banking.importers import TRANSACTION_TYPES
+from expensehub.expenses.rules import STATUSES as EXPENSE_STATUSES
+
 Kind = Literal["id", "int", "text", "bool", "date", "timestamp", "money", "rate"]
 KINDS: tuple[str, ...] = ("id", "int", "text", "bool", "date", "timestamp", "money", "rate")
 
@@ -248,32 +251,6 @@ class DatasetFilters:
     amount_column: str
     currency_column: str
 
-
-EXPENSE_STATUSES = (
-    "draft",
-    "pending",
-    "changes_requested",
-    "approved",
-    "rejected",
-    "reversed",
-    "in_payroll",
-    "sent_to_pay",
-    "paid",
-)
-TRANSACTION_TYPES = (
-    "payroll",
-    "payment",
-    "topup",
-    "unknown",
-    "card_payment",
-    "dispute",
-    "card_refund",
-    "fees",
-    "outgoing_transfer",
-    "incoming_transfer",
-    "outgoing",
-    "incoming",
-)
 
 DATASET_FILTERS: dict[str, DatasetFilters] = {
     "expenses": DatasetFilters(

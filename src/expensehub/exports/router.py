@@ -162,9 +162,7 @@ for _dataset, _summary, _description in _DATASET_ROUTES:
     responses=doc_list(schemas.ColumnOut),
 )
 def list_columns(ctx: Ctx, q: Annotated[schemas.ColumnsQuery, Query()]) -> Response:
-    items = [schemas.column_out(c) for c in DATASETS[q.dataset]]
-    page = Page(rows=items, total=len(items), limit=len(items), has_next_page=False, has_previous_page=False)
-    return list_response(ctx.version, "exports/columns", page, items)
+    return _whole_list(ctx, "exports/columns", [schemas.column_out(c) for c in DATASETS[q.dataset]])
 
 
 @router.get(
@@ -176,8 +174,12 @@ def list_columns(ctx: Ctx, q: Annotated[schemas.ColumnsQuery, Query()]) -> Respo
     responses=doc_list(schemas.TemplateOut),
 )
 def list_templates(ctx: Ctx) -> Response:
-    items = describe_shipped()
+    return _whole_list(ctx, "exports/templates", describe_shipped())
+
+
+def _whole_list(ctx: Ctx, key: str, items: list[Any]) -> Response:
+    """A list that is never paged: every item on one page."""
     page = Page(
         rows=items, total=len(items), limit=max(len(items), 1), has_next_page=False, has_previous_page=False
     )
-    return list_response(ctx.version, "exports/templates", page, items)
+    return list_response(ctx.version, key, page, items)

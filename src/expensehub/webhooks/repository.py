@@ -33,14 +33,6 @@ def is_postgres(session: Session) -> bool:
 # --- subscriptions ------------------------------------------------------------------------------
 
 
-def get_subscription(
-    session: Session, *, company_id: int, subscription_id: int
-) -> WebhookSubscription | None:
-    return session.scalars(
-        select(S).where(S.company_id == company_id, S.id == subscription_id, S.deleted_at.is_(None))
-    ).first()
-
-
 def enabled_subscription_ids(session: Session, *, company_id: int, event_type: str) -> list[int]:
     """The company's enabled subscriptions to ``event_type``, in id order."""
     return list(

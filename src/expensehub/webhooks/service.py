@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from expensehub.db.resources import get_row, get_scoped, list_page, views_of
+from expensehub.db.resources import get_object, get_row, get_scoped, list_page, views_of
 from expensehub.errors import InvalidState, NotFound, ValidationFailed
 from expensehub.kit.clock import utcnow
 from expensehub.kit.pagination import Page, PageRequest
@@ -210,13 +210,6 @@ def create_subscription(
     return sub, secret
 
 
-def get_subscription(session: Session, *, company_id: int, subscription_id: int) -> WebhookSubscription:
-    sub = repository.get_subscription(session, company_id=company_id, subscription_id=subscription_id)
-    if sub is None:
-        raise NotFound(f"webhook subscription {subscription_id} not found")
-    return sub
-
-
 def list_subscriptions(session: Session, *, company_id: int, page: PageRequest) -> Page:
     """A page of the company's subscriptions (rows ``(subscription,)``), for callers outside HTTP; the
     route is ``resources.SUBSCRIPTIONS``."""
@@ -235,7 +228,9 @@ def update_subscription(
     """Change the given fields (``target_url``, ``subscription_type``, ``name``, ``challenge``,
     ``enabled``, ``api_version``, ``delivery_order``). Enabling a subscription lets its queued
     deliveries go at once, with a fresh retry schedule."""
-    sub = get_subscription(session, company_id=company_id, subscription_id=subscription_id)
+    sub = get_object(
+        session, resources.SUBSCRIPTIONS, WebhookSubscription, company_id=company_id, item_id=subscription_id
+    )
     fields: dict[str, list[str]] = {}
     for key in ("target_url", "subscription_type", "enabled", "api_version", "delivery_order"):
         if key in changes and changes[key] is None:
@@ -287,7 +282,9 @@ def delete_subscription(
     author: Author,
 ) -> WebhookSubscription:
     """Soft delete: no more deliveries; queued ones are cancelled; the delivery log stays readable."""
-    sub = get_subscription(session, company_id=company_id, subscription_id=subscription_id)
+    sub = get_object(
+        session, resources.SUBSCRIPTIONS, WebhookSubscription, company_id=company_id, item_id=subscription_id
+    )
     now = utcnow()
     sub.deleted_at = now
     sub.updated_at = now
@@ -302,7 +299,9 @@ def rotate_secret(
     session: Session, *, company_id: int, subscription_id: int, overlap_seconds: int
 ) -> tuple[WebhookSubscription, str]:
     """A new signing secret; for ``overlap_seconds`` deliveries are signed with both (old and new)."""
-    sub = get_subscription(session, company_id=company_id, subscription_id=subscription_id)
+    sub = get_object(
+        session, resources.SUBSCRIPTIONS, WebhookSubscription, company_id=company_id, item_id=subscription_id
+    )
     now = utcnow()
     new = signing.generate_secret()
     if overlap_seconds > 0:
@@ -338,13 +337,18 @@ def redeliver(session: Session, *, company_id: int, delivery_id: int) -> schemas
     original: WebhookDelivery = get_row(
         session, resources.DELIVERIES, company_id=company_id, item_id=delivery_id
     )[0]
-    sub = repository.get_subscription(
-        session, company_id=company_id, subscription_id=original.subscription_id
-    )
-    if sub is None:
+    try:
+        sub = get_object(
+            session,
+            resources.SUBSCRIPTIONS,
+            WebhookSubscription,
+            company_id=company_id,
+            item_id=original.subscription_id,
+        )
+    except NotFound:
         raise InvalidState(
             f"the subscription of delivery {delivery_id} was deleted", code="subscription_deleted"
-        )
+        ) from None
     if not sub.enabled:
         raise InvalidState(
             f"subscription {sub.id} is disabled; enable it first", code="subscription_disabled"

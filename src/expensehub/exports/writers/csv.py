@@ -11,14 +11,20 @@ from expensehub.exports.shaping import compile_row_function
 from expensehub.exports.writers.base import OutputColumn, WriterOptions, text_cells
 
 
-def write_csv(
-    columns: Sequence[OutputColumn], batches: Iterable[Sequence[Sequence[Any]]], options: WriterOptions
-) -> Iterator[bytes]:
+def _started(columns: Sequence[OutputColumn], options: WriterOptions) -> tuple[io.StringIO, Any]:
+    """The buffer and writer of a CSV, the buffer holding the header (after the BOM when asked)."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=options.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     if options.bom:
         buf.write("\ufeff")
     writer.writerow([c.header for c in columns])
+    return buf, writer
+
+
+def write_csv(
+    columns: Sequence[OutputColumn], batches: Iterable[Sequence[Sequence[Any]]], options: WriterOptions
+) -> Iterator[bytes]:
+    buf, writer = _started(columns, options)
     row = compile_row_function(text_cells(columns))
     yield buf.getvalue().encode("utf-8")
     for batch in batches:
@@ -43,11 +49,7 @@ def write_csv_lines(
     columns: Sequence[OutputColumn], batches: Iterable[Sequence[str]], options: WriterOptions
 ) -> Iterator[bytes]:
     """CSV from lines already rendered (by the database): the header, then each batch of lines."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=options.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    if options.bom:
-        buf.write("\ufeff")
-    writer.writerow([c.header for c in columns])
+    buf, _writer = _started(columns, options)
     yield buf.getvalue().encode("utf-8")
     for lines in batches:
         if lines:
