@@ -13,12 +13,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from expensehub.cli.apps import app, console, err, export_app, session_factory, settings
+from expensehub.cli.apps import app, console, err, export_app, fail, session_factory, settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from expensehub.errors import AppError
     from expensehub.exports import service
 
 
@@ -83,17 +82,6 @@ CostOpt = Annotated[
 BomOpt = Annotated[bool | None, typer.Option("--bom/--no-bom", help="CSV: UTF-8 byte-order mark for Excel")]
 
 
-def _fail(exc: AppError) -> typer.Exit:
-    from expensehub.errors import ValidationFailed
-
-    err.print(f"[red]error:[/red] {exc.message}")
-    if isinstance(exc, ValidationFailed):
-        for name, messages in exc.fields.items():
-            for message in messages:
-                err.print(f"  {name}: {message}")
-    return typer.Exit(2)
-
-
 @contextmanager
 def _company_transaction(
     company: int | None, factory: sessionmaker[Session] | None = None
@@ -109,7 +97,7 @@ def _company_transaction(
         with transaction(factory) as session:
             yield session, service.default_company(session, company)
     except AppError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
 def _format_of(fmt: str | None, out: Path) -> str | None:
@@ -234,7 +222,7 @@ def run_export(
                 )
                 next_since = cp.updated_since
     except AppError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     table = Table(title=f"Export of {dataset}", show_header=False)
     table.add_row("file", f"{out} ({plan.format}, {size:,} bytes)")
     split_note = f" ({summary.source_rows:,} before splits)" if summary.rows != summary.source_rows else ""
@@ -374,7 +362,7 @@ def reports_create(
                 + ")"
             )
     except AppError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
 @reports_app.command("list")
@@ -428,7 +416,7 @@ def reports_run(
         found = service.find_report(session, company_id=company_id, ref=report)
         report_id, fmt = found.id, found.format
     if out is not None and _format_of(None, out) not in (None, fmt):
-        raise _fail(ValidationFailed(f"the report writes {fmt}, not {out.suffix}", code="invalid_option"))
+        raise fail(ValidationFailed(f"the report writes {fmt}, not {out.suffix}", code="invalid_option"))
     outcome = run_report(
         factory,
         report_id,
