@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
 from datetime import timedelta
 from pathlib import Path
 
@@ -232,3 +234,42 @@ def test_reports_and_worker(data: Data, tmp_path: Path, session_factory: session
     code, output = cli("reports", "delete", "weekly", *company)
     assert code == 0
     assert cli("reports", "delete", "weekly", *company)[0] == 2
+
+
+def test_unknown_extension_is_refused_not_written_as_csv(data: Data, tmp_path: Path) -> None:
+    out = tmp_path / "march.docx"
+    code, output = cli("export", "expenses", "--company", str(data.company_id), "--out", str(out))
+    assert code == 2
+    assert "cannot write march.docx: its extension names no export format" in output
+    assert not out.exists()
+    # --format says what to write whatever the name; no extension means CSV
+    code, output = cli(
+        "export", "expenses", "--company", str(data.company_id), "--out", str(out), "--format", "csv"
+    )
+    assert code == 0, output
+    assert len(read(out)) == len(data.ids)
+    bare = tmp_path / "march"
+    assert cli("export", "expenses", "--company", str(data.company_id), "--out", str(bare))[0] == 0
+    assert len(read(bare)) == len(data.ids)
+    code, output = cli("reconcile", "--company", str(data.company_id), "--out", str(tmp_path / "r.docx"))
+    assert code == 2
+    assert "the report is .xlsx or .csv" in output
+
+
+def test_export_files_get_the_usual_file_mode(data: Data, tmp_path: Path) -> None:
+    """Exports are written through a temporary file (0600 by construction); the file left behind has
+    the mode every other output gets, 0666 less the umask (it was 0600)."""
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "expenses.csv"
+        assert cli("export", "expenses", "--company", str(data.company_id), "--out", str(out))[0] == 0
+        report = tmp_path / "payroll.csv"
+        code, output = cli(
+            "export", "payroll-adjustments", "--month", "2026-03", "--company", str(data.company_id),
+            "--out", str(report),
+        )  # fmt: skip
+        assert code == 0, output
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert stat.S_IMODE(report.stat().st_mode) == 0o644

@@ -154,7 +154,7 @@ def reconcile(
     end: Annotated[str | None, typer.Option("--to", help="Last card payment date (YYYY-MM-DD)")] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write the report: report.xlsx (one sheet per section) or .csv"),
+        typer.Option("--out", help="Write the report: report.xlsx (one sheet per section) or report.csv"),
     ] = None,
     company: Annotated[
         int | None, typer.Option("--company", help="Company id (needed when there are several)")
@@ -169,6 +169,9 @@ def reconcile(
     first, last = _day(start, "--from"), _day(end, "--to")
     if first is not None and last is not None and last < first:
         err.print("[red]error:[/red] --to must be on or after --from")
+        raise typer.Exit(2)
+    if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
+        err.print(f"[red]error:[/red] cannot write {out.name}: the report is .xlsx or .csv", highlight=False)
         raise typer.Exit(2)
     company_id = _company(company)
     factory = session_factory()

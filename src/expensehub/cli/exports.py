@@ -100,13 +100,27 @@ def _company_transaction(
         raise fail(exc) from exc
 
 
+_SUFFIX_FORMATS = {"csv": "csv", "xlsx": "xlsx", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}
+
+
 def _format_of(fmt: str | None, out: Path) -> str | None:
+    """The format asked for (``--format``), else the one ``out``'s extension names; a file name whose
+    extension names no format we write (``x.docx``) is refused rather than filled with CSV."""
+    from expensehub.errors import ValidationFailed
+
+    suffix = out.suffix.lower().lstrip(".")
     if fmt:
         return fmt.lower()
-    suffix = out.suffix.lower().lstrip(".")
-    return {"csv": "csv", "xlsx": "xlsx", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}.get(
-        suffix
-    )
+    if suffix and suffix not in _SUFFIX_FORMATS:
+        known = ", ".join(f".{s}" for s in _SUFFIX_FORMATS)
+        raise fail(
+            ValidationFailed(
+                f"cannot write {out.name}: its extension names no export format ({known}); "
+                "rename it or pass --format",
+                code="invalid_option",
+            )
+        )
+    return _SUFFIX_FORMATS.get(suffix)
 
 
 def _since(value: str | None) -> datetime | None:

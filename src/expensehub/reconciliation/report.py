@@ -108,7 +108,7 @@ def sections(
 
 
 def write_report(path: Path, run: RunOut, proposals: list[ProposalOut], items: list[ItemOut]) -> None:
-    """Write ``path`` as XLSX (``.xlsx``) or CSV (anything else)."""
+    """Write ``path`` as XLSX (``.xlsx``) or CSV (``.csv``; the command line refuses other names)."""
     if path.suffix.lower() == ".xlsx":
         _write_xlsx(path, run, proposals, items)
     else:

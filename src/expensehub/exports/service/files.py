@@ -8,6 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_file_atomically(chunks: Iterator[bytes], path: Path) -> int:
     """Write ``chunks`` to a temporary file beside ``path``, then rename it into place.
 
@@ -23,6 +29,8 @@ def write_file_atomically(chunks: Iterator[bytes], path: Path) -> int:
                 size += len(chunk)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp makes the file 0600; give it the mode any other file we write gets (0666 less the umask)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
