@@ -5,6 +5,7 @@ Nothing here knows about HTTP: ``api/errors.py`` alone maps these classes to sta
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 
@@ -86,3 +87,17 @@ class UnsupportedMediaType(AppError):
     """The request body has a content type this endpoint does not accept."""
 
     code = "unsupported_media_type"
+
+
+REVERSED_RANGE = "invalid_date_range"
+
+
+def check_date_range(date_from: date | None, date_to: date | None) -> None:
+    """A reversed range (``to`` before ``from``) is the same 422 everywhere, API and command line:
+    code ``invalid_date_range``, field ``to``."""
+    if date_from is not None and date_to is not None and date_to < date_from:
+        raise ValidationFailed(
+            f"the date range is reversed: to ({date_to}) is before from ({date_from})",
+            fields={"to": ["must be on or after from"]},
+            code=REVERSED_RANGE,
+        )

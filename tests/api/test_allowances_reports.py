@@ -213,7 +213,7 @@ def test_receipt_checks_see_only_the_callers_company(
 @pytest.mark.parametrize(
     ("params", "code", "field"),
     [
-        ({"from": "2025-03-31", "to": "2025-03-01"}, "invalid_range", "to"),
+        ({"from": "2025-03-31", "to": "2025-03-01"}, "invalid_date_range", "to"),
         ({"from": "2025-01-01", "to": "2026-01-02"}, "invalid_range", "to"),
         ({"from": "2025-03-01"}, "validation_error", "to"),
         ({"from": "soon", "to": "2025-03-01"}, "validation_error", "from"),

@@ -67,7 +67,7 @@ def simulate_mileage(ctx: Ctx, body: schemas.MileageSimulationBody) -> Response:
     "(category or parent category identifier in `meal_category_identifiers`) on a day covered by a per "
     "diem of the same employee (`double_claim`), and fuel or car-rental expenses on the day of a mileage "
     "of the same employee (`mileage_with_fuel_or_rental`). Rejected and reversed claims are ignored. 422 "
-    "`invalid_range`.",
+    "`invalid_date_range` (reversed) or `invalid_range` (too long).",
     responses=doc_one(schemas.ReceiptChecksOut, description="The flags"),
 )
 def receipt_checks(ctx: Ctx, q: Annotated[schemas.ReceiptCheckFilters, Query()]) -> Response:

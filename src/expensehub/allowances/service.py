@@ -27,7 +27,7 @@ from expensehub.allowances.mileage import (
 )
 from expensehub.allowances.perdiem import FixedRate, PerDiemResult, Policy, Trip, compute_per_diem
 from expensehub.allowances.tables import find_table
-from expensehub.errors import ValidationFailed
+from expensehub.errors import ValidationFailed, check_date_range
 from expensehub.kit.clock import format_date
 from expensehub.kit.money import to_decimal
 
@@ -360,10 +360,7 @@ def price_mileage(
 
 
 def _check_range(date_from: date, date_to: date) -> None:
-    if date_to < date_from:
-        raise ValidationFailed(
-            "to is before from", fields={"to": ["must be on or after from"]}, code="invalid_range"
-        )
+    check_date_range(date_from, date_to)
     if (date_to - date_from).days >= MAX_CHECK_DAYS:
         raise ValidationFailed(
             "range too long",

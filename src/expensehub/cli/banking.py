@@ -162,14 +162,15 @@ def reconcile(
 ) -> None:
     """Match card payments with card expenses; store the run; print (and optionally write) what it found."""
     from expensehub.db.engine import transaction
-    from expensehub.errors import AppError
+    from expensehub.errors import AppError, check_date_range
     from expensehub.reconciliation import report, schemas, service
     from expensehub.webhooks.rules import Author
 
     first, last = _day(start, "--from"), _day(end, "--to")
-    if first is not None and last is not None and last < first:
-        err.print("[red]error:[/red] --to must be on or after --from")
-        raise typer.Exit(2)
+    try:
+        check_date_range(first, last)
+    except AppError as exc:
+        raise fail(exc) from exc
     if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
         err.print(f"[red]error:[/red] cannot write {out.name}: the report is .xlsx or .csv", highlight=False)
         raise typer.Exit(2)

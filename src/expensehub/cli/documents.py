@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from expensehub.cli.apps import app, console, err, export_app, session_factory, settings
+from expensehub.cli.apps import app, console, err, export_app, fail, session_factory, settings
 from expensehub.documents.rules import TRASH_RETENTION_DAYS
 
 if TYPE_CHECKING:
@@ -125,8 +125,7 @@ def export_receipts(
     try:
         service.check_bundle_selection(selection)
     except AppError as exc:
-        err.print(f"[red]error:[/red] {exc.message}: to must be on or after from")
-        raise typer.Exit(2) from exc
+        raise fail(exc) from exc
     factory = session_factory(cfg)
     with transaction(factory) as session:
         receipts, total_bytes = service.bundle_totals(session, selection)

@@ -21,7 +21,14 @@ from expensehub.documents.context import DocumentsConfig, UrlSigner, read_downlo
 from expensehub.documents.filenames import clean_filename
 from expensehub.documents.rules import TRASH_RETENTION_DAYS
 from expensehub.documents.storage import FileStore, LocalFileStore, StagedFile, blob_key
-from expensehub.errors import Forbidden, InvalidState, NotFound, UnsupportedMediaType, ValidationFailed
+from expensehub.errors import (
+    Forbidden,
+    InvalidState,
+    NotFound,
+    UnsupportedMediaType,
+    ValidationFailed,
+    check_date_range,
+)
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import exponent, to_decimal
 from expensehub.kit.signing import TokenError, TokenExpired
@@ -533,8 +540,7 @@ class BundleSelection:
 
 
 def check_bundle_selection(selection: BundleSelection) -> None:
-    if selection.date_to < selection.date_from:
-        raise ValidationFailed("invalid date range", fields={"to": ["must be on or after from"]})
+    check_date_range(selection.date_from, selection.date_to)
 
 
 def bundle_totals(session: Session, selection: BundleSelection) -> tuple[int, int]:

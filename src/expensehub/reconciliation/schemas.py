@@ -11,7 +11,7 @@ import json
 from datetime import date
 from typing import Annotated, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from expensehub.kit.clock import format_date, format_ts
 from expensehub.kit.ids import IdIn
@@ -232,12 +232,6 @@ class RunCreate(_Body):
         None, alias="from", description="First card payment date (inclusive); absent: from the beginning"
     )
     to: date | None = Field(None, description="Last card payment date (inclusive); absent: up to today")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> RunCreate:
-        if self.from_ is not None and self.to is not None and self.to < self.from_:
-            raise ValueError("`to` must be on or after `from`")
-        return self
 
 
 class ProposalAction(_Body):

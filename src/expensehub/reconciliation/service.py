@@ -21,7 +21,7 @@ from typing import TypedDict
 from sqlalchemy.orm import Session
 
 from expensehub.db.resources import get_object, views_of
-from expensehub.errors import Conflict, InvalidState, NotFound
+from expensehub.errors import Conflict, InvalidState, NotFound, check_date_range
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import MAX_MINOR_UNITS, convert
 from expensehub.models.banking import CardPayment
@@ -138,6 +138,7 @@ def create_run(
     author: webhooks.Author,
 ) -> ReconciliationRun:
     """Reconcile the card payments dated ``start``..``end`` (inclusive; open when ``None``); store the run."""
+    check_date_range(start, end)
     cfg = settings or engine.Settings()
     if progress:
         progress("load", 0, 3)

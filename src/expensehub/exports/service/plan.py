@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from expensehub.errors import NotFound, ValidationFailed
+from expensehub.errors import NotFound, ValidationFailed, check_date_range
 from expensehub.exports import repository
 from expensehub.exports.columns import DATASET_FILTERS, DATASETS, Column, catalogue
 from expensehub.exports.templates import Template, columns_of
@@ -143,9 +143,7 @@ def check_filters(dataset: str, f: repository.Filters) -> None:
     spec = DATASET_FILTERS[dataset]
     fields: dict[str, list[str]] = {}
     code = "invalid_filter"
-    if f.date_from is not None and f.date_to is not None and f.date_from > f.date_to:
-        fields["to"] = [f"the date range is reversed: {f.date_to} is before {f.date_from}"]
-        code = "invalid_date_range"
+    check_date_range(f.date_from, f.date_to)
     if f.statuses is not None:
         if spec.statuses is None:
             fields["status"] = [f"{dataset} have no status to filter on"]
