@@ -33,14 +33,6 @@ def existing_access_ids(session: Session, *, company_id: int, ids: Iterable[int]
     return set(session.scalars(stmt))
 
 
-def existing_employee_ids(session: Session, *, company_id: int, ids: Iterable[int]) -> set[int]:
-    wanted = set(ids)
-    if not wanted:
-        return set()
-    stmt = select(Employee.id).where(Employee.company_id == company_id, Employee.id.in_(wanted))
-    return set(session.scalars(stmt))
-
-
 # --------------------------------------------------------------------------------------------------
 # Blobs
 # --------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Literal, TypeVar
 
 from sqlalchemy.orm import Session
 
+from expensehub.companies import service as companies
 from expensehub.db.resources import get_object, views_of
 from expensehub.documents import bundles, filetypes, repository, resources, schemas
 from expensehub.documents.context import DocumentsConfig, UrlSigner, read_download_token
@@ -112,10 +113,8 @@ def _check_folder(session: Session, company_id: int, folder_id: int | None) -> N
 
 
 def _check_employee(session: Session, company_id: int, employee_id: int | None) -> None:
-    if employee_id is not None and not repository.existing_employee_ids(
-        session, company_id=company_id, ids=[employee_id]
-    ):
-        raise NotFound(f"employee {employee_id} not found")
+    if employee_id is not None:
+        companies.check_employees(session, company_id=company_id, ids=[employee_id])
 
 
 def _check_accesses(session: Session, company_id: int, ids: Sequence[int]) -> None:
