@@ -22,6 +22,7 @@ docs/architecture.md ("How to add a resource") walks through a complete descript
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -104,7 +105,7 @@ class Filter:
         return f"{name}_" if name in _RESERVED else name
 
 
-_RESERVED = frozenset({"from", "in", "is", "not", "and", "or", "import", "class", "def", "type_"})
+_RESERVED = frozenset(keyword.kwlist)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Small, real receipt files made in code: a one-page PDF with the receipt's lines as text, and a PNG
-image. Used by the demo company and for the README's sample receipts (docs/samples/); any PDF reader or
-image viewer opens them, and the upload checks (documents/filetypes.py) accept them as PDF and PNG.
+image. The README's sample receipts (docs/samples/) are made by them (tests/unit/test_demo_receipts.py
+checks the files are what these functions make); any PDF reader or image viewer opens them, and the
+upload checks (documents/filetypes.py) accept them as PDF and PNG.
 """
 
 from __future__ import annotations
