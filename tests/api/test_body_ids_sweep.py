@@ -38,6 +38,7 @@ NOT_REFERENCES: dict[str, str] = {
     "dispute_id": "a dispute in the card issuer's or Factorial's system, stored as given",
     "leave_id": "a leave in the HR system (documents), stored as given",
     "client_id": "a project's client in Factorial's project management, stored as given",
+    "location_id": "a work location in the HR system (locations are not modelled), stored as given",
 }
 
 
@@ -139,6 +140,22 @@ class World:
                 {"id": int(delivery)},
             )
         return delivery
+
+    def employee(self, *, terminated: bool = False) -> str:
+        """A new employee of the company (through ``create_with_contract``), terminated if asked."""
+        n = next(_SERIAL)
+        body = {"company_id": self.ids["company"], "first_name": "New", "last_name": f"Hire {n}"}
+        r = self.api.post("employees/employees/create_with_contract", json={**body, "email": f"n{n}@x.test"})
+        assert r.status_code == 200, r.text
+        employee = str(r.json()["id"])
+        if terminated:
+            stop = {"id": employee, "terminated_on": "2026-06-30"}
+            assert self.api.post("employees/employees/terminate", json=stop).status_code == 200
+        return employee
+
+    def project(self, status: str = "active") -> str:
+        body = {"name": f"P{next(_SERIAL)}", "status": status}
+        return _created(self, "project_management/projects", body)
 
     def subscription(self) -> str:
         sub = {
@@ -327,6 +344,23 @@ def _put_folder(w: World) -> Call:
         f"documents/folders/{leaf}",
         {"company_id": w.ids["company"], "parent_folder_id": w.ids["folder"]},
     )
+
+
+def _put_project(w: World) -> Call:
+    project = w.project()
+    body = {"id": project, "name": "Renamed", "legal_entity_id": w.ids["legal_entity"], "client_id": "8"}
+    return Call("put", f"project_management/projects/{project}", body)
+
+
+def _put_employee(w: World) -> Call:
+    employee = w.employee()
+    body = {
+        "id": employee,
+        "legal_entity_id": w.ids["legal_entity"],
+        "manager_id": w.ids["employee"],
+        "timeoff_manager_id": w.ids["employee"],
+    }
+    return Call("put", f"employees/employees/{employee}", body)
 
 
 def _put_document(w: World) -> Call:
@@ -557,6 +591,81 @@ OPERATIONS: dict[tuple[str, str], Op] = {
             "project_management/projects",
             lambda w: {"name": "Zeus", "legal_entity_id": w.ids["legal_entity"], "client_id": "7"},
         ),
+    ),
+    ("put", "project_management/projects/{id}"): Op(
+        {"id": "project", "legal_entity_id": "legal_entity"}, _put_project
+    ),
+    **{
+        ("post", f"project_management/projects/{action}"): Op(
+            {"id": "project"},
+            _post(
+                f"project_management/projects/{action}",
+                lambda w, extra=extra, status=status: {"id": w.project(status), **extra},
+            ),
+        )
+        for action, status, extra in (
+            ("activate", "closed", {}),
+            ("close", "active", {}),
+            ("soft_delete", "active", {}),
+            ("change_status", "active", {"status": "draft"}),
+            ("change_assignment", "active", {"employees_assignment": "company"}),
+        )
+    },
+    ("post", "companies/legal_entities"): Op(
+        {"company_id": "company"},
+        _post(
+            "companies/legal_entities",
+            lambda w: {
+                "company_id": w.ids["company"],
+                "country": "pt",
+                "legal_name": "Lda",
+                "currency": "EUR",
+            },
+        ),
+    ),
+    ("post", "employees/employees/create_with_contract"): Op(
+        {
+            "company_id": "company",
+            "legal_entity_id": "legal_entity",
+            "manager_id": "employee",
+            "timeoff_manager_id": "employee",
+        },
+        _post(
+            "employees/employees/create_with_contract",
+            lambda w: {
+                "company_id": w.ids["company"],
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "email": f"ada{next(_SERIAL)}@x.test",
+                "legal_entity_id": w.ids["legal_entity"],
+                "manager_id": w.ids["employee"],
+                "timeoff_manager_id": w.ids["employee"],
+            },
+        ),
+    ),
+    ("put", "employees/employees/{id}"): Op(
+        {
+            "id": "employee",
+            "legal_entity_id": "legal_entity",
+            "manager_id": "employee",
+            "timeoff_manager_id": "employee",
+        },
+        _put_employee,
+    ),
+    ("post", "employees/employees/terminate"): Op(
+        {"id": "employee", "termination_assigned_manager_id": "employee"},
+        _post(
+            "employees/employees/terminate",
+            lambda w: {
+                "id": w.employee(),
+                "terminated_on": "2026-06-30",
+                "termination_assigned_manager_id": w.ids["employee"],
+            },
+        ),
+    ),
+    ("post", "employees/employees/unterminate"): Op(
+        {"id": "employee"},
+        _post("employees/employees/unterminate", lambda w: {"id": w.employee(terminated=True)}),
     ),
     ("post", "api_public/webhook_subscriptions"): Op(
         {"company_id": "company"},

@@ -92,7 +92,7 @@ def test_0002_gives_old_events_their_company_as_author(empty_db_url: str) -> Non
         " created_at) VALUES (2, 7, 'msg_b', 'api_public/webhook_subscription/create',"
         f" 'api_public/webhook_subscriptions', '{{}}', 7, 'company', {NOW})",
     )
-    upgrade(empty_db_url)
+    upgrade(empty_db_url, "0002")
     assert current(empty_db_url) == "0002"
     assert _rows(empty_db_url, "SELECT id, author_type, author_id FROM webhook_events ORDER BY id") == [
         (1, "company", 7),
@@ -123,7 +123,7 @@ def test_0002_keeps_existing_subscriptions_strict_and_downgrades_without_losing_
         "INSERT INTO webhook_deliveries (id, company_id, subscription_id, event_id, status, attempts,"
         f" redelivery_of_id, created_at) VALUES (2, 7, 1, 1, 'pending', 0, 1, {NOW})",
     )
-    upgrade(empty_db_url)
+    upgrade(empty_db_url, "0002")
     assert _rows(
         empty_db_url, "SELECT delivery_order, failure_streak, failing_since FROM webhook_subscriptions"
     ) == [("strict", 0, None)]
@@ -137,5 +137,65 @@ def test_0002_keeps_existing_subscriptions_strict_and_downgrades_without_losing_
     # no table was rebuilt: on SQLite that would have cascaded to the deliveries
     assert _rows(empty_db_url, "SELECT id, status FROM webhook_deliveries") == [(1, "failed")]
     assert _rows(empty_db_url, "SELECT id FROM webhook_subscriptions") == [(1,)]
-    upgrade(empty_db_url)
+    upgrade(empty_db_url, "0002")
     assert current(empty_db_url) == "0002"
+
+
+# --- 0003: employees' identifier and e-mail become unique ------------------------------------------
+
+
+def _two_employees(url: str, identifiers: tuple[str, str], emails: tuple[str, str]) -> None:
+    _write(
+        url,
+        f"INSERT INTO companies (id, name, locale, created_at) VALUES (7, 'Old Co', 'es', {NOW})",
+        "INSERT INTO accesses (id, company_id) VALUES (1, 7), (2, 7)",
+        *(
+            "INSERT INTO employees (id, company_id, access_id, first_name, last_name, email,"
+            f" company_identifier, is_manager, created_at, updated_at) VALUES ({n}, 7, {n}, 'A', 'B',"
+            f" '{emails[n - 1]}', '{identifiers[n - 1]}', false, {NOW}, {NOW})"
+            for n in (1, 2)
+        ),
+    )
+
+
+def test_0003_adds_bank_details_and_soft_delete_and_downgrades_keeping_employees(empty_db_url: str) -> None:
+    upgrade(empty_db_url, "0002")
+    _two_employees(empty_db_url, ("E1", "E2"), ("a@x.test", "b@x.test"))
+    upgrade(empty_db_url)
+    assert current(empty_db_url) == "0003"
+    assert _rows(empty_db_url, "SELECT id, bank_number, termination_reason FROM employees ORDER BY id") == [
+        (1, None, None),
+        (2, None, None),
+    ]
+    assert _rows(empty_db_url, "SELECT COUNT(*) FROM projects WHERE deleted_at IS NULL") == [(0,)]
+    downgrade(empty_db_url, "0002")
+    assert _rows(empty_db_url, "SELECT id, company_identifier FROM employees ORDER BY id") == [
+        (1, "E1"),
+        (2, "E2"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("identifiers", "emails", "named"),
+    [
+        (("E1", "E1"), ("a@x.test", "b@x.test"), "company_identifier"),
+        (("E1", "E2"), ("a@x.test", "a@x.test"), "email"),
+    ],
+)
+def test_0003_stops_before_changing_anything_when_two_employees_share_a_value(
+    empty_db_url: str, identifiers: tuple[str, str], emails: tuple[str, str], named: str
+) -> None:
+    upgrade(empty_db_url, "0002")
+    _two_employees(empty_db_url, identifiers, emails)
+    with pytest.raises(RuntimeError, match=f"employees.{named} unique per company: company 7"):
+        upgrade(empty_db_url)
+    assert current(empty_db_url) == "0002"
+    assert "bank_number" not in {c for (c,) in _columns(empty_db_url, "employees")}
+
+
+def _columns(url: str, table: str) -> list[tuple[str]]:
+    engine = make_engine(url)
+    try:
+        return [(c["name"],) for c in inspect(engine).get_columns(table)]
+    finally:
+        engine.dispose()

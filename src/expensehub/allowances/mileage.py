@@ -22,9 +22,9 @@ from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 from itertools import pairwise
 from typing import Any
 
-from expensehub.allowances.countries import COUNTRY_CODES
 from expensehub.allowances.tables import RateTable, dec, find_table
 from expensehub.errors import ValidationFailed
+from expensehub.kit.countries import COUNTRY_CODES
 from expensehub.kit.money import from_decimal, split_largest_remainder
 
 KM_PER_MILE = Decimal("1.609344")

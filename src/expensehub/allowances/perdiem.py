@@ -28,9 +28,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from expensehub.allowances.countries import COUNTRY_CODES
 from expensehub.allowances.tables import RateTable, dec, find_table
 from expensehub.errors import ValidationFailed
+from expensehub.kit.countries import COUNTRY_CODES
 from expensehub.kit.money import MAX_MINOR_UNITS, from_decimal, split_largest_remainder, to_decimal
 
 MEALS: tuple[str, ...] = ("breakfast", "lunch", "dinner")

@@ -16,10 +16,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from expensehub.allowances.countries import normalize_country
 from expensehub.allowances.mileage import convert
 from expensehub.allowances.perdiem import MEALS, PerDiemResult, Trip
 from expensehub.errors import ValidationFailed
+from expensehub.kit.countries import normalize_country
 
 # Category identifiers (of the category or of its parent) that mean "a meal the employee paid".
 MEAL_CATEGORY_IDENTIFIERS: frozenset[str] = frozenset(

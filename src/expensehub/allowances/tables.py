@@ -18,8 +18,8 @@ from importlib.abc import Traversable
 from itertools import pairwise
 from typing import Any
 
-from expensehub.allowances.countries import COUNTRY_CODES
 from expensehub.errors import ValidationFailed
+from expensehub.kit.countries import COUNTRY_CODES
 from expensehub.kit.money import is_currency
 
 KINDS = ("per_diem", "mileage")

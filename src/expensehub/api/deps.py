@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from expensehub.auth import service as auth_service
@@ -178,3 +179,27 @@ def path_id(raw: str) -> int:
 
 
 ItemId = Annotated[str, Path(description="Resource id (a string of digits; integers before 2026-07-01)")]
+
+
+def sent_fields(body: BaseModel, names: tuple[str, ...], not_null: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields of ``body`` the client sent, by name (a partial update's changes); a null in a
+    ``not_null`` field is a 422."""
+    sent = {name: getattr(body, name) for name in names if name in body.model_fields_set}
+    nulls = {name: ["cannot be null"] for name in not_null if name in sent and sent[name] is None}
+    if nulls:
+        raise ValidationFailed("the request is invalid", fields=nulls)
+    return sent
+
+
+def own_company(ctx: ApiContext, company_id: int) -> None:
+    """A ``company_id`` in a body must be the caller's company: any other is not found (404)."""
+    if company_id != ctx.company_id:
+        raise NotFound(f"company {company_id} not found")
+
+
+def same_id(path: str, body_id: int | None) -> int:
+    """The id of a ``PUT .../{id}`` whose body repeats it: when sent, both must name the same item (422)."""
+    item_id = path_id(path)
+    if body_id is not None and body_id != item_id:
+        raise ValidationFailed("the request is invalid", fields={"id": ["must equal the id in the path"]})
+    return item_id

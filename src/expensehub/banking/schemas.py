@@ -14,6 +14,7 @@ from typing import Annotated, Literal, cast
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from expensehub.banking.importers import TransactionType
+from expensehub.kit.banknumbers import AccountNumberType
 from expensehub.kit.bodies import no_nul
 from expensehub.kit.clock import format_ts
 from expensehub.kit.ids import IdIn
@@ -21,14 +22,6 @@ from expensehub.kit.money import is_currency
 from expensehub.kit.shapes import IdOut, TypedDict
 from expensehub.models.banking import BankAccount, BankTransaction, Card, CardPayment, FeedImport
 
-AccountNumberType = Literal[
-    "iban",
-    "sort_code_and_account_number",
-    "routing_number_and_account_number",
-    "clabe",
-    "other",
-    "bank_name_and_account_number",
-]
 CardPaymentStatus = Literal["pending", "closed", "reversed", "rejected"]
 CardPaymentType = Literal["payment", "refund"]
 RejectedReason = Literal[

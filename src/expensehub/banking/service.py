@@ -28,6 +28,7 @@ from expensehub.banking.importers.ofx import parse_ofx
 from expensehub.companies import service as companies
 from expensehub.db.resources import Resource, get_object, views_of
 from expensehub.errors import Conflict, NotFound, ValidationFailed
+from expensehub.kit.banknumbers import compact_iban, iban_ok
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import to_decimal
 from expensehub.models.banking import BankAccount, BankTransaction, Card, CardPayment, FeedImport
@@ -45,14 +46,6 @@ V = TypeVar("V")
 # --------------------------------------------------------------------------------------------------
 
 
-def _iban_ok(iban: str) -> bool:
-    if not (15 <= len(iban) <= 34) or not iban[:2].isalpha() or not iban[2:4].isdigit() or not iban.isalnum():
-        return False
-    moved = iban[4:] + iban[:4]
-    digits = "".join(str(int(c, 36)) for c in moved)
-    return int(digits) % 97 == 1
-
-
 def create_manual_account(
     session: Session, *, company_id: int, body: schemas.BankAccountCreate
 ) -> BankAccount:
@@ -68,8 +61,8 @@ def create_manual_account(
     iban: str | None = None
     country = entity.country.lower()
     if body.account_number_type == "iban":
-        iban = number.replace(" ", "").upper()
-        if not _iban_ok(iban):
+        iban = compact_iban(number)
+        if not iban_ok(iban):
             raise ValidationFailed(
                 "invalid IBAN",
                 fields={"account_number": ["not a valid IBAN (checksum)"]},

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 from starlette.responses import Response
 
-from expensehub.api.deps import Ctx, ItemId, path_id
+from expensehub.api.deps import Ctx, ItemId, own_company, path_id, same_id, sent_fields
 from expensehub.api.openapi import doc_write
 from expensehub.api.resources import mount
 from expensehub.api.responses import object_response
 from expensehub.db.resources import views_of
-from expensehub.errors import NotFound, ValidationFailed
 from expensehub.finance import resources, schemas, service
 from expensehub.models import CostCenter
 
@@ -25,20 +23,6 @@ CCM = "finance/cost_center_memberships"
 ACC = "finance/accounts"
 LAR = "finance/ledger_account_resources"
 TAGS: list[str | Any] = ["finance"]
-
-
-def _given(body: BaseModel, names: tuple[str, ...], not_null: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The fields of ``body`` the client sent, by name; a null in a ``not_null`` field is a 422."""
-    sent = {name: getattr(body, name) for name in names if name in body.model_fields_set}
-    nulls = {name: ["cannot be null"] for name in not_null if name in sent and sent[name] is None}
-    if nulls:
-        raise ValidationFailed("the request is invalid", fields=nulls)
-    return sent
-
-
-def _own_company(ctx: Ctx, company_id: int) -> None:
-    if company_id != ctx.company_id:
-        raise NotFound(f"company {company_id} not found")
 
 
 # --- categories ---------------------------------------------------------------------------------
@@ -67,7 +51,7 @@ mount(router, resources.COST_CENTERS)
     responses=doc_write(schemas.CostCenterOut, 201),
 )
 def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
-    _own_company(ctx, body.company_id)
+    own_company(ctx, body.company_id)
     center = service.create_cost_center(
         ctx.session,
         company_id=ctx.company_id,
@@ -92,8 +76,8 @@ def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
 )
 def edit_cost_center(ctx: Ctx, body: schemas.CostCenterEdit) -> Response:
     if body.company_id is not None:
-        _own_company(ctx, body.company_id)
-    changes = _given(body, ("name", "code", "description", "deactivation_date"), not_null=("name",))
+        own_company(ctx, body.company_id)
+    changes = sent_fields(body, ("name", "code", "description", "deactivation_date"), not_null=("name",))
     center = service.edit_cost_center(
         ctx.session, company_id=ctx.company_id, cost_center_id=body.id, author=ctx.author, **changes
     )
@@ -133,7 +117,7 @@ mount(router, resources.MEMBERSHIPS)
     responses=doc_write(list[schemas.MembershipOut], description="The new set of memberships"),
 )
 def bulk_create_update_memberships(ctx: Ctx, body: schemas.MembershipsBulkIn) -> Response:
-    _own_company(ctx, body.company_id)
+    own_company(ctx, body.company_id)
     memberships = service.set_memberships(
         ctx.session,
         company_id=ctx.company_id,
@@ -189,10 +173,8 @@ def create_account(ctx: Ctx, body: schemas.AccountCreate) -> Response:
     responses=doc_write(schemas.AccountOut),
 )
 def update_account(ctx: Ctx, id: ItemId, body: schemas.AccountUpdate) -> Response:
-    account_id = path_id(id)
-    if body.id is not None and body.id != account_id:
-        raise ValidationFailed("the request is invalid", fields={"id": ["must equal the id in the path"]})
-    changes = _given(
+    account_id = same_id(id, body.id)
+    changes = sent_fields(
         body,
         ("name", "number", "type", "currency", "legal_entity_id", "external_id"),
         not_null=("number", "type", "currency", "legal_entity_id"),

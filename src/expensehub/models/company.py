@@ -58,13 +58,21 @@ class Employee(Base):
     """An employee: the spender, reporter or approver of expenses."""
 
     __tablename__ = "employees"
-    __table_args__ = (Index("ix_employees_company_id_id", "company_id", "id"),)
+    __table_args__ = (
+        Index("ix_employees_company_id_id", "company_id", "id"),
+        # The identifier a company gives its employees, and their e-mail (stored lower-case), name one
+        # employee each: imports and create_with_contract are idempotent on them. NULLs never collide.
+        Index("uq_employees_company_identifier", "company_id", "company_identifier", unique=True),
+        Index("uq_employees_company_email", "company_id", "email", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     access_id: Mapped[int] = mapped_column(ForeignKey("accesses.id"), unique=True)
     legal_entity_id: Mapped[int | None] = mapped_column(ForeignKey("legal_entities.id"))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    # Null: the direct manager approves time off too (what the API shows as ``timeoff_manager_id``).
+    timeoff_manager_id: Mapped[int | None] = mapped_column(BigId)
     location_id: Mapped[int | None] = mapped_column(BigId)
     first_name: Mapped[str] = mapped_column(String(120))
     last_name: Mapped[str] = mapped_column(String(120))
@@ -75,6 +83,11 @@ class Employee(Base):
     phone_number: Mapped[str | None] = mapped_column(String(40))
     birthday_on: Mapped[date | None] = mapped_column(Date)
     terminated_on: Mapped[date | None] = mapped_column(Date)
+    termination_reason: Mapped[str | None] = mapped_column(String(500))
+    # Where reimbursements are paid: Factorial's bank details of an employee.
+    bank_number: Mapped[str | None] = mapped_column(String(64))
+    bank_number_format: Mapped[str | None] = mapped_column(String(40))
+    swift_bic: Mapped[str | None] = mapped_column(String(11))
     is_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expensehub.db.base import Base, BigId
@@ -17,8 +17,16 @@ class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (
         Index("ix_projects_company_id_id", "company_id", "id"),
-        # Factorial: "optional unique code"; NULL codes never collide.
-        Index("uq_projects_company_code", "company_id", "code", unique=True),
+        # Factorial: "optional unique code"; NULL codes never collide, and a soft-deleted project's code
+        # can be used again (a partial index over the projects not deleted).
+        Index(
+            "uq_projects_company_code",
+            "company_id",
+            "code",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -35,5 +43,7 @@ class Project(Base):
     client_id: Mapped[int | None] = mapped_column(BigId)
     inputed_minutes: Mapped[int | None] = mapped_column(BigInteger)
     fixed_cost_cents: Mapped[int | None] = mapped_column(BigInteger)
+    # Soft delete (``soft_delete``): the project is no longer listed or found; expenses keep it.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -24,9 +24,24 @@ def add_or_conflict(session: Session, project: Project) -> Project:
     return project
 
 
-def project_code_taken(session: Session, *, company_id: int, code: str) -> bool:
-    stmt = select(Project.id).where(Project.company_id == company_id, Project.code == code).limit(1)
-    return session.execute(stmt).first() is not None
+def project_code_taken(
+    session: Session, *, company_id: int, code: str, exclude_id: int | None = None
+) -> bool:
+    """Whether a project of the company that is not deleted (other than ``exclude_id``) has ``code``."""
+    stmt = select(Project.id).where(
+        Project.company_id == company_id, Project.code == code, Project.deleted_at.is_(None)
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Project.id != exclude_id)
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+def flush_or_conflict(session: Session) -> None:
+    """Flush; a unique code written concurrently by another request is the same 409 as the check's."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict("a project with this code exists", code="duplicate_code") from exc
 
 
 def first_legal_entity_id(session: Session, *, company_id: int) -> int | None:

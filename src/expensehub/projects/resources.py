@@ -63,7 +63,7 @@ PROJECTS: Resource[schemas.ProjectOut] = Resource(
     key="project_management/projects",
     noun="project",
     tag="project_management",
-    select=select(Project).where(Project.company_id == COMPANY),
+    select=select(Project).where(Project.company_id == COMPANY, Project.deleted_at.is_(None)),
     id_column=Project.id,
     view=_project_views,
     out=schemas.ProjectOut,

@@ -7,7 +7,7 @@ from enum import Enum
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from expensehub.api.deps import Ctx
+from expensehub.api.deps import Ctx, ItemId, same_id, sent_fields
 from expensehub.api.openapi import doc_write
 from expensehub.api.resources import mount, written
 from expensehub.projects import resources, schemas, service
@@ -48,3 +48,86 @@ def create_project(ctx: Ctx, body: schemas.ProjectCreate) -> Response:
         client_id=body.client_id,
     )
     return written(ctx, resources.PROJECTS, project, 201)
+
+
+@router.put(
+    f"/{PRJ}/{{id}}",
+    tags=TAGS,
+    summary="Update a project",
+    description="Changes only the keys sent (`name` is required, as in Factorial); null clears `code`, "
+    "`description`, the dates or the client. `code` stays unique among the company's projects (409 "
+    "`duplicate_code`).",
+    responses=doc_write(schemas.ProjectOut),
+)
+def update_project(ctx: Ctx, id: ItemId, body: schemas.ProjectUpdate) -> Response:
+    project = service.update_project(
+        ctx.session,
+        company_id=ctx.company_id,
+        project_id=same_id(id, body.id),
+        changes=sent_fields(body, schemas.UPDATE_FIELDS),
+    )
+    return written(ctx, resources.PROJECTS, project)
+
+
+def _status_action(name: str, status: str, summary: str) -> None:
+    def action(ctx: Ctx, body: schemas.ProjectId) -> Response:
+        project = service.change_status(
+            ctx.session, company_id=ctx.company_id, project_id=body.id, status=status
+        )
+        return written(ctx, resources.PROJECTS, project)
+
+    router.post(
+        f"/{PRJ}/{name}",
+        tags=TAGS,
+        summary=summary,
+        description=f"Sets the status to `{status}`; 409 `status_unchanged` when it already is.",
+        responses=doc_write(schemas.ProjectOut),
+        name=f"{name}_project",
+    )(action)
+
+
+_status_action("activate", "active", "Activate a project")
+_status_action("close", "closed", "Close a project")
+
+
+@router.post(
+    f"/{PRJ}/change_status",
+    tags=TAGS,
+    summary="Change a project's status",
+    description="`active`, `closed` or `draft`; 409 `status_unchanged` when it already has that status.",
+    responses=doc_write(schemas.ProjectOut),
+)
+def change_project_status(ctx: Ctx, body: schemas.ProjectStatusChange) -> Response:
+    project = service.change_status(
+        ctx.session, company_id=ctx.company_id, project_id=body.id, status=body.status
+    )
+    return written(ctx, resources.PROJECTS, project)
+
+
+@router.post(
+    f"/{PRJ}/change_assignment",
+    tags=TAGS,
+    summary="Change who works on a project",
+    description="Deprecated by Factorial. `manual` (hand-picked members) or `company` (everyone).",
+    responses=doc_write(schemas.ProjectOut),
+    deprecated=True,
+)
+def change_project_assignment(ctx: Ctx, body: schemas.ProjectAssignmentChange) -> Response:
+    project = service.change_assignment(
+        ctx.session, company_id=ctx.company_id, project_id=body.id, assignment=body.employees_assignment
+    )
+    return written(ctx, resources.PROJECTS, project)
+
+
+@router.post(
+    f"/{PRJ}/soft_delete",
+    tags=TAGS,
+    summary="Delete a project",
+    description="Soft delete: returns the project; it is then not listed or found, and no new expense can "
+    "be booked to it. Expenses already booked to it keep it, and its code can be used again. Of several "
+    "requests deleting the same project at once, one succeeds and the others get 404.",
+    responses=doc_write(schemas.ProjectOut),
+)
+def soft_delete_project(ctx: Ctx, body: schemas.ProjectId) -> Response:
+    project = service.soft_delete(ctx.session, company_id=ctx.company_id, project_id=body.id)
+    return written(ctx, resources.PROJECTS, project)

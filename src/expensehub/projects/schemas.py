@@ -109,3 +109,37 @@ class ProjectCreate(WriteBody):
         None, ge=0, le=MAX_MINOR_UNITS, description="Fixed cost in minor units of the entity currency"
     )
     client_id: IdIn | None = Field(None, description="Client (a finance/contacts id)")
+
+
+class ProjectUpdate(WriteBody):
+    """Body of ``PUT project_management/projects/{id}``: only the keys sent change; null clears."""
+
+    id: IdIn | None = Field(None, description="The project's id: when sent, the same as the path's")
+    name: str = Field(min_length=1, max_length=200, description="Name of the project")
+    code: str | None = Field(None, min_length=1, max_length=64, description="Code, unique in the company")
+    description: str | None = Field(None, max_length=10_000, description="Description")
+    start_date: date | None = Field(None, description="Start date (YYYY-MM-DD)")
+    due_date: date | None = Field(None, description="Due date (YYYY-MM-DD), on or after the start date")
+    client_id: IdIn | None = Field(None, description="Client (a finance/contacts id)")
+    legal_entity_id: IdIn | None = Field(None, description="Legal entity of your company (cannot be null)")
+
+
+UPDATE_FIELDS = tuple(name for name in ProjectUpdate.model_fields if name != "id")
+
+
+class ProjectId(WriteBody):
+    """Body of the project actions ``activate``, ``close`` and ``soft_delete``."""
+
+    id: IdIn = Field(description="The project")
+
+
+class ProjectStatusChange(ProjectId):
+    """Body of ``POST project_management/projects/change_status``."""
+
+    status: Literal["active", "closed", "draft"] = Field(description="The new status")
+
+
+class ProjectAssignmentChange(ProjectId):
+    """Body of ``POST project_management/projects/change_assignment`` (deprecated by Factorial)."""
+
+    employees_assignment: EmployeesAssignment = Field(description="`manual` or `company`")

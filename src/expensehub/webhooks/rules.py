@@ -36,6 +36,8 @@ CARD_PAYMENTS = "banking/card_payments"
 TRANSACTIONS = "banking/transactions"
 RECONCILIATION_RUNS = "reconciliation/runs"
 SUBSCRIPTIONS = "api_public/webhook_subscriptions"
+LEGAL_ENTITIES = "companies/legal_entities"
+EMPLOYEES = "employees/employees"
 
 EVENT_TYPES: dict[str, EventType] = {
     e.name: e
@@ -69,6 +71,16 @@ EVENT_TYPES: dict[str, EventType] = {
         ),
         _e("documents/folder/create", FOLDERS, True, "A folder was created"),
         _e("documents/folder/update", FOLDERS, True, "A folder was changed"),
+        _e("companies/legal_entity/create", LEGAL_ENTITIES, True, "A legal entity was created"),
+        _e(
+            "employees/employee/create_with_contract",
+            EMPLOYEES,
+            True,
+            "An employee was created (API, import or onboarding)",
+        ),
+        _e("employees/employee/update", EMPLOYEES, True, "An employee's details changed"),
+        _e("employees/employee/terminate", EMPLOYEES, True, "An employee was terminated"),
+        _e("employees/employee/unterminate", EMPLOYEES, True, "An employee's termination was undone"),
         _e("api_public/webhook_subscription/create", SUBSCRIPTIONS, True, "A subscription was created"),
         _e("api_public/webhook_subscription/update", SUBSCRIPTIONS, True, "A subscription was changed"),
         _e("api_public/webhook_subscription/delete", SUBSCRIPTIONS, True, "A subscription was deleted"),
@@ -80,6 +92,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "A claim (expense, mileage, per diem) was created",
         ),
         _e("expenses/expensable/update", EXPENSABLES, False, "A claim was edited"),
+        _e("companies/legal_entity/update", LEGAL_ENTITIES, False, "A legal entity was changed"),
         _e("expenses/expensable/submit", EXPENSABLES, False, "A claim was submitted for approval"),
         _e("expenses/expensable/approve", EXPENSABLES, False, "A claim was approved"),
         _e("expenses/expensable/reject", EXPENSABLES, False, "A claim was rejected"),
