@@ -49,6 +49,7 @@ FEEDS = Path(__file__).resolve().parent.parent / "data" / "feeds"
 X = "expenses/expensables"
 FLOWS = "approvals/materialized_approvals_flows"
 DOCS = "documents/documents"
+EMP = "employees/employees"
 PDF = b"%PDF-1.7\n% a small receipt\n1 0 obj<<>>endobj\n%%EOF\n"
 
 
@@ -231,7 +232,52 @@ def _proposal(env: Env) -> str:
     return str(proposal["id"])
 
 
+def _employee(env: Env) -> str:
+    body = {"company_id": str(env.tenant.company_id), "first_name": "Rae", "last_name": "Sing"}
+    return str(
+        _ok(env.api.post(f"{EMP}/create_with_contract", json={**body, "email": _new_email(env)}))["id"]
+    )
+
+
+def _terminated_employee(env: Env) -> str:
+    employee = _employee(env)
+    _ok(env.api.post(f"{EMP}/terminate", json={"id": employee, "terminated_on": "2026-01-31"}))
+    return employee
+
+
+def _new_email(env: Env) -> str:
+    return f"race-{uuid.uuid4().hex[:8]}@example.test"
+
+
+def _project(status: str) -> Callable[[Env], str]:
+    def make(env: Env) -> str:
+        body = {"name": "Race", "status": status}
+        return str(_ok(env.api.post("project_management/projects", json=body))["id"])
+
+    return make
+
+
 # ---- what must hold afterwards ---------------------------------------------------------------------
+
+
+def _terminated(yes: bool) -> Callable[[Env, str], None]:
+    def check(env: Env, employee: str) -> None:
+        found = env.api.get(f"{EMP}/{employee}").json()
+        assert (found["terminated_on"] is not None) is yes
+
+    return check
+
+
+def _one_employee(env: Env, email: str) -> None:
+    [employee] = env.api.list_all(EMP, {"emails[]": email})
+    assert env.events("employees/employee/create_with_contract", employee["id"]) == 1
+
+
+def _project_status(status: str) -> Callable[[Env, str], None]:
+    def check(env: Env, project: str) -> None:
+        assert env.api.get(f"project_management/projects/{project}").json()["status"] == status
+
+    return check
 
 
 def _status_is(status: str) -> Callable[[Env, str], None]:
@@ -436,6 +482,62 @@ RACES = [
         None,
         _confirmed,
         {"resource": "proposal", "status": "confirmed"},
+    ),
+    Race(
+        "terminate_employee",
+        _employee,
+        lambda _env, e: Call("POST", f"{EMP}/terminate", {"id": e, "terminated_on": "2026-06-30"}),
+        (409, "already_terminated"),
+        "employees/employee/terminate",
+        _terminated(True),
+        {"resource": "employee", "status": "terminated"},
+    ),
+    Race(
+        "unterminate_employee",
+        _terminated_employee,
+        lambda _env, e: Call("POST", f"{EMP}/unterminate", {"id": e}),
+        (409, "not_terminated"),
+        "employees/employee/unterminate",
+        _terminated(False),
+        {"resource": "employee", "status": "active"},
+    ),
+    Race(
+        "create_employee_same_email",
+        _new_email,
+        lambda env, email: Call(
+            "POST",
+            f"{EMP}/create_with_contract",
+            {"company_id": str(env.tenant.company_id), "first_name": "A", "last_name": "B", "email": email},
+        ),
+        (409, "duplicate_email"),
+        None,
+        _one_employee,
+    ),
+    Race(
+        "close_project",
+        _project("active"),
+        lambda _env, p: Call("POST", "project_management/projects/close", {"id": p}),
+        (409, "status_unchanged"),
+        None,
+        _project_status("closed"),
+        {"resource": "project", "status": "closed"},
+    ),
+    Race(
+        "activate_project",
+        _project("closed"),
+        lambda _env, p: Call("POST", "project_management/projects/activate", {"id": p}),
+        (409, "status_unchanged"),
+        None,
+        _project_status("active"),
+        {"resource": "project", "status": "active"},
+    ),
+    Race(
+        "soft_delete_project",
+        _project("active"),
+        lambda _env, p: Call("POST", "project_management/projects/soft_delete", {"id": p}),
+        (404, "not_found"),
+        None,
+        _gone("project_management/projects"),
     ),
     Race(
         "reject_proposal",

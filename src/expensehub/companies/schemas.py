@@ -236,7 +236,12 @@ class _EmployeeFields(WriteBody):
     bank_number: str | None = Field(
         None, min_length=1, max_length=64, description="Bank account for reimbursements (an IBAN is checked)"
     )
-    swift_bic: str | None = Field(None, min_length=8, max_length=11, description="SWIFT/BIC of the bank")
+    swift_bic: str | None = Field(
+        None,
+        min_length=8,
+        max_length=20,
+        description="SWIFT/BIC of the bank (8 or 11 characters; spaces ignored)",
+    )
 
 
 class EmployeeCreate(_EmployeeFields):
@@ -256,7 +261,7 @@ class EmployeeCreate(_EmployeeFields):
 class EmployeeUpdate(_EmployeeFields):
     """Body of ``PUT employees/employees/{id}``: only the keys sent change; null clears optional ones."""
 
-    id: IdIn = Field(description="The employee's id: the same as the path's")
+    id: IdIn | None = Field(None, description="The employee's id: when sent, the same as the path's")
     first_name: Name | None = Field(None, description="First name (cannot be null)")
     last_name: Name | None = Field(None, description="Last name (cannot be null)")
     preferred_name: str | None = Field(None, max_length=120, description="Name the employee prefers")

@@ -280,19 +280,19 @@ def _mark_managers(session: Session, company_id: int, fields: Mapping[str, Any])
         get_employee(session, company_id=company_id, employee_id=fields["manager_id"]).is_manager = True
 
 
-def _flush_employee(
-    session: Session, company_id: int, fields: Mapping[str, Any], exclude_id: int | None
-) -> None:
+def _flush_employee(session: Session) -> None:
     """Flush; a unique index hit (a concurrent write of the same e-mail or identifier committed first)
-    becomes the same 409 the check before it gives."""
+    becomes the same 409 the check before it gives. The index's name (PostgreSQL) or its columns
+    (SQLite) in the database's message tell which."""
     try:
-        with session.begin_nested():
-            session.flush()
+        session.flush()
     except IntegrityError as exc:
-        _check_unique(session, company_id, fields, exclude_id)
-        raise Conflict(
-            "an employee with this e-mail or identifier exists", code="duplicate_employee"
-        ) from exc
+        message = str(exc.orig)
+        if "email" in message:
+            raise Conflict("an employee with this e-mail exists", code="duplicate_email") from exc
+        if "identifier" in message:
+            raise Conflict("an employee with this identifier exists", code="duplicate_identifier") from exc
+        raise
 
 
 def create_employee(
@@ -337,7 +337,7 @@ def create_employee(
         **fields,
     )
     session.add(employee)
-    _flush_employee(session, company_id, fields, None)
+    _flush_employee(session)
     _mark_managers(session, company_id, fields)
     _emit(
         session,
@@ -368,7 +368,7 @@ def update_employee(
     if "email" in fields:
         employee.login_email = fields["email"]
     employee.updated_at = utcnow()
-    _flush_employee(session, company_id, fields, employee.id)
+    _flush_employee(session)
     _mark_managers(session, company_id, fields)
     _emit(
         session,

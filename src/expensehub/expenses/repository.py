@@ -54,8 +54,8 @@ def existing_ids(session: Session, *, company_id: int, kind: str, ids: Iterable[
         return set()
     model = _REFERENCED[kind]
     stmt = select(model.id).where(model.company_id == company_id, model.id.in_(wanted))
-    if model is CostCenter:
-        stmt = stmt.where(CostCenter.deleted_at.is_(None))
+    if model is CostCenter or model is Project:  # soft-deleted ones take no new claims
+        stmt = stmt.where(model.deleted_at.is_(None))
     return set(session.scalars(stmt))
 
 
