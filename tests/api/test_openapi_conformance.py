@@ -335,6 +335,9 @@ EXTRA_WRITES: dict[tuple[str, str], Callable[[World], Call]] = {
         f"companies/legal_entities/{w.ids['legal_entity']}",
         {"legal_name": "Renamed S.L.", "city": "Vic"},
     ),
+    ("delete", "project_management/projects/{id}"): lambda w: Call(
+        "delete", f"project_management/projects/{w.project()}", {}
+    ),
     ("delete", "finance/cost_centers/{id}"): lambda w: Call(
         "delete", f"finance/cost_centers/{w.cost_center('Doomed')}", {}
     ),

@@ -146,6 +146,11 @@ def complete_statuses(spec: dict[str, Any]) -> dict[str, Any]:
 RESOURCES_PREFIX = "/api/{version}/resources/"
 VERSIONS_KEY = "x-versions"
 """On an operation served by some versions only: the names of those versions."""
+BARE_KEY = "x-bare-object"
+"""On an operation whose single object is never wrapped in ``data``, even in a version that wraps the
+resource's objects (2026-04-01's project actions answer the bare project, its GET and create do not)."""
+BARE: dict[str, Any] = {BARE_KEY: True}
+"""``openapi_extra=`` of such an operation."""
 _SCHEMAS = "#/components/schemas/"
 
 
@@ -306,6 +311,8 @@ def _mentions(node: Any, ref: str) -> bool:
 def _wrap_single(doc: dict[str, Any], resource: str) -> None:
     """Single-object responses of ``resource`` become ``{"data": <object>}`` (lists and arrays stay)."""
     for op in _operations(doc, resource):
+        if op.get(BARE_KEY):
+            continue
         for content in _success_schemas(op):
             schema = content["schema"]
             if _list_item(doc, schema) is not None or schema.get("type") == "array":

@@ -150,7 +150,10 @@ def mount(
     )
 
 
-def written(ctx: ApiContext, resource: Resource[Any], obj: object, status_code: int = 200) -> Response:
-    """A write's result ``obj``, rendered by ``resource``'s own view builder as its get renders it."""
+def written(
+    ctx: ApiContext, resource: Resource[Any], obj: object, status_code: int = 200, *, bare: bool = False
+) -> Response:
+    """A write's result ``obj``, rendered by ``resource``'s own view builder as its get renders it
+    (``bare``: never wrapped in ``data``, for an operation marked ``openapi.BARE``)."""
     view = views_of(ctx.session, resource, company_id=ctx.company_id, rows=[(obj,)])[0]
-    return object_response(ctx.version, resource.key, view, status_code)
+    return object_response(ctx.version, resource.key, view, status_code, bare=bare)

@@ -46,6 +46,10 @@ def object_response(
     resource: str,
     obj: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     status_code: int = 200,
+    *,
+    bare: bool = False,
 ) -> Response:
-    """A bare object (GET one, create, update, action) or a bare array (bulk actions)."""
-    return json_response(version.render_one(obj, resource), status_code)
+    """A bare object (GET one, create, update, action) or a bare array (bulk actions); in the version's
+    envelope unless ``bare`` (an operation marked ``openapi.BARE``)."""
+    rendered = version.render(obj, resource) if bare else version.render_one(obj, resource)
+    return json_response(rendered, status_code)

@@ -7,8 +7,8 @@ from enum import Enum
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from expensehub.api.deps import Ctx, ItemId, same_id, sent_fields
-from expensehub.api.openapi import doc_write
+from expensehub.api.deps import Ctx, ItemId, path_id, same_id, sent_fields
+from expensehub.api.openapi import BARE, doc_write
 from expensehub.api.resources import mount, written
 from expensehub.projects import resources, schemas, service
 
@@ -74,7 +74,7 @@ def _status_action(name: str, status: str, summary: str) -> None:
         project = service.change_status(
             ctx.session, company_id=ctx.company_id, project_id=body.id, status=status
         )
-        return written(ctx, resources.PROJECTS, project)
+        return written(ctx, resources.PROJECTS, project, bare=True)
 
     router.post(
         f"/{PRJ}/{name}",
@@ -83,6 +83,7 @@ def _status_action(name: str, status: str, summary: str) -> None:
         description=f"Sets the status to `{status}`; 409 `status_unchanged` when it already is.",
         responses=doc_write(schemas.ProjectOut),
         name=f"{name}_project",
+        openapi_extra=BARE,
     )(action)
 
 
@@ -96,12 +97,13 @@ _status_action("close", "closed", "Close a project")
     summary="Change a project's status",
     description="`active`, `closed` or `draft`; 409 `status_unchanged` when it already has that status.",
     responses=doc_write(schemas.ProjectOut),
+    openapi_extra=BARE,
 )
 def change_project_status(ctx: Ctx, body: schemas.ProjectStatusChange) -> Response:
     project = service.change_status(
         ctx.session, company_id=ctx.company_id, project_id=body.id, status=body.status
     )
-    return written(ctx, resources.PROJECTS, project)
+    return written(ctx, resources.PROJECTS, project, bare=True)
 
 
 @router.post(
@@ -110,13 +112,14 @@ def change_project_status(ctx: Ctx, body: schemas.ProjectStatusChange) -> Respon
     summary="Change who works on a project",
     description="Deprecated by Factorial. `manual` (hand-picked members) or `company` (everyone).",
     responses=doc_write(schemas.ProjectOut),
+    openapi_extra=BARE,
     deprecated=True,
 )
 def change_project_assignment(ctx: Ctx, body: schemas.ProjectAssignmentChange) -> Response:
     project = service.change_assignment(
         ctx.session, company_id=ctx.company_id, project_id=body.id, assignment=body.employees_assignment
     )
-    return written(ctx, resources.PROJECTS, project)
+    return written(ctx, resources.PROJECTS, project, bare=True)
 
 
 @router.post(
@@ -127,7 +130,23 @@ def change_project_assignment(ctx: Ctx, body: schemas.ProjectAssignmentChange) -
     "be booked to it. Expenses already booked to it keep it, and its code can be used again. Of several "
     "requests deleting the same project at once, one succeeds and the others get 404.",
     responses=doc_write(schemas.ProjectOut),
+    openapi_extra=BARE,
 )
 def soft_delete_project(ctx: Ctx, body: schemas.ProjectId) -> Response:
     project = service.soft_delete(ctx.session, company_id=ctx.company_id, project_id=body.id)
-    return written(ctx, resources.PROJECTS, project)
+    return written(ctx, resources.PROJECTS, project, bare=True)
+
+
+@router.delete(
+    f"/{PRJ}/{{id}}",
+    tags=TAGS,
+    summary="Delete a project (as DELETE)",
+    description="The same soft delete as `soft_delete`, as API 2026-04-01 spells it (and the community "
+    "`factorialhr` client calls it). Of several requests deleting the same project at once, one succeeds "
+    "and the others get 404.",
+    responses=doc_write(schemas.ProjectOut),
+    openapi_extra=BARE,
+)
+def delete_project(ctx: Ctx, id: ItemId) -> Response:
+    project = service.soft_delete(ctx.session, company_id=ctx.company_id, project_id=path_id(id))
+    return written(ctx, resources.PROJECTS, project, bare=True)
