@@ -135,3 +135,27 @@ def session_factory(cfg: Settings | None = None, *, check: bool = True) -> sessi
     return make_session_factory(
         make_engine(cfg.database_url, sqlite_busy_timeout=cfg.sqlite_busy_timeout_seconds)
     )
+
+
+def company_or_only(company: int | None) -> int:
+    """The company a command works on: ``--company`` (which must exist), else the only one; with
+    several and no ``--company``, the command stops (exit 2) saying so."""
+    from expensehub.companies import service as companies
+    from expensehub.db.engine import transaction
+
+    with transaction(session_factory()) as session:
+        ids = [c.id for c in companies.list_companies(session)]
+    if company is not None:
+        if company not in ids:
+            err.print(f"[red]error:[/red] company {company} not found (see `expensehub companies`)")
+            raise typer.Exit(2)
+        return company
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        err.print("[red]error:[/red] there is no company yet: create yours with `expensehub init`")
+        raise typer.Exit(2)
+    err.print(
+        "[red]error:[/red] several companies exist; choose one with --company (see `expensehub companies`)"
+    )
+    raise typer.Exit(2)

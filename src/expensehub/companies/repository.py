@@ -11,7 +11,16 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
-from expensehub.models import Access, Account, Company, CostCenter, Employee, LedgerAccountResource, Project
+from expensehub.models import (
+    Access,
+    Account,
+    Company,
+    CostCenter,
+    Employee,
+    LedgerAccountResource,
+    LegalEntity,
+    Project,
+)
 from expensehub.models.banking import BankAccount
 
 
@@ -95,3 +104,11 @@ def legal_entity_in_use(session: Session, *, legal_entity_id: int) -> bool:
         CostCenter.legal_entity_id,
     )
     return bool(session.scalar(select(or_(*(exists().where(column == legal_entity_id) for column in users)))))
+
+
+def legal_entities_of(session: Session, *, company_id: int) -> list[LegalEntity]:
+    return list(
+        session.scalars(
+            select(LegalEntity).where(LegalEntity.company_id == company_id).order_by(LegalEntity.id)
+        )
+    )
