@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from expensehub.auth import service as auth_service
 from expensehub.auth.principal import Principal
+from expensehub.db.engine import transaction
 from expensehub.errors import NotFound, ValidationFailed
 from expensehub.kit.cursors import decode_cursor
 from expensehub.kit.ids import parse_path_id
@@ -38,15 +39,8 @@ def api_version(
 
 def db_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back on error."""
-    session: Session = request.app.state.session_factory()
-    try:
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # The two ways to authenticate, declared as OpenAPI security schemes (either one suffices).
