@@ -89,32 +89,31 @@ def page_request(
 ) -> PageRequest:
     """Parse pagination parameters; bad values are 422 with the field named."""
     fields: dict[str, list[str]] = {}
-    size = MAX_LIMIT
-    if limit not in (None, ""):
-        try:
-            size = int(limit)
-        except ValueError:
-            fields["limit"] = ["must be an integer"]
-        else:
-            if size < 1:
-                fields["limit"] = ["must be at least 1"]
-            size = min(size, MAX_LIMIT)
+    size = _integer("limit", limit, fields)
+    if size is not None and size < 1:
+        fields["limit"] = ["must be at least 1"]
     after = _cursor("after_id", after_id, fields)
     before = _cursor("before_id", before_id, fields)
-    page_no: int | None = None
-    if page not in (None, ""):
-        try:
-            page_no = int(page)
-        except ValueError:
-            fields["page"] = ["must be an integer"]
-        else:
-            if page_no < 1 or page_no > 10_000_000:
-                fields["page"] = ["must be between 1 and 10000000"]
+    page_no = _integer("page", page, fields)
+    if page_no is not None and not 1 <= page_no <= 10_000_000:
+        fields["page"] = ["must be between 1 and 10000000"]
     if after is not None and before is not None:
         fields["before_id"] = ["after_id and before_id cannot be combined"]
     if fields:
         raise ValidationFailed("invalid pagination parameters", fields=fields)
+    size = MAX_LIMIT if size is None else min(size, MAX_LIMIT)
     return PageRequest(limit=size, after_id=after, before_id=before, page=page_no)
+
+
+def _integer(name: str, raw: str | None, fields: dict[str, list[str]]) -> int | None:
+    """``raw`` as an integer; ``None`` when absent, or when not an integer (the error added to ``fields``)."""
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        fields[name] = ["must be an integer"]
+        return None
 
 
 def _cursor(name: str, raw: str | None, fields: dict[str, list[str]]) -> int | None:
