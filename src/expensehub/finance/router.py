@@ -10,12 +10,10 @@ from starlette.responses import Response
 
 from expensehub.api.deps import Ctx, ItemId, path_id
 from expensehub.api.openapi import doc_write
-from expensehub.api.resources import mount
+from expensehub.api.resources import mount, written
 from expensehub.api.responses import object_response
-from expensehub.db.resources import views_of
-from expensehub.errors import NotFound, ValidationFailed
+from expensehub.errors import ValidationFailed, check_company
 from expensehub.finance import resources, schemas, service
-from expensehub.models import CostCenter
 
 router = APIRouter()
 
@@ -36,11 +34,6 @@ def _given(body: BaseModel, names: tuple[str, ...], not_null: tuple[str, ...] = 
     return sent
 
 
-def _own_company(ctx: Ctx, company_id: int) -> None:
-    if company_id != ctx.company_id:
-        raise NotFound(f"company {company_id} not found")
-
-
 # --- categories ---------------------------------------------------------------------------------
 
 
@@ -48,10 +41,6 @@ mount(router, resources.CATEGORIES)
 
 
 # --- cost centres -------------------------------------------------------------------------------
-
-
-def _cost_center_out(ctx: Ctx, center: CostCenter) -> schemas.CostCenterOut:
-    return views_of(ctx.session, resources.COST_CENTERS, company_id=ctx.company_id, rows=[(center,)])[0]
 
 
 mount(router, resources.COST_CENTERS)
@@ -67,7 +56,7 @@ mount(router, resources.COST_CENTERS)
     responses=doc_write(schemas.CostCenterOut, 201),
 )
 def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
-    _own_company(ctx, body.company_id)
+    check_company(ctx.company_id, body.company_id)
     center = service.create_cost_center(
         ctx.session,
         company_id=ctx.company_id,
@@ -78,7 +67,7 @@ def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
         deactivation_date=body.deactivation_date,
         author=ctx.author,
     )
-    return object_response(ctx.version, CC, _cost_center_out(ctx, center), 201)
+    return written(ctx, resources.COST_CENTERS, center, 201)
 
 
 @router.post(
@@ -91,13 +80,12 @@ def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
     responses=doc_write(schemas.CostCenterOut),
 )
 def edit_cost_center(ctx: Ctx, body: schemas.CostCenterEdit) -> Response:
-    if body.company_id is not None:
-        _own_company(ctx, body.company_id)
+    check_company(ctx.company_id, body.company_id)
     changes = _given(body, ("name", "code", "description", "deactivation_date"), not_null=("name",))
     center = service.edit_cost_center(
         ctx.session, company_id=ctx.company_id, cost_center_id=body.id, author=ctx.author, **changes
     )
-    return object_response(ctx.version, CC, _cost_center_out(ctx, center))
+    return written(ctx, resources.COST_CENTERS, center)
 
 
 @router.delete(
@@ -113,7 +101,7 @@ def delete_cost_center(ctx: Ctx, id: ItemId) -> Response:
     center = service.delete_cost_center(
         ctx.session, company_id=ctx.company_id, cost_center_id=path_id(id), author=ctx.author
     )
-    return object_response(ctx.version, CC, _cost_center_out(ctx, center))
+    return written(ctx, resources.COST_CENTERS, center)
 
 
 # --- cost centre memberships --------------------------------------------------------------------
@@ -133,7 +121,7 @@ mount(router, resources.MEMBERSHIPS)
     responses=doc_write(list[schemas.MembershipOut], description="The new set of memberships"),
 )
 def bulk_create_update_memberships(ctx: Ctx, body: schemas.MembershipsBulkIn) -> Response:
-    _own_company(ctx, body.company_id)
+    check_company(ctx.company_id, body.company_id)
     memberships = service.set_memberships(
         ctx.session,
         company_id=ctx.company_id,
@@ -178,7 +166,7 @@ def create_account(ctx: Ctx, body: schemas.AccountCreate) -> Response:
         name=body.name,
         external_id=body.external_id,
     )
-    return object_response(ctx.version, ACC, schemas.account_out(account), 201)
+    return written(ctx, resources.ACCOUNTS, account, 201)
 
 
 @router.put(
@@ -198,7 +186,7 @@ def update_account(ctx: Ctx, id: ItemId, body: schemas.AccountUpdate) -> Respons
         not_null=("number", "type", "currency", "legal_entity_id"),
     )
     account = service.update_account(ctx.session, company_id=ctx.company_id, account_id=account_id, **changes)
-    return object_response(ctx.version, ACC, schemas.account_out(account))
+    return written(ctx, resources.ACCOUNTS, account)
 
 
 # --- ledger account resources -------------------------------------------------------------------
@@ -232,4 +220,4 @@ def upsert_ledger_account_resource(ctx: Ctx, body: schemas.LedgerAccountResource
         balance_type=body.balance_type,
         operation_type=body.operation_type,
     )
-    return object_response(ctx.version, LAR, schemas.ledger_account_resource_out(mapping))
+    return written(ctx, resources.LEDGER_ACCOUNT_RESOURCES, mapping)
