@@ -101,3 +101,15 @@ def check_date_range(date_from: date | None, date_to: date | None) -> None:
             fields={"to": ["must be on or after from"]},
             code=REVERSED_RANGE,
         )
+
+
+def check_body_id(body_id: int | None, path_id: int) -> None:
+    """A body's ``id``, when sent, repeats the id in the path; another is the same 422 everywhere."""
+    if body_id is not None and body_id != path_id:
+        raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({path_id})"]})
+
+
+def check_company(caller: int, given: int | None) -> None:
+    """A body's ``company_id``, when given, is the caller's company: another is 404, as its ids are."""
+    if given is not None and given != caller:
+        raise NotFound(f"company {given} not found")

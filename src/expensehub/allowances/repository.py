@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
+from expensehub.db.sql import grouped
 from expensehub.models import Category, Employee, Expensable, Expense, LegalEntity, Mileage, PerDiem
 from expensehub.models.allowances import PerDiemRate, PerDiemRateConfiguration
 
@@ -320,9 +321,8 @@ def add_per_diem_rates(session: Session, rows: Sequence[dict[str, Any]]) -> None
 def rate_table_ids(session: Session, *, company_id: int, per_diem_ids: Iterable[int]) -> dict[int, list[str]]:
     """The rate tables each per diem's stored rates come from, in the order the rates were linked."""
     wanted = set(per_diem_ids)
-    out: dict[int, list[str]] = {}
     if not wanted:
-        return out
+        return {}
     stmt = (
         select(PerDiemRate.per_diem_id, PerDiemRateConfiguration.table_id)
         .join(
@@ -335,8 +335,6 @@ def rate_table_ids(session: Session, *, company_id: int, per_diem_ids: Iterable[
         .where(PerDiemRate.company_id == company_id, PerDiemRate.per_diem_id.in_(wanted))
         .order_by(PerDiemRate.per_diem_id, PerDiemRate.id)
     )
-    for per_diem_id, table_id in session.execute(stmt):
-        tables = out.setdefault(per_diem_id, [])
-        if table_id not in tables:
-            tables.append(table_id)
-    return out
+    return {
+        per_diem_id: list(dict.fromkeys(tables)) for per_diem_id, tables in grouped(session, stmt).items()
+    }

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from expensehub.auth import service as auth_service
 from expensehub.auth.principal import Principal
-from expensehub.errors import NotFound, ValidationFailed
+from expensehub.db.engine import transaction
+from expensehub.errors import NotFound, ValidationFailed, check_body_id
 from expensehub.kit.cursors import decode_cursor
 from expensehub.kit.ids import parse_path_id
 from expensehub.kit.pagination import MAX_LIMIT, PageRequest
@@ -39,15 +40,8 @@ def api_version(
 
 def db_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back on error."""
-    session: Session = request.app.state.session_factory()
-    try:
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # The two ways to authenticate, declared as OpenAPI security schemes (either one suffices).
@@ -96,32 +90,31 @@ def page_request(
 ) -> PageRequest:
     """Parse pagination parameters; bad values are 422 with the field named."""
     fields: dict[str, list[str]] = {}
-    size = MAX_LIMIT
-    if limit not in (None, ""):
-        try:
-            size = int(limit)
-        except ValueError:
-            fields["limit"] = ["must be an integer"]
-        else:
-            if size < 1:
-                fields["limit"] = ["must be at least 1"]
-            size = min(size, MAX_LIMIT)
+    size = _integer("limit", limit, fields)
+    if size is not None and size < 1:
+        fields["limit"] = ["must be at least 1"]
     after = _cursor("after_id", after_id, fields)
     before = _cursor("before_id", before_id, fields)
-    page_no: int | None = None
-    if page not in (None, ""):
-        try:
-            page_no = int(page)
-        except ValueError:
-            fields["page"] = ["must be an integer"]
-        else:
-            if page_no < 1 or page_no > 10_000_000:
-                fields["page"] = ["must be between 1 and 10000000"]
+    page_no = _integer("page", page, fields)
+    if page_no is not None and not 1 <= page_no <= 10_000_000:
+        fields["page"] = ["must be between 1 and 10000000"]
     if after is not None and before is not None:
         fields["before_id"] = ["after_id and before_id cannot be combined"]
     if fields:
         raise ValidationFailed("invalid pagination parameters", fields=fields)
+    size = MAX_LIMIT if size is None else min(size, MAX_LIMIT)
     return PageRequest(limit=size, after_id=after, before_id=before, page=page_no)
+
+
+def _integer(name: str, raw: str | None, fields: dict[str, list[str]]) -> int | None:
+    """``raw`` as an integer; ``None`` when absent, or when not an integer (the error added to ``fields``)."""
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        fields[name] = ["must be an integer"]
+        return None
 
 
 def _cursor(name: str, raw: str | None, fields: dict[str, list[str]]) -> int | None:
@@ -191,15 +184,8 @@ def sent_fields(body: BaseModel, names: tuple[str, ...], not_null: tuple[str, ..
     return sent
 
 
-def own_company(ctx: ApiContext, company_id: int) -> None:
-    """A ``company_id`` in a body must be the caller's company: any other is not found (404)."""
-    if company_id != ctx.company_id:
-        raise NotFound(f"company {company_id} not found")
-
-
 def same_id(path: str, body_id: int | None) -> int:
     """The id of a ``PUT .../{id}`` whose body repeats it: when sent, both must name the same item (422)."""
     item_id = path_id(path)
-    if body_id is not None and body_id != item_id:
-        raise ValidationFailed("the request is invalid", fields={"id": ["must equal the id in the path"]})
+    check_body_id(body_id, item_id)
     return item_id

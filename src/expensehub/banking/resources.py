@@ -7,12 +7,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from pydantic import StringConstraints
-from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from expensehub.banking import repository, schemas
 from expensehub.banking.schemas import CardPaymentStatus, Last4
-from expensehub.db.resources import COMPANY, Clause, Doc, Filter, Resource, Scope, any_of, equals, per_row
+from expensehub.db.resources import (
+    Clause,
+    Doc,
+    Filter,
+    Resource,
+    Scope,
+    any_of,
+    company_select,
+    equals,
+    per_object,
+)
 from expensehub.models.banking import BankAccount, BankTransaction, Card, CardPayment, FeedImport
 
 TAG = "banking"
@@ -57,7 +66,7 @@ BANK_ACCOUNTS: Resource[schemas.BankAccountOut] = Resource(
     key="banking/bank_accounts",
     noun="bank account",
     tag=TAG,
-    select=select(BankAccount).where(BankAccount.company_id == COMPANY),
+    select=company_select(BankAccount),
     id_column=BankAccount.id,
     view=_bank_account_views,
     out=schemas.BankAccountOut,
@@ -88,9 +97,9 @@ CARDS: Resource[schemas.CardOut] = Resource(
     key="banking/cards",
     noun="card",
     tag=EXT,
-    select=select(Card).where(Card.company_id == COMPANY),
+    select=company_select(Card),
     id_column=Card.id,
-    view=per_row(lambda row: schemas.card_out(row[0])),
+    view=per_object(schemas.card_out),
     out=schemas.CardOut,
     list_doc=Doc(
         "List company cards",
@@ -113,9 +122,9 @@ CARD_PAYMENTS: Resource[schemas.CardPaymentOut] = Resource(
     key="banking/card_payments",
     noun="card payment",
     tag=TAG,
-    select=select(CardPayment).where(CardPayment.company_id == COMPANY),
+    select=company_select(CardPayment),
     id_column=CardPayment.id,
-    view=per_row(lambda row: schemas.card_payment_out(row[0])),
+    view=per_object(schemas.card_payment_out),
     out=schemas.CardPaymentOut,
     list_doc=Doc(
         "List card payments",
@@ -140,9 +149,9 @@ TRANSACTIONS: Resource[schemas.TransactionOut] = Resource(
     key="banking/transactions",
     noun="transaction",
     tag=TAG,
-    select=select(BankTransaction).where(BankTransaction.company_id == COMPANY),
+    select=company_select(BankTransaction),
     id_column=BankTransaction.id,
-    view=per_row(lambda row: schemas.transaction_out(row[0])),
+    view=per_object(schemas.transaction_out),
     out=schemas.TransactionOut,
     list_doc=Doc(
         "List bank transactions",
@@ -176,9 +185,9 @@ FEED_IMPORTS: Resource[schemas.FeedImportOut] = Resource(
     key="banking/feed_imports",
     noun="feed import",
     tag=EXT,
-    select=select(FeedImport).where(FeedImport.company_id == COMPANY),
+    select=company_select(FeedImport),
     id_column=FeedImport.id,
-    view=per_row(lambda row: schemas.feed_import_out(row[0])),
+    view=per_object(schemas.feed_import_out),
     out=schemas.FeedImportOut,
     list_doc=Doc(
         "List feed imports", EXTENSION + "Every imported file with what it added, in ascending id order."

@@ -27,7 +27,7 @@ from expensehub.banking.importers.csv import CsvMapping, parse_csv, resolve_mapp
 from expensehub.banking.importers.ofx import parse_ofx
 from expensehub.companies import service as companies
 from expensehub.db.resources import Resource, get_object, views_of
-from expensehub.errors import Conflict, NotFound, ValidationFailed
+from expensehub.errors import Conflict, NotFound, ValidationFailed, check_body_id
 from expensehub.kit.banknumbers import compact_iban, iban_ok
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import to_decimal
@@ -157,8 +157,7 @@ def _given(employee_id: int | None) -> list[int]:
 def update_card(session: Session, *, company_id: int, card_id: int, body: schemas.CardUpdate) -> Card:
     """Assign the cardholder or change the card kind; only the keys sent change."""
     card = get_object(session, resources.CARDS, Card, company_id=company_id, item_id=card_id, lock=True)
-    if body.id is not None and body.id != card_id:
-        raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({card_id})"]})
+    check_body_id(body.id, card_id)
     sent = body.model_fields_set
     if "card_type" in sent and body.card_type is None:
         raise ValidationFailed("invalid card", fields={"card_type": ["must not be null"]})

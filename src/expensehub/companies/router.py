@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from expensehub.api.deps import Ctx, ItemId, own_company, same_id, sent_fields
+from expensehub.api.deps import Ctx, ItemId, same_id, sent_fields
 from expensehub.api.openapi import doc_list, doc_write
 from expensehub.api.resources import mount, written
 from expensehub.api.responses import list_response
 from expensehub.companies import resources, schemas, service
+from expensehub.errors import check_company
 from expensehub.kit.pagination import Page
 
 router = APIRouter()
@@ -34,7 +35,7 @@ mount(router, resources.LEGAL_ENTITIES)
     responses=doc_write(schemas.LegalEntityOut, 201),
 )
 def create_legal_entity(ctx: Ctx, body: schemas.LegalEntityCreate) -> Response:
-    own_company(ctx, body.company_id)
+    check_company(ctx.company_id, body.company_id)
     address = sent_fields(body, schemas.ADDRESS_FIELDS)
     entity = service.create_legal_entity(
         ctx.session,
@@ -89,7 +90,7 @@ mount(router, resources.EMPLOYEES)
     responses=doc_write(schemas.EmployeeOut),
 )
 def create_employee(ctx: Ctx, body: schemas.EmployeeCreate) -> Response:
-    own_company(ctx, body.company_id)
+    check_company(ctx.company_id, body.company_id)
     extra = sent_fields(body, schemas.EMPLOYEE_CREATE_FIELDS)
     employee = service.create_employee(
         ctx.session,

@@ -29,7 +29,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, or_
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from expensehub.db.base import BigId
@@ -253,7 +253,13 @@ def get_scoped(
     return resource.view(Scope(session, company_id, values or {}, context), [row])[0]
 
 
-# --- filters that recur -----------------------------------------------------------------------------
+# --- statements, views and filters that recur ------------------------------------------------------
+
+
+def company_select(model: Any, *where: Clause) -> Select[Any]:
+    """``SELECT model WHERE model.company_id = :company_id`` (and ``where``): a resource of one table's
+    rows, scoped by the caller's company."""
+    return select(model).where(model.company_id == COMPANY, *where)
 
 
 def per_row(build: Callable[[Any], V]) -> Callable[[Scope, Sequence[Any]], list[V]]:
@@ -263,6 +269,11 @@ def per_row(build: Callable[[Any], V]) -> Callable[[Scope, Sequence[Any]], list[
         return [build(row) for row in rows]
 
     return view
+
+
+def per_object(render: Callable[[Any], V]) -> Callable[[Scope, Sequence[Any]], list[V]]:
+    """A view builder rendering the one object of each row (the rows of a :func:`company_select`)."""
+    return per_row(lambda row: render(row[0]))
 
 
 def any_of(name: str, column: Any, description: str, annotation: Any = list[IdIn]) -> Filter:

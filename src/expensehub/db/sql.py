@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from expensehub.errors import AppError
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def escape_like(text: str) -> str:
@@ -43,3 +46,12 @@ def add_or_raise(session: Session, error: AppError, obj: T) -> T:
     except IntegrityError as exc:
         raise error from exc
     return obj
+
+
+def grouped(session: Session, stmt: Select[K, V]) -> dict[K, list[V]]:
+    """The ``(key, value)`` rows of ``stmt`` as a list of values per key, each in the statement's order
+    (the child rows of a whole page in one query: order by the key, then the children's order)."""
+    result: dict[K, list[V]] = {}
+    for key, value in session.execute(stmt):
+        result.setdefault(key, []).append(value)
+    return result

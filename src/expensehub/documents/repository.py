@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from expensehub.db.locking import for_update
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
+from expensehub.db.sql import grouped
 from expensehub.models import Access, Employee, Expensable, Expense
 from expensehub.models.documents import Document, DocumentSignee, ExpenseFile, Folder, StoredBlob
 
@@ -103,17 +104,14 @@ def documents_by_id(
 
 def signees_of(session: Session, document_ids: Iterable[int]) -> dict[int, list[int]]:
     wanted = set(document_ids)
-    result: dict[int, list[int]] = {}
     if not wanted:
-        return result
+        return {}
     stmt = (
         select(DocumentSignee.document_id, DocumentSignee.access_id)
         .where(DocumentSignee.document_id.in_(wanted))
         .order_by(DocumentSignee.document_id, DocumentSignee.position, DocumentSignee.access_id)
     )
-    for document_id, access_id in session.execute(stmt):
-        result.setdefault(document_id, []).append(access_id)
-    return result
+    return grouped(session, stmt)
 
 
 def replace_signees(session: Session, *, document_id: int, access_ids: Sequence[int]) -> None:
@@ -212,9 +210,8 @@ def folder_ancestors(session: Session, *, company_id: int, folder_id: int, limit
 def files_of(session: Session, *, company_id: int, expense_ids: Iterable[int]) -> dict[int, list[Document]]:
     """The visible (not trashed) receipts of each expense, in order (one query for a whole page)."""
     wanted = set(expense_ids)
-    result: dict[int, list[Document]] = {}
     if not wanted:
-        return result
+        return {}
     stmt = (
         select(ExpenseFile.expense_id, Document)
         .join(Document, Document.id == ExpenseFile.document_id)
@@ -226,9 +223,7 @@ def files_of(session: Session, *, company_id: int, expense_ids: Iterable[int]) -
         )
         .order_by(ExpenseFile.expense_id, ExpenseFile.position, ExpenseFile.document_id)
     )
-    for expense_id, document in session.execute(stmt):
-        result.setdefault(expense_id, []).append(document)
-    return result
+    return grouped(session, stmt)
 
 
 def replace_expense_files(

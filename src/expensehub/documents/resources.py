@@ -8,7 +8,18 @@ from typing import Annotated, Any
 from pydantic import Field
 from sqlalchemy import bindparam, exists, select
 
-from expensehub.db.resources import COMPANY, Clause, Doc, Filter, Resource, Scope, any_of, equals, per_row
+from expensehub.db.resources import (
+    COMPANY,
+    Clause,
+    Doc,
+    Filter,
+    Resource,
+    Scope,
+    any_of,
+    company_select,
+    equals,
+    per_object,
+)
 from expensehub.documents import repository, schemas
 from expensehub.kit.ids import IdIn
 from expensehub.models.documents import Document, ExpenseFile, Folder
@@ -35,7 +46,7 @@ DOCUMENTS: Resource[schemas.DocumentOut] = Resource(
     key="documents/documents",
     noun="document",
     tag=TAG,
-    select=select(Document).where(Document.company_id == COMPANY),
+    select=company_select(Document),
     id_column=Document.id,
     view=_document_views,
     out=schemas.DocumentOut,
@@ -102,9 +113,9 @@ FOLDERS: Resource[schemas.FolderOut] = Resource(
     key="documents/folders",
     noun="folder",
     tag=TAG,
-    select=select(Folder).where(Folder.company_id == COMPANY),
+    select=company_select(Folder),
     id_column=Folder.id,
-    view=per_row(lambda row: schemas.folder_out(row[0])),
+    view=per_object(schemas.folder_out),
     out=schemas.FolderOut,
     list_doc=Doc(
         "List folders",

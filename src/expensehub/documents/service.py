@@ -28,6 +28,8 @@ from expensehub.errors import (
     NotFound,
     UnsupportedMediaType,
     ValidationFailed,
+    check_body_id,
+    check_company,
     check_date_range,
 )
 from expensehub.kit.clock import utcnow
@@ -101,12 +103,6 @@ class NewDocument:
     signee_ids: tuple[int, ...] = ()
 
 
-def _check_company(company_id: int, given: int | None) -> None:
-    """A body's ``company_id``, when given, is the caller's: another is 404 (as another company's ids)."""
-    if given is not None and given != company_id:
-        raise NotFound(f"company {given} not found")
-
-
 def _check_folder(session: Session, company_id: int, folder_id: int | None) -> None:
     if folder_id is not None:
         get_object(session, resources.FOLDERS, Folder, company_id=company_id, item_id=folder_id)
@@ -128,7 +124,7 @@ def new_document_from_form(
     session: Session, *, company_id: int, form: schemas.DocumentCreateForm, caller_access_id: int | None
 ) -> NewDocument:
     """Check the text parts of an upload (404 for another company's ids) before any change."""
-    _check_company(company_id, form.company_id)
+    check_company(company_id, form.company_id)
     if form.space == "employee_my_documents" and form.employee_id is None:
         raise ValidationFailed(
             "invalid document", fields={"employee_id": ["required in the employee_my_documents space"]}
@@ -231,10 +227,7 @@ def update_document(
     document = get_object(
         session, resources.DOCUMENTS, Document, company_id=company_id, item_id=document_id, lock=True
     )
-    if body.id is not None and body.id != document_id:
-        raise ValidationFailed(
-            "id mismatch", fields={"id": [f"must equal the id in the path ({document_id})"]}
-        )
+    check_body_id(body.id, document_id)
     sent = body.model_fields_set
     if "folder_id" in sent:
         _check_folder(session, company_id, body.folder_id)
@@ -456,7 +449,7 @@ def _file_out(d: Document, signer: UrlSigner | None) -> schemas.FileOut:
 def create_folder(
     session: Session, *, company_id: int, body: schemas.FolderCreate, author: webhooks.Author
 ) -> schemas.FolderOut:
-    _check_company(company_id, body.company_id)
+    check_company(company_id, body.company_id)
     name = body.name.strip()
     if not name:
         raise ValidationFailed("invalid folder", fields={"name": ["must not be blank"]})
@@ -486,7 +479,7 @@ def update_folder(
     )
     if body.id is not None and body.id != folder_id:
         raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({folder_id})"]})
-    _check_company(company_id, body.company_id)
+    check_company(company_id, body.company_id)
     sent = body.model_fields_set
     if "name" in sent:
         name = (body.name or "").strip()

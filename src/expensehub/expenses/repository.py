@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from expensehub.db.locking import for_update
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
+from expensehub.db.sql import grouped
 from expensehub.models import (
     Account,
     ApprovalFlow,
@@ -89,9 +90,8 @@ def legal_entity_currency(session: Session, *, company_id: int, legal_entity_id:
 def cost_centers_of(session: Session, expensable_ids: Iterable[int]) -> dict[int, list[int]]:
     """Cost-centre ids of each expensable, in their stored order (one query for a whole page)."""
     wanted = set(expensable_ids)
-    result: dict[int, list[int]] = {}
     if not wanted:
-        return result
+        return {}
     stmt = (
         select(ExpensableCostCenter.expensable_id, ExpensableCostCenter.cost_center_id)
         .where(ExpensableCostCenter.expensable_id.in_(wanted))
@@ -101,21 +101,20 @@ def cost_centers_of(session: Session, expensable_ids: Iterable[int]) -> dict[int
             ExpensableCostCenter.cost_center_id,
         )
     )
-    for expensable_id, cost_center_id in session.execute(stmt):
-        result.setdefault(expensable_id, []).append(cost_center_id)
-    return result
+    return grouped(session, stmt)
 
 
 def taxes_of(session: Session, expense_ids: Iterable[int]) -> dict[int, list[ExpenseTax]]:
     """Tax lines of each expense (one query for a whole page)."""
     wanted = set(expense_ids)
-    result: dict[int, list[ExpenseTax]] = {}
     if not wanted:
-        return result
-    stmt = select(ExpenseTax).where(ExpenseTax.expense_id.in_(wanted)).order_by(ExpenseTax.id)
-    for tax in session.scalars(stmt):
-        result.setdefault(tax.expense_id, []).append(tax)
-    return result
+        return {}
+    stmt = (
+        select(ExpenseTax.expense_id, ExpenseTax)
+        .where(ExpenseTax.expense_id.in_(wanted))
+        .order_by(ExpenseTax.id)
+    )
+    return grouped(session, stmt)
 
 
 def per_diem_rates_of(
@@ -123,17 +122,14 @@ def per_diem_rates_of(
 ) -> dict[int, list[PerDiemRate]]:
     """The ``rates`` of each per diem, in link order (one query for a whole page)."""
     wanted = set(per_diem_ids)
-    result: dict[int, list[PerDiemRate]] = {}
     if not wanted:
-        return result
+        return {}
     stmt = (
-        select(PerDiemRate)
+        select(PerDiemRate.per_diem_id, PerDiemRate)
         .where(PerDiemRate.company_id == company_id, PerDiemRate.per_diem_id.in_(wanted))
         .order_by(PerDiemRate.per_diem_id, PerDiemRate.id)
     )
-    for rate in session.scalars(stmt):
-        result.setdefault(rate.per_diem_id, []).append(rate)
-    return result
+    return grouped(session, stmt)
 
 
 def categories_by_id(session: Session, *, company_id: int, ids: Iterable[int]) -> dict[int, Category]:

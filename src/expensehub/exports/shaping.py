@@ -122,26 +122,24 @@ def join_codes(shares: Sequence[tuple[str, str]]) -> tuple[str | None, str | Non
 
 def date_formatter(fmt: str) -> Callable[[Any], str | None]:
     """Re-format a ``YYYY-MM-DD`` string (or a date) with a strftime format."""
-
-    def fmt_date(value: Any) -> str | None:
-        if value is None:
-            return None
-        day = value if isinstance(value, date) else date.fromisoformat(value)
-        return day.strftime(fmt)
-
-    return fmt_date
+    return _strftime(fmt, date)
 
 
 def timestamp_formatter(fmt: str) -> Callable[[Any], str | None]:
     """Re-format a ``YYYY-MM-DDTHH:MM:SS.sssZ`` string (or a datetime) with a strftime format (UTC)."""
+    return _strftime(fmt, datetime)
 
-    def fmt_ts(value: Any) -> str | None:
+
+def _strftime(fmt: str, kind: type[date]) -> Callable[[Any], str | None]:
+    """``fmt`` applied to a ``kind`` value, or to the ISO text of one (``kind.fromisoformat``)."""
+
+    def render(value: Any) -> str | None:
         if value is None:
             return None
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        moment = value if isinstance(value, kind) else kind.fromisoformat(value)
         return moment.strftime(fmt)
 
-    return fmt_ts
+    return render
 
 
 def decimal_separator(sep: str) -> Callable[[Any], Any]:

@@ -17,9 +17,10 @@ from expensehub.db.resources import (
     Scope,
     Values,
     any_of,
+    company_select,
     equals,
     own_company,
-    per_row,
+    per_object,
     text_search,
 )
 from expensehub.finance import repository, schemas
@@ -63,9 +64,9 @@ CATEGORIES: Resource[schemas.CategoryOut] = Resource(
     key="finance/categories",
     noun="category",
     tag=TAG,
-    select=select(Category).where(Category.company_id == COMPANY),
+    select=company_select(Category),
     id_column=Category.id,
-    view=per_row(lambda row: schemas.category_out(row[0])),
+    view=per_object(schemas.category_out),
     out=schemas.CategoryOut,
     list_doc=Doc(
         "List expense categories",
@@ -124,7 +125,7 @@ COST_CENTERS: Resource[schemas.CostCenterOut] = Resource(
     key="finance/cost_centers",
     noun="cost centre",
     tag=TAG,
-    select=select(CostCenter).where(CostCenter.company_id == COMPANY, CostCenter.deleted_at.is_(None)),
+    select=company_select(CostCenter, CostCenter.deleted_at.is_(None)),
     id_column=CostCenter.id,
     view=_cost_center_views,
     out=schemas.CostCenterOut,
@@ -179,7 +180,7 @@ MEMBERSHIPS: Resource[schemas.MembershipOut] = Resource(
         .where(_M.company_id == COMPANY, CostCenter.company_id == COMPANY, CostCenter.deleted_at.is_(None))
     ),
     id_column=_M.id,
-    view=per_row(lambda row: schemas.membership_out(row[0])),
+    view=per_object(schemas.membership_out),
     out=schemas.MembershipOut,
     list_doc=Doc(
         "List cost centre memberships",
@@ -210,9 +211,9 @@ ACCOUNTS: Resource[schemas.AccountOut] = Resource(
     key="finance/accounts",
     noun="ledger account",
     tag=TAG,
-    select=select(Account).where(Account.company_id == COMPANY),
+    select=company_select(Account),
     id_column=Account.id,
-    view=per_row(lambda row: schemas.account_out(row[0])),
+    view=per_object(schemas.account_out),
     out=schemas.AccountOut,
     list_doc=Doc(
         "List ledger accounts", "Ledger accounts of the company's legal entities, in ascending id order."
@@ -236,9 +237,9 @@ LEDGER_ACCOUNT_RESOURCES: Resource[schemas.LedgerAccountResourceOut] = Resource(
     key="finance/ledger_account_resources",
     noun="ledger account resource",
     tag=TAG,
-    select=select(_R).where(_R.company_id == COMPANY),
+    select=company_select(_R),
     id_column=_R.id,
-    view=per_row(lambda row: schemas.ledger_account_resource_out(row[0])),
+    view=per_object(schemas.ledger_account_resource_out),
     out=schemas.LedgerAccountResourceOut,
     list_doc=Doc(
         "List ledger account resources",

@@ -7,13 +7,12 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from expensehub.api.deps import Ctx, ItemId, own_company, path_id, same_id, sent_fields
+from expensehub.api.deps import Ctx, ItemId, path_id, sent_fields
 from expensehub.api.openapi import doc_write
-from expensehub.api.resources import mount
+from expensehub.api.resources import mount, written
 from expensehub.api.responses import object_response
-from expensehub.db.resources import views_of
+from expensehub.errors import ValidationFailed, check_company
 from expensehub.finance import resources, schemas, service
-from expensehub.models import CostCenter
 
 router = APIRouter()
 
@@ -34,10 +33,6 @@ mount(router, resources.CATEGORIES)
 # --- cost centres -------------------------------------------------------------------------------
 
 
-def _cost_center_out(ctx: Ctx, center: CostCenter) -> schemas.CostCenterOut:
-    return views_of(ctx.session, resources.COST_CENTERS, company_id=ctx.company_id, rows=[(center,)])[0]
-
-
 mount(router, resources.COST_CENTERS)
 
 
@@ -51,7 +46,7 @@ mount(router, resources.COST_CENTERS)
     responses=doc_write(schemas.CostCenterOut, 201),
 )
 def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
-    own_company(ctx, body.company_id)
+    check_company(ctx.company_id, body.company_id)
     center = service.create_cost_center(
         ctx.session,
         company_id=ctx.company_id,
@@ -62,7 +57,7 @@ def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
         deactivation_date=body.deactivation_date,
         author=ctx.author,
     )
-    return object_response(ctx.version, CC, _cost_center_out(ctx, center), 201)
+    return written(ctx, resources.COST_CENTERS, center, 201)
 
 
 @router.post(
@@ -75,13 +70,12 @@ def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
     responses=doc_write(schemas.CostCenterOut),
 )
 def edit_cost_center(ctx: Ctx, body: schemas.CostCenterEdit) -> Response:
-    if body.company_id is not None:
-        own_company(ctx, body.company_id)
+    check_company(ctx.company_id, body.company_id)
     changes = sent_fields(body, ("name", "code", "description", "deactivation_date"), not_null=("name",))
     center = service.edit_cost_center(
         ctx.session, company_id=ctx.company_id, cost_center_id=body.id, author=ctx.author, **changes
     )
-    return object_response(ctx.version, CC, _cost_center_out(ctx, center))
+    return written(ctx, resources.COST_CENTERS, center)
 
 
 @router.delete(
@@ -97,7 +91,7 @@ def delete_cost_center(ctx: Ctx, id: ItemId) -> Response:
     center = service.delete_cost_center(
         ctx.session, company_id=ctx.company_id, cost_center_id=path_id(id), author=ctx.author
     )
-    return object_response(ctx.version, CC, _cost_center_out(ctx, center))
+    return written(ctx, resources.COST_CENTERS, center)
 
 
 # --- cost centre memberships --------------------------------------------------------------------
@@ -117,7 +111,7 @@ mount(router, resources.MEMBERSHIPS)
     responses=doc_write(list[schemas.MembershipOut], description="The new set of memberships"),
 )
 def bulk_create_update_memberships(ctx: Ctx, body: schemas.MembershipsBulkIn) -> Response:
-    own_company(ctx, body.company_id)
+    check_company(ctx.company_id, body.company_id)
     memberships = service.set_memberships(
         ctx.session,
         company_id=ctx.company_id,
@@ -162,7 +156,7 @@ def create_account(ctx: Ctx, body: schemas.AccountCreate) -> Response:
         name=body.name,
         external_id=body.external_id,
     )
-    return object_response(ctx.version, ACC, schemas.account_out(account), 201)
+    return written(ctx, resources.ACCOUNTS, account, 201)
 
 
 @router.put(
@@ -173,14 +167,16 @@ def create_account(ctx: Ctx, body: schemas.AccountCreate) -> Response:
     responses=doc_write(schemas.AccountOut),
 )
 def update_account(ctx: Ctx, id: ItemId, body: schemas.AccountUpdate) -> Response:
-    account_id = same_id(id, body.id)
+    account_id = path_id(id)
+    if body.id is not None and body.id != account_id:
+        raise ValidationFailed("the request is invalid", fields={"id": ["must equal the id in the path"]})
     changes = sent_fields(
         body,
         ("name", "number", "type", "currency", "legal_entity_id", "external_id"),
         not_null=("number", "type", "currency", "legal_entity_id"),
     )
     account = service.update_account(ctx.session, company_id=ctx.company_id, account_id=account_id, **changes)
-    return object_response(ctx.version, ACC, schemas.account_out(account))
+    return written(ctx, resources.ACCOUNTS, account)
 
 
 # --- ledger account resources -------------------------------------------------------------------
@@ -214,4 +210,4 @@ def upsert_ledger_account_resource(ctx: Ctx, body: schemas.LedgerAccountResource
         balance_type=body.balance_type,
         operation_type=body.operation_type,
     )
-    return object_response(ctx.version, LAR, schemas.ledger_account_resource_out(mapping))
+    return written(ctx, resources.LEDGER_ACCOUNT_RESOURCES, mapping)

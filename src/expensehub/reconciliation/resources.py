@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 
-from expensehub.db.resources import COMPANY, Doc, Filter, Resource, any_of, equals, per_row
+from expensehub.db.resources import Doc, Filter, Resource, any_of, company_select, equals, per_object
 from expensehub.kit.ids import IdIn
 from expensehub.models.reconciliation import ReconciliationItem, ReconciliationProposal, ReconciliationRun
 from expensehub.reconciliation import schemas
@@ -21,9 +21,9 @@ RUNS: Resource[schemas.RunOut] = Resource(
     key="reconciliation/runs",
     noun="reconciliation run",
     tag=TAG,
-    select=select(ReconciliationRun).where(ReconciliationRun.company_id == COMPANY),
+    select=company_select(ReconciliationRun),
     id_column=ReconciliationRun.id,
-    view=per_row(lambda row: schemas.run_out(row[0])),
+    view=per_object(schemas.run_out),
     out=schemas.RunOut,
     list_doc=Doc("List reconciliation runs", EXTENSION + "Runs with their summaries, in ascending id order."),
     get_doc=Doc(
@@ -43,9 +43,9 @@ PROPOSALS: Resource[schemas.ProposalOut] = Resource(
     key="reconciliation/proposals",
     noun="proposal",
     tag=TAG,
-    select=select(_P).where(_P.company_id == COMPANY),
+    select=company_select(_P),
     id_column=_P.id,
-    view=per_row(lambda row: schemas.proposal_out(row[0])),
+    view=per_object(schemas.proposal_out),
     out=schemas.ProposalOut,
     list_doc=Doc(
         "List reconciliation proposals",
@@ -77,9 +77,9 @@ ITEMS: Resource[schemas.ItemOut] = Resource(
     key="reconciliation/unmatched_items",
     noun="unmatched item",
     tag=TAG,
-    select=select(_I).where(_I.company_id == COMPANY),
+    select=company_select(_I),
     id_column=_I.id,
-    view=per_row(lambda row: schemas.item_out(row[0])),
+    view=per_object(schemas.item_out),
     out=schemas.ItemOut,
     list_doc=Doc(
         "List a run's leftovers",

@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 
-from expensehub.db.resources import COMPANY, Doc, Filter, Resource, any_of, equals, own_company, per_row
+from expensehub.db.resources import (
+    COMPANY,
+    Doc,
+    Filter,
+    Resource,
+    any_of,
+    company_select,
+    equals,
+    own_company,
+    per_object,
+    per_row,
+)
 from expensehub.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 from expensehub.webhooks import schemas
 from expensehub.webhooks.repository import DELIVERY_ROWS
@@ -24,9 +35,9 @@ SUBSCRIPTIONS: Resource[schemas.SubscriptionOut] = Resource(
     key="api_public/webhook_subscriptions",
     noun="webhook subscription",
     tag="api_public",
-    select=select(S).where(S.company_id == COMPANY, S.deleted_at.is_(None)),
+    select=company_select(S, S.deleted_at.is_(None)),
     id_column=S.id,
-    view=per_row(lambda row: schemas.subscription_out(row[0])),
+    view=per_object(schemas.subscription_out),
     out=schemas.SubscriptionOut,
     list_doc=Doc(
         "List webhook subscriptions",
@@ -53,9 +64,9 @@ EVENTS: Resource[schemas.EventOut] = Resource(
     key="webhooks/events",
     noun="webhook event",
     tag=EXT,
-    select=select(E).where(E.company_id == COMPANY),
+    select=company_select(E),
     id_column=E.id,
-    view=per_row(lambda row: schemas.event_out(row[0])),
+    view=per_object(schemas.event_out),
     out=schemas.EventOut,
     list_doc=Doc(
         "List webhook events",
@@ -102,9 +113,9 @@ ATTEMPTS: Resource[schemas.AttemptOut] = Resource(
     key="webhooks/delivery_attempts",
     noun="delivery attempt",
     tag=EXT,
-    select=select(A).where(A.company_id == COMPANY),
+    select=company_select(A),
     id_column=A.id,
-    view=per_row(lambda row: schemas.attempt_out(row[0])),
+    view=per_object(schemas.attempt_out),
     out=schemas.AttemptOut,
     list_doc=Doc(
         "List delivery attempts",

@@ -17,7 +17,7 @@ from expensehub.api.openapi import doc_write
 from expensehub.api.resources import mount
 from expensehub.api.responses import object_response
 from expensehub.db.resources import views_of
-from expensehub.errors import InvalidState, NotFound, ValidationFailed
+from expensehub.errors import InvalidState, ValidationFailed, check_company
 from expensehub.models.webhooks import WebhookSubscription
 from expensehub.versions import ApiVersion
 from expensehub.webhooks import resources, schemas, service
@@ -33,11 +33,6 @@ EXT: list[str | Enum] = ["webhooks (extension)"]
 def _allow_private(request: Request) -> bool:
     """``EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS`` of the app's settings."""
     return bool(request.app.state.settings.webhook_allow_private_targets)
-
-
-def _own_company(ctx: Ctx, company_id: int) -> None:
-    if company_id != ctx.company_id:
-        raise NotFound(f"company {company_id} not found")
 
 
 # --- subscriptions (Factorial) ------------------------------------------------------------------
@@ -70,7 +65,7 @@ mount(router, resources.SUBSCRIPTIONS)
     responses=doc_write(schemas.SubscriptionOut, 201),
 )
 def create_subscription(ctx: Ctx, request: Request, body: schemas.SubscriptionCreate) -> Response:
-    _own_company(ctx, body.company_id)
+    check_company(ctx.company_id, body.company_id)
     sub, secret = service.create_subscription(
         ctx.session,
         company_id=ctx.company_id,

@@ -264,26 +264,26 @@ def _row(
     def where(key: str) -> str:
         return f"line {line}, column {getattr(mapping.columns, key)!r}"
 
-    status_text = cell("status")
-    status = "closed"
-    if status_text is not None and mapping.status_map:
-        mapped = mapping.status_map.get(status_text)
-        if mapped is None:
-            raise MalformedFeed(where("status"), f"status {status_text!r} is not in the mapping's status_map")
-        if mapped == "skip":
-            feed.rejected.append((line, f"status {status_text!r} is skipped by the mapping"))
+    def translated(key: str, table: dict[str, str]) -> str | None:
+        """The cell ``key`` translated by the mapping's ``{key}_map`` (``None`` without a cell or a map);
+        ``"skip"`` (recorded as a rejected row) when the mapping leaves the row out."""
+        text = cell(key)
+        if text is None or not table:
             return None
-        status = mapped
-    type_text = cell("type")
-    tx_type: str | None = None
-    if type_text is not None and mapping.type_map:
-        mapped = mapping.type_map.get(type_text)
-        if mapped is None:
-            raise MalformedFeed(where("type"), f"type {type_text!r} is not in the mapping's type_map")
-        if mapped == "skip":
-            feed.rejected.append((line, f"type {type_text!r} is skipped by the mapping"))
-            return None
-        tx_type = mapped
+        value = table.get(text)
+        if value is None:
+            raise MalformedFeed(where(key), f"{key} {text!r} is not in the mapping's {key}_map")
+        if value == "skip":
+            feed.rejected.append((line, f"{key} {text!r} is skipped by the mapping"))
+        return value
+
+    status = translated("status", mapping.status_map)
+    if status == "skip":
+        return None
+    tx_type = translated("type", mapping.type_map)
+    if tx_type == "skip":
+        return None
+    status = status or "closed"
 
     currency_text = cell("currency")
     currency = (

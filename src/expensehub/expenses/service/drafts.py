@@ -18,7 +18,7 @@ from expensehub.documents import service as documents
 from expensehub.documents.context import UrlSigner
 from expensehub.documents.filetypes import FileType
 from expensehub.documents.storage import FileStore, StagedFile
-from expensehub.errors import ValidationFailed
+from expensehub.errors import ValidationFailed, check_body_id
 from expensehub.expenses import repository, resources, schemas
 from expensehub.expenses.service.claims import Kind, emit, transition
 from expensehub.expenses.service.duplicates import find_duplicate
@@ -173,9 +173,7 @@ def _update(
 ) -> None:
     resource = _DETAIL_RESOURCE[kind]
     detail = get_object(session, resource, _DETAIL_MODEL[kind], company_id=company_id, item_id=detail_id)
-    body_id = getattr(body, "id", None)
-    if body_id is not None and body_id != detail_id:
-        raise ValidationFailed("id mismatch", fields={"id": [f"must equal the id in the path ({detail_id})"]})
+    check_body_id(getattr(body, "id", None), detail_id)
     x = repository.lock_expensables(session, company_id=company_id, ids=[detail.expensable_id])[
         detail.expensable_id
     ]

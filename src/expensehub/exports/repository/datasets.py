@@ -218,19 +218,27 @@ def _expense_where(
         cond.append(on.effective_on >= f.date_from)
     if f.date_to is not None:
         cond.append(on.effective_on <= f.date_to)
-    if f.statuses is not None:
-        cond.append(on.status.in_(list(f.statuses)))
-    if f.types is not None:
-        cond.append(on.type.in_(list(f.types)))
-    if f.employee_ids is not None:
-        cond.append(on.employee_id.in_(list(f.employee_ids)))
-    if f.legal_entity_ids is not None:
-        cond.append(on.legal_entity_id.in_(list(f.legal_entity_ids)))
-    if f.updated_since is not None:
-        cond.append(on.updated_at >= f.updated_since)
-    if f.updated_after is not None:
-        cond.append(on.updated_at > f.updated_after)
+    cond += _one_of(on.status, f.statuses)
+    cond += _one_of(on.type, f.types)
+    cond += _one_of(on.employee_id, f.employee_ids)
+    cond += _one_of(on.legal_entity_id, f.legal_entity_ids)
+    cond += _changed(on.updated_at, f)
     return cond, ()
+
+
+def _one_of(column: Any, values: Sequence[Any] | None) -> list[ColumnElement[bool]]:
+    """``column IN values``; nothing when the filter is not given (``None``)."""
+    return [] if values is None else [column.in_(list(values))]
+
+
+def _changed(updated_at: Any, f: Filters) -> list[ColumnElement[bool]]:
+    """``updated_since`` (inclusive) and ``updated_after`` (strict: an incremental export's checkpoint)."""
+    cond: list[ColumnElement[bool]] = []
+    if f.updated_since is not None:
+        cond.append(updated_at >= f.updated_since)
+    if f.updated_after is not None:
+        cond.append(updated_at > f.updated_after)
+    return cond
 
 
 def _card_payment_fields(company_id: CompanyRef, dialect: str) -> Fields:
@@ -294,40 +302,31 @@ def _card_payment_joins(stmt: Select[Any], join: str, company_id: CompanyRef, di
     return stmt.outerjoin(emp, and_(emp.id == card.employee_id, emp.company_id == company_id))
 
 
-def _day_bounds(f: Filters) -> tuple[datetime | None, datetime | None]:
-    start = datetime.combine(f.date_from, time(0), tzinfo=UTC) if f.date_from is not None else None
-    end = (
-        datetime.combine(f.date_to + timedelta(days=1), time(0), tzinfo=UTC)
-        if f.date_to is not None
-        else None
-    )
-    return start, end
+def _on_days(moment: Any, f: Filters) -> list[ColumnElement[bool]]:
+    """``moment`` within the days ``date_from``..``date_to`` (both inclusive, UTC)."""
+    cond: list[ColumnElement[bool]] = []
+    if f.date_from is not None:
+        cond.append(moment >= datetime.combine(f.date_from, time(0), tzinfo=UTC))
+    if f.date_to is not None:
+        cond.append(moment < datetime.combine(f.date_to + timedelta(days=1), time(0), tzinfo=UTC))
+    return cond
 
 
 def _card_payment_where(
     company_id: CompanyRef, f: Filters
 ) -> tuple[list[ColumnElement[bool]], tuple[str, ...]]:
     cond: list[ColumnElement[bool]] = [cp.company_id == company_id]
+    cond += _on_days(cp.external_created_at, f)
+    cond += _one_of(cp.status, f.statuses)
+    cond += _one_of(cp.type, f.types)
+    cond += _one_of(card.employee_id, f.employee_ids)
+    cond += _one_of(ba.legal_entity_id, f.legal_entity_ids)
+    cond += _changed(cp.updated_at, f)
     joins: list[str] = []
-    start, end = _day_bounds(f)
-    if start is not None:
-        cond.append(cp.external_created_at >= start)
-    if end is not None:
-        cond.append(cp.external_created_at < end)
-    if f.statuses is not None:
-        cond.append(cp.status.in_(list(f.statuses)))
-    if f.types is not None:
-        cond.append(cp.type.in_(list(f.types)))
     if f.employee_ids is not None:
-        cond.append(card.employee_id.in_(list(f.employee_ids)))
         joins.append("card")
     if f.legal_entity_ids is not None:
-        cond.append(ba.legal_entity_id.in_(list(f.legal_entity_ids)))
         joins.append("ba")
-    if f.updated_since is not None:
-        cond.append(cp.updated_at >= f.updated_since)
-    if f.updated_after is not None:
-        cond.append(cp.updated_at > f.updated_after)
     return cond, tuple(joins)
 
 
@@ -363,22 +362,11 @@ def _transaction_where(
     company_id: CompanyRef, f: Filters
 ) -> tuple[list[ColumnElement[bool]], tuple[str, ...]]:
     cond: list[ColumnElement[bool]] = [tx.company_id == company_id]
-    joins: list[str] = []
-    start, end = _day_bounds(f)
-    if start is not None:
-        cond.append(tx.booking_date >= start)
-    if end is not None:
-        cond.append(tx.booking_date < end)
-    if f.types is not None:
-        cond.append(tx.type.in_(list(f.types)))
-    if f.legal_entity_ids is not None:
-        cond.append(ba.legal_entity_id.in_(list(f.legal_entity_ids)))
-        joins.append("ba")
-    if f.updated_since is not None:
-        cond.append(tx.updated_at >= f.updated_since)
-    if f.updated_after is not None:
-        cond.append(tx.updated_at > f.updated_after)
-    return cond, tuple(joins)
+    cond += _on_days(tx.booking_date, f)
+    cond += _one_of(tx.type, f.types)
+    cond += _one_of(ba.legal_entity_id, f.legal_entity_ids)
+    cond += _changed(tx.updated_at, f)
+    return cond, ("ba",) if f.legal_entity_ids is not None else ()
 
 
 @dataclass(frozen=True)
