@@ -1,6 +1,7 @@
 """Run the README's tour as written: its shell blocks, in order, in one shell, against a live server.
 
-The tour is the ``bash`` blocks of the README section "A five-minute tour". A line ``# => text`` after a
+The tour is the ``bash`` blocks of the README section "A five-minute tour" (or of another section:
+"Your own company" is run the same way). A line ``# => text`` after a
 command is an answer the README shows: a line the commands print must be ``text`` (or, for a text of a
 dozen characters or more, contain it), after the line of the previous answer (answers are checked in
 order). A command that fails stops the tour (``set -euo
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 TOUR_HEADING = "## A five-minute tour"
+OWN_COMPANY_HEADING = "## Your own company"
 ANSWER = re.compile(r"^\s*# => (.*)$")
 
 
@@ -38,10 +40,10 @@ class Block:
     answers: list[str] = field(default_factory=list)
 
 
-def tour_blocks(readme: Path = README) -> list[Block]:
-    """The ``bash`` blocks of the tour section, in order."""
+def tour_blocks(readme: Path = README, heading: str = TOUR_HEADING) -> list[Block]:
+    """The ``bash`` blocks of the section ``heading`` (the tour by default), in order."""
     lines = readme.read_text(encoding="utf-8").splitlines()
-    start = lines.index(TOUR_HEADING)
+    start = lines.index(heading)
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
     blocks: list[Block] = []
     i = start
@@ -71,9 +73,12 @@ class Outcome:
     missing: list[tuple[int, str]]
 
 
-def run_tour(env: dict[str, str], workdir: Path, timeout: float = 600) -> Outcome:
-    """Run every block in one bash process (variables carry over), in ``workdir``."""
-    blocks = tour_blocks()
+def run_tour(
+    env: dict[str, str], workdir: Path, timeout: float = 600, heading: str = TOUR_HEADING
+) -> Outcome:
+    """Run every block of the section ``heading`` in one bash process (variables carry over), in
+    ``workdir``."""
+    blocks = tour_blocks(heading=heading)
     curl_home = Path(tempfile.mkdtemp(prefix="curlrc-"))
     (curl_home / ".curlrc").write_text("fail-with-body\n")
     script = (

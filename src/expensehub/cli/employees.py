@@ -77,6 +77,11 @@ def import_employees(
         console.print(refused)
         if len(report.refused) > 200:
             console.print(f"... and {len(report.refused) - 200} more refused rows")
+    console.print(
+        f"{file.name}: {report.rows} rows, {len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.refused)} refused",
+        highlight=False,
+    )
     if dry_run:
         err.print("dry run: nothing was written", highlight=False)
     elif not report.written:
