@@ -93,7 +93,7 @@ def test_init_with_bad_values_creates_nothing(db_url: str, monkeypatch: pytest.M
         before = conn.execute(text("SELECT count(*) FROM companies")).scalar_one()
     result = runner.invoke(app, ["init", "--name", "Bad", "--country", "spain", "--currency", "EUR"])
     assert result.exit_code == 2
-    assert "country: must be a two-letter country code" in result.stderr
+    assert "country: must be an ISO 3166 two-letter country code" in result.stderr
     assert result.stderr.strip().endswith("nothing was created")
     result = runner.invoke(app, ["init", "--name", "Bad", "--country", "es", "--currency", "EURO"])
     assert result.exit_code == 2

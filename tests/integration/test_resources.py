@@ -124,7 +124,11 @@ def _names(session: Session, tenant: Tenant, **values: Any) -> list[str]:
 
 
 def _employees(session: Session, tenant: Tenant) -> list[Employee]:
-    return list(session.scalars(select(Employee).where(Employee.company_id == tenant.company_id)))
+    return list(
+        session.scalars(
+            select(Employee).where(Employee.company_id == tenant.company_id).order_by(Employee.id)
+        )
+    )
 
 
 def test_scoped_filtered_and_paged(session_factory: sessionmaker[Session]) -> None:

@@ -79,6 +79,15 @@ def _every_action(api: ApiClient, tenant: Tenant, factory: sessionmaker[Session]
     _ok(api.delete(f"{DOCS}/{doc['id']}"))
     f = folder(api)
     _ok(api.put(f"{FOLDERS}/{f['id']}", json={"name": "Renamed"}))
+    # companies and employees
+    le = {"company_id": cid, "country": "pt", "legal_name": "Authors Lda", "currency": "EUR"}
+    entity = _ok(api.post("companies/legal_entities", json=le), 201)
+    _ok(api.put(f"companies/legal_entities/{entity['id']}", json={"city": "Porto"}))
+    hire = {"company_id": cid, "first_name": "Au", "last_name": "Thor", "email": "author@example.test"}
+    person = _ok(api.post("employees/employees/create_with_contract", json=hire))
+    _ok(api.put(f"employees/employees/{person['id']}", json={"preferred_name": "A"}))
+    _ok(api.post("employees/employees/terminate", json={"id": person["id"], "terminated_on": "2026-12-31"}))
+    _ok(api.post("employees/employees/unterminate", json={"id": person["id"]}))
     # banking and reconciliation
     imported(api, new_account(api, tenant)["id"], "camt053_statement.xml")
     _ok(api.post("reconciliation/runs", json={}), 201)

@@ -331,6 +331,11 @@ def test_catalog_has_factorials_types_and_ours() -> None:
         "finance/cost_center/delete",
         "documents/document/create",
         "documents/folder/create",
+        "companies/legal_entity/create",
+        "employees/employee/create_with_contract",
+        "employees/employee/update",
+        "employees/employee/terminate",
+        "employees/employee/unterminate",
     } <= factorial
     assert ours == {
         "expenses/expensable/create",
@@ -338,6 +343,7 @@ def test_catalog_has_factorials_types_and_ours() -> None:
         "expenses/expensable/submit",
         "expenses/expensable/approve",
         "expenses/expensable/reject",
+        "companies/legal_entity/update",
         "banking/card_payment/create",
         "banking/transaction/create",
         "reconciliation/run/completed",
