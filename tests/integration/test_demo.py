@@ -21,10 +21,13 @@ from expensehub.config import Settings
 from expensehub.db.base import Base
 from expensehub.db.engine import make_engine, make_session_factory, transaction
 from expensehub.demo.data import ANCHOR, WINDOW_DAYS
+from expensehub.demo.receipts import receipt_png
 from expensehub.demo.seed import STATUSES, DemoSummary, hooks, seed_demo
 from expensehub.demo.seed.allowances import MANAGER_PER_DIEM
+from expensehub.documents import service as documents
 from expensehub.documents.context import DocumentsConfig
 from expensehub.documents.filetypes import PDF, PNG, sniff
+from expensehub.errors import AppError, NotFound, UnsupportedMediaType
 from expensehub.kit.money import convert
 from expensehub.models import (
     Account,
@@ -736,3 +739,44 @@ def test_the_demo_command_refuses_a_bad_webhook_url_before_seeding(
     assert "Traceback" not in result.output
     with transaction(make_session_factory(make_engine(db_url))) as s:
         assert s.scalar(select(func.count()).select_from(Company)) == before
+
+
+def test_receipts_made_in_code_are_checked_as_uploads_are(
+    session_factory: sessionmaker[Session], seeded: DemoSummary, files: DocumentsConfig
+) -> None:
+    """``add_receipt_files`` refuses bytes that are not an accepted file (415) or whose name contradicts
+    them, and another company's expense (404), before storing anything."""
+    with transaction(session_factory) as s:
+        expense_id = s.scalars(select(Expense.id).where(Expense.company_id == seeded.company_id)).first()
+        assert expense_id is not None
+        other = s.scalars(select(Expense.id).where(Expense.company_id != seeded.company_id)).first()
+    now = ANCHOR
+
+    def receipt(data: bytes, name: str, expense: int) -> documents.ReceiptFile:
+        return documents.ReceiptFile(
+            expense_id=expense, employee_id=None, filename=name, data=data, uploaded_at=now
+        )
+
+    unsupported = (UnsupportedMediaType, "unsupported_file_type")
+    cases: list[tuple[documents.ReceiptFile, tuple[type[AppError], str]]] = [
+        (receipt(b"MZ\x90\x00not a receipt", "r.pdf", expense_id), unsupported),
+        (receipt(receipt_png(), "r.pdf", expense_id), unsupported),  # a PNG named .pdf
+    ]
+    if other is not None:
+        cases.append((receipt(receipt_png(), "r.png", other), (NotFound, "not_found")))
+    with transaction(session_factory) as s:
+        before = s.scalar(select(func.count()).where(Document.company_id == seeded.company_id))
+    for bad, (error, code) in cases:
+        with transaction(session_factory) as s:
+            with pytest.raises(error) as caught:
+                documents.add_receipt_files(
+                    s,
+                    store=files.store,
+                    staging_dir=files.staging_dir,
+                    max_bytes=files.max_upload_bytes,
+                    company_id=seeded.company_id,
+                    files=[bad],
+                )
+            assert caught.value.code == code
+        with transaction(session_factory) as s:
+            assert s.scalar(select(func.count()).where(Document.company_id == seeded.company_id)) == before
