@@ -5,6 +5,9 @@
 #   scripts/demo.sh                 a fresh demo company (the previous demo data is replaced)
 #   scripts/demo.sh --port 8123     the same on another port (checked before anything is seeded)
 #   scripts/demo.sh --keep          serve the existing demo data again: same company, same API key
+#   scripts/demo.sh --webhook-url http://127.0.0.1:9000/hooks
+#                                   subscribe that URL to the demo company's webhooks (the signing
+#                                   secret is printed once); DEMO_WEBHOOK_URL=... does the same
 #
 # The demo lives in its own data folder (demo-data/ in this clone, or EXPENSEHUB_DATA_DIR): the
 # database and the file store, never your own company's data.
@@ -19,10 +22,23 @@ fi
 .venv/bin/python -m pip install --quiet -e .
 
 keep=0
+webhook=0
 args=()
 for arg in "$@"; do
-  if [ "$arg" = "--keep" ]; then keep=1; else args+=("$arg"); fi
+  case "$arg" in
+    --keep) keep=1 ;;
+    --webhook-url|--webhook-url=*) webhook=1; args+=("$arg") ;;
+    *) args+=("$arg") ;;
+  esac
 done
+if [ -n "${DEMO_WEBHOOK_URL:-}" ] && [ "$webhook" = 0 ] && [ "$keep" = 0 ]; then
+  args+=(--webhook-url "$DEMO_WEBHOOK_URL")
+  webhook=1
+fi
+if [ "$keep" = 1 ] && [ "$webhook" = 1 ]; then
+  echo "error: --webhook-url subscribes a new demo company; it cannot be combined with --keep" >&2
+  exit 2
+fi
 
 export EXPENSEHUB_DATA_DIR="${EXPENSEHUB_DATA_DIR:-$PWD/demo-data}"
 # The demo runs on this machine: webhook targets on it (the README's local receiver) are allowed.

@@ -113,7 +113,9 @@ def test_sdk_card_payments_carry_fx_and_negative_spend(
         GetApi20261001ResourcesBankingCardPaymentsStatus as Status,
     )
 
-    rejected = client.banking.card_payments.all(status=Status.REJECTED)
+    rejected = client.banking.card_payments.all(
+        status=Status.REJECTED, account_ids=[str(banking["account_id"])]
+    )
     assert [p.status.value for p in rejected] == ["rejected"]
     assert rejected[0].approved is False
 

@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from rich.console import Console
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from expensehub.auth import service as auth_service
+from expensehub.config import Settings
 from expensehub.db.base import Base
-from expensehub.db.engine import transaction
+from expensehub.db.engine import make_engine, make_session_factory, transaction
 from expensehub.demo.data import ANCHOR, WINDOW_DAYS
-from expensehub.demo.seed import STATUSES, DemoSummary, seed_demo
+from expensehub.demo.receipts import receipt_png
+from expensehub.demo.seed import STATUSES, DemoSummary, hooks, seed_demo
+from expensehub.demo.seed.allowances import MANAGER_PER_DIEM
+from expensehub.documents import service as documents
+from expensehub.documents.context import DocumentsConfig
+from expensehub.documents.filetypes import PDF, PNG, sniff
+from expensehub.errors import AppError, NotFound, UnsupportedMediaType
 from expensehub.kit.money import convert
 from expensehub.models import (
     Account,
     ApprovalFlow,
     ApprovalFlowApprover,
     Category,
+    Company,
     CostCenter,
     CostCenterMembership,
     Employee,
@@ -39,15 +49,24 @@ from expensehub.models import (
     Project,
 )
 from expensehub.models.allowances import PerDiemRate, PerDiemRateConfiguration
+from expensehub.models.banking import Card, CardPayment, FeedImport
+from expensehub.models.documents import Document, ExpenseFile
+from expensehub.models.webhooks import WebhookSubscription
 
 SMALL = {"employees": 20, "expensables": 600}
 APPROVED_OR_LATER = {"approved", "reversed", "in_payroll", "sent_to_pay", "paid"}
 
 
 @pytest.fixture(scope="module")
-def seeded(session_factory: sessionmaker[Session]) -> DemoSummary:
+def files(settings: Settings) -> DocumentsConfig:
+    """The file store the API (``http``) serves, as ``expensehub demo`` passes its own."""
+    return DocumentsConfig.from_settings(settings)
+
+
+@pytest.fixture(scope="module")
+def seeded(session_factory: sessionmaker[Session], files: DocumentsConfig) -> DemoSummary:
     with transaction(session_factory) as s:
-        return seed_demo(s, seed=7, **SMALL)
+        return seed_demo(s, seed=7, documents=files, **SMALL)
 
 
 @pytest.fixture
@@ -294,53 +313,76 @@ def test_per_diems_and_mileages_follow_the_statutory_rules(db: Session, seeded: 
         db.execute(select(LegalEntity.id, LegalEntity.country).where(LegalEntity.company_id == cid)).all()
     )
     rows = db.execute(
-        select(PerDiem, Expensable.amount, Expensable.legal_entity_id)
+        select(PerDiem, Expensable.amount, Expensable.legal_entity_id, Employee.is_manager)
         .join(Expensable, Expensable.id == PerDiem.expensable_id)
+        .join(Employee, Employee.id == Expensable.employee_id)
         .where(PerDiem.company_id == cid)
     ).all()
     rates: dict[int, list[PerDiemRate]] = defaultdict(list)
     for r in db.scalars(select(PerDiemRate).where(PerDiemRate.company_id == cid)):
         rates[r.per_diem_id].append(r)
-    priced = 0
-    for p, amount, entity in rows:
+    priced = above = 0
+    for p, amount, entity, manager in rows:
         abroad = p.destination is not None and ", " in p.destination
         if abroad:
             assert len(p.destination.rsplit(", ", 1)[1]) == 2
         if p.statutory_amount is not None:
             priced += 1
-            assert p.pricing == "statutory"
-            assert (p.statutory_amount, p.taxable_amount) == (amount, 0)
-            assert sum(r.total_amount for r in rates[p.id]) == amount
+            assert sum(r.total_amount for r in rates[p.id]) == p.statutory_amount
+            if manager:  # the senior travel policy: 125 %, the excess taxable (priced "amount", as the API)
+                above += 1
+                assert amount == int((p.statutory_amount * MANAGER_PER_DIEM).to_integral_value())
+                assert (p.pricing, p.taxable_amount) == ("amount", amount - p.statutory_amount)
+            else:
+                assert p.pricing == "statutory"
+                assert (p.statutory_amount, p.taxable_amount) == (amount, 0)
         else:
             assert (p.pricing, countries[entity], abroad) == ("amount", "gb", True)
             assert rates[p.id] == []
     assert priced > len(rows) / 2
+    assert 0 < above < priced
     configurations = db.scalars(
         select(PerDiemRateConfiguration).where(PerDiemRateConfiguration.company_id == cid)
     ).all()
     assert {c.id for c in configurations} == {r.rate_configuration_id for rs in rates.values() for r in rs}
 
 
-def test_payroll_report_agrees_with_the_demo(http, seeded: DemoSummary) -> None:  # type: ignore[no-untyped-def]
-    """The demo pays the statutory amounts: nothing taxable in the payroll report except the UK per diems
-    abroad, which the rules cannot price."""
+def test_payroll_report_shows_the_managers_taxable_excess(http, db: Session, seeded: DemoSummary) -> None:  # type: ignore[no-untyped-def]
+    """The demo pays the statutory amounts except to managers (125 %): the payroll report taxes exactly
+    their excess, and the UK per diems abroad, which the rules cannot price, are listed as not computed."""
+    managers = set(
+        db.scalars(select(Employee.id).where(Employee.company_id == seeded.company_id, Employee.is_manager))
+    )
     headers = {"x-api-key": seeded.api_key}
-    computed = 0
-    for month in ("2026-06", "2026-07", "2026-08", "2026-09"):
+    computed, taxed_employees, taxable = 0, set(), Counter[str]()
+    month = date(2025, 5, 1)
+    while month <= ANCHOR.date():
         r = http.get(
             "/api/2026-10-01/resources/allowances/payroll_adjustments",
-            params={"month": month},
+            params={"month": f"{month:%Y-%m}"},
             headers=headers,
         )
         assert r.status_code == 200, r.text
         for employee in r.json()["employees"]:
             for item in employee["items"]:
-                if item["computed"]:
-                    computed += 1
-                    assert item["taxable_amount"] == 0, item
-                else:
+                if not item["computed"]:
                     assert "UK" in item["reason"]
+                    continue
+                computed += 1
+                assert item["taxable_amount"] == item["claimed_amount"] - item["statutory_amount"]
+                if item["taxable_amount"]:
+                    assert item["type"] == "perdiem"
+                    assert int(employee["employee_id"]) in managers
+            if employee["taxable_amount"] > 0:
+                taxed_employees.add(employee["employee_id"])
+                taxable[employee["currency"]] += employee["taxable_amount"]
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     assert computed > 20
+    assert taxed_employees  # the allowance report has something to tax
+    employees, claims, excess = seeded.allowance_excess
+    assert (employees, sum(excess.values())) == (len(taxed_employees), sum(taxable.values()))
+    assert dict(taxable) == excess
+    assert claims > 0
 
 
 def test_cards_and_reimbursement(db: Session, seeded: DemoSummary) -> None:
@@ -427,7 +469,13 @@ _SOFT_REFERENCES = {
     ("approval_flow_approvers", "employee_id"): "employees",
     ("approval_flow_approvers", "access_id"): "accesses",
     ("ledger_account_resources", "resource_id"): "categories",
+    ("expenses", "document_id"): "documents",
 }
+
+
+# Keys that are values in themselves, and columns that measure the run rather than record data.
+_NATURAL_KEYS = {"stored_blobs"}
+_MEASURED = {("reconciliation_runs", "duration_ms")}
 
 
 def _dump(db: Session, company_id: int) -> dict[str, list[tuple[Any, ...]]]:
@@ -463,6 +511,10 @@ def _dump(db: Session, company_id: int) -> dict[str, list[tuple[Any, ...]]]:
                     continue
                 target = next(iter(column.foreign_keys)).column.table.name if column.foreign_keys else None
                 target = target or _SOFT_REFERENCES.get((table.name, column.name))
+                if (table.name, column.name) in _MEASURED:
+                    continue
+                if target in _NATURAL_KEYS:
+                    target = None  # the key is the value itself (a content hash)
                 if target is not None and value is not None:
                     value = ("ref", target, ordinals[target][value])
                 values.append((column.name, value))
@@ -472,11 +524,11 @@ def _dump(db: Session, company_id: int) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_same_seed_same_company_other_seed_differs(
-    session_factory: sessionmaker[Session], seeded: DemoSummary
+    session_factory: sessionmaker[Session], seeded: DemoSummary, files: DocumentsConfig
 ) -> None:
     with transaction(session_factory) as s:
-        again = seed_demo(s, seed=7, **SMALL)
-        other = seed_demo(s, seed=8, **SMALL)
+        again = seed_demo(s, seed=7, documents=files, **SMALL)
+        other = seed_demo(s, seed=8, documents=files, **SMALL)
     assert len({seeded.company_id, again.company_id, other.company_id}) == 3
     assert again.api_key != seeded.api_key
     with transaction(session_factory) as s:
@@ -485,6 +537,9 @@ def test_same_seed_same_company_other_seed_differs(
     assert first["expensables"]
     assert first["approval_flow_approvers"]
     assert first["expense_taxes"]
+    assert first["documents"]
+    assert first["card_payments"]
+    assert first["reconciliation_proposals"]
     assert first == second
     assert first["expensables"] != third["expensables"]
     assert first["employees"] != third["employees"]
@@ -534,3 +589,194 @@ def test_the_api_serves_the_demo_company(http, seeded: DemoSummary) -> None:  # 
     r = http.get("/api/2026-10-01/resources/employees/employees", headers=headers)
     assert r.status_code == 200, r.text
     assert r.json()["meta"]["total"] == 20
+
+
+# --- receipts, card feed, reconciliation, webhooks ---------------------------------------------------
+
+
+def test_the_receipt_bundle_of_the_demo_period_holds_real_files(  # type: ignore[no-untyped-def]
+    http, db: Session, seeded: DemoSummary
+) -> None:
+    """Most expenses have a receipt stored as an upload is; the period's bundle holds each of them, as
+    valid PDF and PNG files, and the expenses without one are what the chasing lists show."""
+    cid = seeded.company_id
+    expenses = {
+        e.id: (e, x)
+        for e, x in db.execute(
+            select(Expense, Expensable)
+            .join(Expensable, Expensable.id == Expense.expensable_id)
+            .where(Expense.company_id == cid)
+        )
+    }
+    files = db.scalars(
+        select(ExpenseFile).where(ExpenseFile.company_id == cid).order_by(ExpenseFile.expense_id)
+    ).all()
+    with_receipt = {f.expense_id for f in files}
+    assert seeded.receipts is not None
+    assert len(with_receipt) == seeded.receipts.with_receipt == len(files)
+    assert 0.7 * len(expenses) < len(with_receipt) < len(expenses)  # most, not all
+    for f in files:
+        assert expenses[f.expense_id][0].document_id == f.document_id
+    without = [x for e, x in expenses.values() if e.id not in with_receipt]
+    assert {x.status for x in without} >= {"draft"}
+    assert any(e.creation_type == "automatic" for e, _ in expenses.values() if e.id not in with_receipt)
+    documents = {d.id: d for d in db.scalars(select(Document).where(Document.company_id == cid))}
+    assert {d.employee_id for d in documents.values()} <= {x.employee_id for _, x in expenses.values()}
+
+    start = ANCHOR.date() - timedelta(days=WINDOW_DAYS)
+    r = http.get(
+        "/api/2026-10-01/resources/documents/receipt_bundles",
+        params={"from": start.isoformat(), "to": ANCHOR.date().isoformat()},
+        headers={"x-api-key": seeded.api_key},
+    )
+    assert r.status_code == 200, r.text
+    bundle = zipfile.ZipFile(io.BytesIO(r.content))
+    names = [n for n in bundle.namelist() if n != "manifest.csv"]
+    assert len(names) == len(files)
+    kinds: Counter[str] = Counter()
+    for name in names:
+        data = bundle.read(name)
+        kind = sniff(io.BytesIO(data))
+        assert kind in (PDF, PNG)
+        assert name.endswith("." + kind.extension)
+        kinds[kind.extension] += 1
+        if kind == PDF:
+            assert data.rstrip().endswith(b"%%EOF")
+        else:
+            assert data.endswith(b"IEND\xaeB`\x82")
+    assert kinds["pdf"] > 0
+    assert kinds["png"] > 0
+    assert dict(kinds) == dict(seeded.receipts.by_type)
+    manifest = list(csv.DictReader(io.StringIO(bundle.read("manifest.csv").decode("utf-8-sig"))))
+    assert {int(row["expense_id"]) for row in manifest} == with_receipt
+
+
+def test_the_card_feed_was_imported_through_the_banking_importer(db: Session, seeded: DemoSummary) -> None:
+    cid = seeded.company_id
+    imports = db.scalars(select(FeedImport).where(FeedImport.company_id == cid)).all()
+    assert {(i.format, i.mapping) for i in imports} == {("csv", "card-issuer-export")}
+    assert seeded.cards is not None
+    assert sum(i.new_card_payments for i in imports) == seeded.cards.imported > 20
+    payments = db.scalars(select(CardPayment).where(CardPayment.company_id == cid)).all()
+    assert len(payments) == seeded.cards.imported
+    assert {p.status for p in payments} >= {"closed", "rejected"}
+    assert any(p.type == "refund" for p in payments)
+    assert any(p.merchant_currency != p.currency for p in payments)  # purchases abroad
+    cards = db.scalars(select(Card).where(Card.company_id == cid)).all()
+    holders = {c.last4: c.employee_id for c in cards}
+    card_expenses = db.scalars(
+        select(Expense).where(Expense.company_id == cid, Expense.card_last4.is_not(None))
+    ).all()
+    assert {e.card_last4 for e in card_expenses} <= set(holders)
+
+
+def test_reconciliation_of_the_demo_links_asks_and_leaves_over(  # type: ignore[no-untyped-def]
+    http, seeded: DemoSummary
+) -> None:
+    """A run over the demo's period, as a user would start it: confident links, pairs for a person to
+    review, payments without an expense and card expenses without a payment."""
+    headers = {"x-api-key": seeded.api_key}
+    start = ANCHOR.date() - timedelta(days=WINDOW_DAYS)
+    r = http.post(
+        "/api/2026-10-01/resources/reconciliation/runs",
+        json={"from": start.isoformat(), "to": ANCHOR.date().isoformat()},
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    run = r.json()
+    assert run["matched"] > 20
+    assert run["ambiguous"] + run["low_confidence"] > 0
+    assert run["missing_receipts"] > 0
+    assert run["expenses_without_payment"] > 0
+    assert run["refunds"] > 0
+    assert seeded.cards is not None
+    assert seeded.cards.run == {k: run[k] for k in seeded.cards.run}  # what the demo's own run found
+    r = http.get(
+        "/api/2026-10-01/resources/reconciliation/proposals",
+        params={"run_id": run["id"], "limit": 100},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    kinds = Counter(p["kind"] for p in r.json()["data"])
+    assert kinds["matched"] > 0
+
+
+def test_no_webhooks_unless_asked(db: Session, seeded: DemoSummary) -> None:
+    assert seeded.hooks is None
+    assert not db.scalars(
+        select(WebhookSubscription).where(WebhookSubscription.company_id == seeded.company_id)
+    ).all()
+
+
+def test_a_webhook_url_subscribes_the_demo_company(session_factory: sessionmaker[Session]) -> None:
+    url = "https://hooks.example.com/expensehub"
+    with transaction(session_factory) as s:
+        summary = seed_demo(s, seed=3, employees=6, expensables=60, webhook_url=url)
+    assert summary.hooks is not None
+    with transaction(session_factory) as s:
+        subs = s.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.company_id == summary.company_id)
+        ).all()
+    assert {sub.type for sub in subs} == set(hooks.EVENTS)
+    assert {(sub.target_url, sub.enabled, sub.secret) for sub in subs} == {(url, True, summary.hooks.secret)}
+    assert summary.receipts is None  # no file store given: no receipts
+
+
+def test_the_demo_command_refuses_a_bad_webhook_url_before_seeding(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from expensehub.cli.main import app
+
+    monkeypatch.setenv("EXPENSEHUB_DATABASE_URL", db_url)
+    monkeypatch.delenv("EXPENSEHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS", raising=False)
+    with transaction(make_session_factory(make_engine(db_url))) as s:
+        before = s.scalar(select(func.count()).select_from(Company))
+    result = CliRunner().invoke(app, ["demo", "--expensables", "10", "--webhook-url", "http://127.0.0.1:9/x"])
+    assert result.exit_code == 2
+    assert "--webhook-url: must not point at a loopback address" in result.output
+    assert "Traceback" not in result.output
+    with transaction(make_session_factory(make_engine(db_url))) as s:
+        assert s.scalar(select(func.count()).select_from(Company)) == before
+
+
+def test_receipts_made_in_code_are_checked_as_uploads_are(
+    session_factory: sessionmaker[Session], seeded: DemoSummary, files: DocumentsConfig
+) -> None:
+    """``add_receipt_files`` refuses bytes that are not an accepted file (415) or whose name contradicts
+    them, and another company's expense (404), before storing anything."""
+    with transaction(session_factory) as s:
+        expense_id = s.scalars(select(Expense.id).where(Expense.company_id == seeded.company_id)).first()
+        assert expense_id is not None
+        other = s.scalars(select(Expense.id).where(Expense.company_id != seeded.company_id)).first()
+    now = ANCHOR
+
+    def receipt(data: bytes, name: str, expense: int) -> documents.ReceiptFile:
+        return documents.ReceiptFile(
+            expense_id=expense, employee_id=None, filename=name, data=data, uploaded_at=now
+        )
+
+    unsupported = (UnsupportedMediaType, "unsupported_file_type")
+    cases: list[tuple[documents.ReceiptFile, tuple[type[AppError], str]]] = [
+        (receipt(b"MZ\x90\x00not a receipt", "r.pdf", expense_id), unsupported),
+        (receipt(receipt_png(), "r.pdf", expense_id), unsupported),  # a PNG named .pdf
+    ]
+    if other is not None:
+        cases.append((receipt(receipt_png(), "r.png", other), (NotFound, "not_found")))
+    with transaction(session_factory) as s:
+        before = s.scalar(select(func.count()).where(Document.company_id == seeded.company_id))
+    for bad, (error, code) in cases:
+        with transaction(session_factory) as s:
+            with pytest.raises(error) as caught:
+                documents.add_receipt_files(
+                    s,
+                    store=files.store,
+                    staging_dir=files.staging_dir,
+                    max_bytes=files.max_upload_bytes,
+                    company_id=seeded.company_id,
+                    files=[bad],
+                )
+            assert caught.value.code == code
+        with transaction(session_factory) as s:
+            assert s.scalar(select(func.count()).where(Document.company_id == seeded.company_id)) == before

@@ -105,27 +105,53 @@ def demo(
         str | None, typer.Option(help="With --serve: bind address (default EXPENSEHUB_HOST)")
     ] = None,
     port: Annotated[int | None, typer.Option(help="With --serve: port (default EXPENSEHUB_PORT)")] = None,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(help="Subscribe this URL to the demo company's webhooks (its secret is printed once)"),
+    ] = None,
 ) -> None:
     """Create a believable demo company, print an API key for it, and optionally serve the API."""
     from expensehub.db.engine import transaction
     from expensehub.db.migrate import upgrade_if_behind
     from expensehub.demo.seed import seed_demo
+    from expensehub.documents.context import DocumentsConfig
 
     cfg = settings()
     bind_host, bind_port = host or cfg.host, port or cfg.port
     if serve_after:
         _require_free_port(bind_host, bind_port)  # before seeding, not after
+    if webhook_url is not None:
+        from expensehub.webhooks.rules import url_problem
+
+        problem = url_problem(webhook_url.strip(), allow_private=cfg.webhook_allow_private_targets)
+        if problem:
+            err.print(f"[red]error:[/red] --webhook-url: {problem}", highlight=False)
+            raise typer.Exit(2)
     upgrade_if_behind(cfg.database_url)
     factory = session_factory(cfg)
     with transaction(factory) as session:
         summary = seed_demo(
-            session, seed=seed, employees=employees, expensables=expensables, progress=console
+            session,
+            seed=seed,
+            employees=employees,
+            expensables=expensables,
+            progress=console,
+            documents=DocumentsConfig.from_settings(cfg),
+            webhook_url=None if webhook_url is None else webhook_url.strip(),
+            allow_private_webhooks=cfg.webhook_allow_private_targets,
         )
     table = Table(title="Demo company created", show_header=False)
     for label, value in summary.rows():
         table.add_row(label, str(value))
     console.print(table)
     console.print(f"API key (shown once): [bold green]{summary.api_key}[/bold green]")
+    if summary.hooks is not None:
+        console.print(
+            f"Webhook signing secret (shown once): [bold green]{summary.hooks.secret}[/bold green]\n"
+            f"Receive and verify: expensehub webhooks listen --port P --secret {summary.hooks.secret}; "
+            "deliver: expensehub worker",
+            highlight=False,
+        )
     console.print(
         f"Try: curl -H 'x-api-key: {summary.api_key}' "
         f"http://{bind_host}:{bind_port}/api/{CURRENT}/resources/expenses/expensables?limit=2"

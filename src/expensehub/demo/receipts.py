@@ -6,6 +6,7 @@ upload checks (documents/filetypes.py) accept them as PDF and PNG.
 
 from __future__ import annotations
 
+import functools
 import struct
 import zlib
 from collections.abc import Sequence
@@ -40,20 +41,33 @@ def receipt_pdf(lines: Sequence[str]) -> bytes:
     return bytes(out)
 
 
-def receipt_png(width: int = 120, height: int = 160, shade: int = 0) -> bytes:
-    """A valid PNG: a paper-coloured slip with darker rows standing for printed lines."""
+def receipt_png(width: int = 120, height: int = 160, shade: int = 0, *, text: Sequence[str] = ()) -> bytes:
+    """A valid PNG: a paper-coloured slip with darker rows standing for printed lines.
+
+    ``text``, when given, is stored as ``Description`` text chunks (what a scanner app writes): the
+    image stays the same, the file becomes the receipt's own. The pixels of a (width, height, shade)
+    are compressed once per process (``_pixels``), so thousands of receipts cost little.
+    """
+    chunks = [_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))]
+    chunks.append(_chunk(b"IDAT", _pixels(width, height, shade)))
+    for line in text:
+        chunks.append(_chunk(b"tEXt", b"Description\x00" + line.encode("latin-1", "replace")))
+    return b"\x89PNG\r\n\x1a\n" + b"".join(chunks) + _chunk(b"IEND", b"")
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+@functools.lru_cache(maxsize=256)
+def _pixels(width: int, height: int, shade: int) -> bytes:
+    """The compressed scanlines (filter byte 0, then RGB): ink from x = 10 to the line's end."""
+    paper, ink = bytes((250, 247, 238)), bytes((60, 60, 70))
     rows = []
     for y in range(height):
         printed = 12 <= y < height - 12 and (y // 6) % 2 == 0 and (y * 7 + shade) % 5 != 0
-        row = bytearray([0])  # filter: none
-        for x in range(width):
-            ink = printed and 10 <= x < width - 10 - (y * 13 + shade) % 40
-            row += bytes((60, 60, 70) if ink else (250, 247, 238))
-        rows.append(bytes(row))
-    raw = zlib.compress(b"".join(rows), 9)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+        end = width - 10 - (y * 13 + shade) % 40
+        inked = max(0, min(end, width) - 10) if printed else 0
+        start = min(10, width) if inked else width
+        rows.append(b"\x00" + paper * start + ink * inked + paper * (width - start - inked))
+    return zlib.compress(b"".join(rows), 9)

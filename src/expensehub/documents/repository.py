@@ -6,11 +6,11 @@ run by no tenant.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypedDict, Unpack, cast
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,6 +53,22 @@ def upsert_blob(session: Session, *, sha256: str, byte_size: int, content_type: 
     stmt = insert_fn(StoredBlob).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=["sha256"], set_={"last_used_at": now})
     session.execute(stmt)
+
+
+def upsert_blobs(session: Session, rows: Sequence[tuple[str, int, str]], *, now: datetime) -> None:
+    """``upsert_blob`` for many ``(sha256, byte_size, content_type)`` at once (one executemany)."""
+    dialect = session.get_bind().dialect.name
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert_fn(StoredBlob)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["sha256"], set_={"last_used_at": stmt.excluded.last_used_at}
+    )
+    values = [
+        {"sha256": sha, "byte_size": size, "content_type": ctype, "created_at": now, "last_used_at": now}
+        for sha, (size, ctype) in {sha: (size, ctype) for sha, size, ctype in rows}.items()
+    ]
+    if values:
+        session.execute(stmt, values)
 
 
 def unused_blobs(session: Session, *, used_before: datetime, limit: int) -> list[str]:
@@ -238,6 +254,51 @@ def replace_expense_files(
                 company_id=company_id, expense_id=expense_id, document_id=document_id, position=position
             )
         )
+    session.flush()
+
+
+def insert_documents(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Bulk insert document rows (plain dicts); their ids, in the order of ``rows``."""
+    ids: list[int] = []
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        ids += session.scalars(
+            insert(Document).returning(Document.id, sort_by_parameter_order=True), list(chunk)
+        ).all()
+    return ids
+
+
+def company_expense_ids(session: Session, *, company_id: int, expense_ids: Iterable[int]) -> set[int]:
+    """Which of ``expense_ids`` are expenses of the company."""
+    wanted = list(set(expense_ids))
+    found: set[int] = set()
+    for start in range(0, len(wanted), 1000):
+        stmt = select(Expense.id).where(
+            Expense.company_id == company_id, Expense.id.in_(wanted[start : start + 1000])
+        )
+        found.update(session.scalars(stmt))
+    return found
+
+
+def replace_files_of_expenses(
+    session: Session, *, company_id: int, files: Mapping[int, Sequence[int]]
+) -> None:
+    """``replace_expense_files`` for many expenses at once: ``{expense id: document ids in order}``."""
+    expense_ids = list(files)
+    for start in range(0, len(expense_ids), 1000):
+        session.execute(
+            delete(ExpenseFile).where(
+                ExpenseFile.company_id == company_id,
+                ExpenseFile.expense_id.in_(expense_ids[start : start + 1000]),
+            )
+        )
+    rows = [
+        {"company_id": company_id, "expense_id": expense_id, "document_id": document_id, "position": position}
+        for expense_id, document_ids in files.items()
+        for position, document_id in enumerate(document_ids)
+    ]
+    if rows:
+        session.execute(insert(ExpenseFile), rows)
     session.flush()
 
 

@@ -7,6 +7,7 @@ unreferenced blob, which the purge removes.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,7 +22,13 @@ from expensehub.documents import bundles, filetypes, repository, resources, sche
 from expensehub.documents.context import DocumentsConfig, UrlSigner, read_download_token
 from expensehub.documents.filenames import clean_filename
 from expensehub.documents.rules import TRASH_RETENTION_DAYS
-from expensehub.documents.storage import FileStore, LocalFileStore, StagedFile, blob_key
+from expensehub.documents.storage import (
+    FileStore,
+    LocalFileStore,
+    StagedFile,
+    blob_key,
+    stage_batch,
+)
 from expensehub.errors import (
     Forbidden,
     InvalidState,
@@ -424,6 +431,91 @@ def files_for_expenses(
     ).items():
         result[expense_id] = [_file_out(d, signer) for d in documents]
     return result
+
+
+@dataclass(frozen=True)
+class ReceiptFile:
+    """A receipt made in code (the demo company's): its bytes and name, the expense (``Expense.id``)
+    it is a receipt of, the expense's owner, and when it was uploaded."""
+
+    expense_id: int
+    employee_id: int | None
+    filename: str
+    data: bytes
+    uploaded_at: datetime
+
+
+def add_receipt_files(
+    session: Session,
+    *,
+    store: FileStore,
+    staging_dir: Path,
+    max_bytes: int,
+    company_id: int,
+    files: Sequence[ReceiptFile],
+) -> dict[int, list[int]]:
+    """Store many receipts at once, as an upload with the expense stores each: its bytes decide its type
+    (415 ``unsupported_file_type`` when they are not accepted or contradict the name), the bytes go into
+    the content-addressed store (identical files share one blob), each becomes a document of the
+    expense's owner and the expense's receipts are these files, in order (replacing any it had).
+
+    Returns ``{expense id: document ids}``; as with ``set_expense_files``, the caller points each
+    expense's ``document_id`` at its first receipt. 404 for an expense of another company. The files are
+    staged together (``storage.stage_batch``: synced to disk as uploads are); flushed, not committed.
+    """
+    if not files:
+        return {}
+    known = repository.company_expense_ids(
+        session, company_id=company_id, expense_ids=[f.expense_id for f in files]
+    )
+    for f in files:
+        if f.expense_id not in known:
+            raise NotFound(f"expense {f.expense_id} not found")
+    kinds = []
+    for f in files:
+        try:
+            found = filetypes.sniff(io.BytesIO(f.data))
+            filetypes.check_claims(found, f.filename, None)
+        except filetypes.UnsupportedFile as exc:
+            raise UnsupportedMediaType(f"{f.filename}: {exc}", code="unsupported_file_type") from None
+        kinds.append(found)
+    staged = stage_batch(staging_dir, [f.data for f in files], limit=max_bytes)
+    try:
+        repository.upsert_blobs(
+            session, [(s.sha256, s.size, k.mime) for s, k in zip(staged, kinds, strict=True)], now=utcnow()
+        )
+        ids = repository.insert_documents(
+            session,
+            [
+                {
+                    "company_id": company_id,
+                    "blob_sha256": s.sha256,
+                    "filename": clean_filename(f.filename, extension=k.extension),
+                    "extension": k.extension,
+                    "content_type": k.mime,
+                    "file_size": s.size,
+                    "public": False,
+                    "space": "company_internal",
+                    "is_pending_assignment": False,
+                    "request_esignature": False,
+                    "employee_id": f.employee_id,
+                    "created_at": f.uploaded_at,
+                    "updated_at": f.uploaded_at,
+                }
+                for f, s, k in zip(files, staged, kinds, strict=True)
+            ],
+        )
+        attached: dict[int, list[int]] = {}
+        for f, document_id in zip(files, ids, strict=True):
+            attached.setdefault(f.expense_id, []).append(document_id)
+        repository.replace_files_of_expenses(session, company_id=company_id, files=attached)
+        for s in staged:
+            store.put(blob_key(s.sha256), s.path)  # consumes the staged file
+    except BaseException:
+        for s in staged:
+            s.discard()
+        raise
+    return attached
 
 
 def _file_out(d: Document, signer: UrlSigner | None) -> schemas.FileOut:

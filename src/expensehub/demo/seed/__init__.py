@@ -30,13 +30,16 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from expensehub.auth.service import create_api_key
-from expensehub.demo.seed import people, reference
+from expensehub.demo.seed import cards as cards_step
+from expensehub.demo.seed import documents as documents_step
+from expensehub.demo.seed import hooks, people, reference
 from expensehub.demo.seed.allowances import TRIP_COUNTRIES
 from expensehub.demo.seed.claims import CHUNK, TYPE_WEIGHTS, TYPES, claims
 from expensehub.demo.seed.progress import bar
 from expensehub.demo.seed.state import Demo
 from expensehub.demo.seed.summary import DemoSummary, summary
 from expensehub.demo.seed.timeline import APPROVED_OR_LATER, FLOW_RESOURCE_TYPE, SECOND_APPROVAL_ABOVE
+from expensehub.documents.context import DocumentsConfig
 from expensehub.expenses.rules import STATUSES
 
 __all__ = [
@@ -60,8 +63,15 @@ def seed_demo(
     employees: int = 50,
     expensables: int = 5000,
     progress: Console | None = None,
+    documents: DocumentsConfig | None = None,
+    webhook_url: str | None = None,
+    allow_private_webhooks: bool = False,
 ) -> DemoSummary:
-    """Create the demo company in ``session`` (flushed, not committed) and an API key for it."""
+    """Create the demo company in ``session`` (flushed, not committed) and an API key for it.
+
+    With ``documents`` (the file store and limits the API's uploads use) the expenses get receipts;
+    without it, none are made. With ``webhook_url``, the demo company subscribes that URL to a set of
+    event types (``hooks.EVENTS``); ``allow_private_webhooks`` lets it be on this machine."""
     if employees < 4:
         raise ValueError("the demo needs at least 4 employees")
     if expensables < 0:
@@ -72,8 +82,21 @@ def seed_demo(
         reference_data(demo, employees)
         progress_bar.reference_done()
         claims(demo, expensables, progress_bar.advance)
+    # The steps after the claims draw from generators of their own, seeded here in a fixed order, so
+    # that leaving one out (no file store) changes nothing else.
+    receipts_rng = random.Random(demo.rng.getrandbits(64))
+    cards_rng = random.Random(demo.rng.getrandbits(64))
+    receipts = None
+    if documents is not None:
+        receipts = documents_step.receipts(demo, receipts_rng, documents)
+    card_stats = cards_step.cards(demo, cards_rng)
+    subscribed = None
+    if webhook_url is not None:
+        subscribed = hooks.subscribe(demo, webhook_url, allow_private=allow_private_webhooks)
     _, api_key = create_api_key(session, company_id=demo.company_id, name="demo")
-    return summary(demo, api_key, timer.perf_counter() - started)
+    return summary(
+        demo, api_key, timer.perf_counter() - started, receipts=receipts, cards=card_stats, hooks=subscribed
+    )
 
 
 def reference_data(demo: Demo, n_employees: int) -> None:

@@ -1,15 +1,17 @@
 """Mileages and per diems, priced by the statutory allowances engine as the expenses API prices them.
 
 Per diems are priced on the assumed trip times; a trip the rules do not cover (UK rates abroad) keeps the
-company's own daily rates. Mileages are priced alone while planning (approval thresholds need an
-amount), then again after the employee's earlier mileages of the tax year once the claims are in order.
+company's own daily rates. Managers are paid 125 % of the statutory allowance (``MANAGER_PER_DIEM``):
+the excess is taxable, and the payroll adjustments report shows it. Mileages are priced alone while
+planning (approval thresholds need an amount), then again after the employee's earlier mileages of the
+tax year once the claims are in order.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from expensehub.allowances import rules as allowance_rules
@@ -20,6 +22,10 @@ from expensehub.demo.data import ANCHOR
 from expensehub.demo.seed.reference import project_for
 from expensehub.demo.seed.state import Claim, Demo
 from expensehub.kit.money import from_decimal
+
+# Managers travel under the company's senior travel policy: 125 % of the statutory per diem (as the
+# expenses API stores a per diem whose `amount` is given: priced "amount", the excess taxable).
+MANAGER_PER_DIEM = Decimal("1.25")
 
 # Country of each city a demo trip abroad goes to: the per diem's `to` says it ("Amsterdam, NL"), so the
 # statutory rules know the destination.
@@ -159,12 +165,14 @@ def fill_per_diem(demo: Demo, claim: Claim) -> str:
     if priced.result is not None:  # the statutory allowance
         totals = priced.result.totals
         amount = totals.statutory
+        if emp.is_manager:  # the senior travel policy pays more: payroll taxes the excess
+            amount = int((amount * MANAGER_PER_DIEM).to_integral_value(ROUND_HALF_EVEN))
         detail.update(
-            pricing="statutory",
+            pricing="statutory" if amount == totals.statutory else "amount",
             gross_amount=totals.gross,
             deductions_amount=totals.deductions,
             statutory_amount=totals.statutory,
-            taxable_amount=0,
+            taxable_amount=amount - totals.statutory,
         )
         claim.rate_uses = priced.uses
     else:  # the rules do not cover the trip (UK rates abroad): the company's own daily rates

@@ -64,6 +64,7 @@ class Claim:
     merchant_key: str = ""
     le_amount: int = 0
     id: int = 0
+    detail_id: int = 0  # expenses: the Expense row's id (receipts hang off it)
     # per diems: the rate configurations the statutory breakdown used
     rate_uses: tuple[allowance_rules.RateUse, ...] = ()
 

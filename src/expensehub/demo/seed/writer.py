@@ -37,6 +37,8 @@ def write(demo: Demo, chunk: list[Claim]) -> None:
         expense_ids = s.scalars(
             insert(Expense).returning(Expense.id, sort_by_parameter_order=True), rows
         ).all()
+        for claim, expense_id in zip(expenses, expense_ids, strict=True):
+            claim.detail_id = expense_id
         taxes = [
             dict(t, expense_id=expense_id)
             for c, expense_id in zip(expenses, expense_ids, strict=True)
