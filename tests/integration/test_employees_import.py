@@ -176,3 +176,17 @@ def test_cli_imports_reports_and_refuses_with_line_numbers(data_dir: Path) -> No
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["employees", "import", str(data_dir / "nope.csv")])
     assert result.exit_code == 2
+
+
+def test_cli_needs_the_company_once_there_are_several(data_dir: Path) -> None:
+    second = runner.invoke(app, ["init", "--name", "Beta", "--country", "pt", "--currency", "EUR"])
+    assert second.exit_code == 0, second.output
+    result = runner.invoke(app, ["employees", "import", str(SAMPLE)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: several companies exist; choose one with --company (see `expensehub companies`)"
+    ]
+    assert runner.invoke(app, ["employees", "import", str(SAMPLE), "--company", "9"]).exit_code == 2
+    result = runner.invoke(app, ["employees", "import", str(SAMPLE), "--company", "2"])
+    assert result.exit_code == 0, result.output
+    assert "50 created" in result.stdout

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from expensehub.cli.apps import app, console, err, fail, session_factory
+from expensehub.cli.apps import app, company_or_only, console, err, fail, session_factory
 
 import_app = typer.Typer(help="Import data: card and bank feeds (CAMT.053, OFX, CSV).", no_args_is_help=True)
 app.add_typer(import_app, name="import")
@@ -119,25 +119,6 @@ def import_feed(
         console.print(rejected)
 
 
-def _company(session_company: int | None) -> int:
-    from expensehub.companies import service as companies
-    from expensehub.db.engine import transaction
-    from expensehub.errors import AppError
-
-    factory = session_factory()
-    with transaction(factory) as session:
-        if session_company is not None:
-            try:
-                return companies.get_company(session, session_company).id
-            except AppError as exc:
-                raise fail(exc) from exc
-        found = companies.list_companies(session)
-    if len(found) != 1:
-        err.print("[red]error:[/red] several companies exist: pass --company ID (see `expensehub companies`)")
-        raise typer.Exit(2)
-    return found[0].id
-
-
 def _day(value: str | None, name: str) -> date | None:
     if value is None:
         return None
@@ -174,7 +155,7 @@ def reconcile(
     if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
         err.print(f"[red]error:[/red] cannot write {out.name}: the report is .xlsx or .csv", highlight=False)
         raise typer.Exit(2)
-    company_id = _company(company)
+    company_id = company_or_only(company)
     factory = session_factory()
     try:
         with transaction(factory) as session, _progress() as bar:

@@ -20,7 +20,16 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from expensehub.cli.apps import app, console, err, export_app, fail, session_factory, settings
+from expensehub.cli.apps import (
+    app,
+    company_or_only,
+    console,
+    err,
+    export_app,
+    fail,
+    session_factory,
+    settings,
+)
 from expensehub.documents.rules import TRASH_RETENTION_DAYS
 
 if TYPE_CHECKING:
@@ -65,25 +74,6 @@ def purge(
     console.print(table)
 
 
-def _company(company: int | None) -> int:
-    from expensehub.companies import service as companies
-    from expensehub.db.engine import transaction
-
-    with transaction(session_factory()) as session:
-        ids = [c.id for c in companies.list_companies(session)]
-    if company is not None:
-        if company not in ids:
-            err.print(f"[red]error:[/red] company {company} not found")
-            raise typer.Exit(2)
-        return company
-    if len(ids) == 1:
-        return ids[0]
-    err.print(
-        "[red]error:[/red] several companies exist; choose one with --company (see `expensehub companies`)"
-    )
-    raise typer.Exit(2)
-
-
 @export_app.command("receipts")
 def export_receipts(
     date_from: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First effective date")],
@@ -116,7 +106,7 @@ def export_receipts(
     cfg = settings()
     config = DocumentsConfig.from_settings(cfg)
     selection = service.BundleSelection(
-        company_id=_company(company),
+        company_id=company_or_only(company),
         date_from=date_from.date(),
         date_to=date_to.date(),
         statuses=tuple(status) if status else None,

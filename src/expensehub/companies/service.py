@@ -43,20 +43,21 @@ def list_companies(session: Session) -> list[Company]:
     return repository.list_companies(session)
 
 
-def _company_author(company_id: int, author: webhooks.Author | None) -> webhooks.Author:
-    """The change's author; the company itself for seeds, the CLI and onboarding (no request)."""
-    return author if author is not None else webhooks.Author(type="company", id=company_id)
-
-
 def _emit(
-    session: Session, resource: Any, row: LegalEntity | Employee, event_type: str, author: webhooks.Author
+    session: Session,
+    resource: Any,
+    row: LegalEntity | Employee,
+    event_type: str,
+    author: webhooks.Author | None,
 ) -> None:
-    """``event_type`` to subscribers, in this transaction, with the row as the REST API shows it."""
+    """``event_type`` to subscribers, in this transaction, with the row as the REST API shows it; made by
+    ``author``, else by the company itself (seeds, the command line, onboarding: no request)."""
 
     def payload() -> dict[str, Any]:
         return dict(views_of(session, resource, company_id=row.company_id, rows=[(row,)])[0])
 
-    webhooks.emit(session, company_id=row.company_id, event_type=event_type, payload=payload, author=author)
+    who = author if author is not None else webhooks.Author(type="company", id=row.company_id)
+    webhooks.emit(session, company_id=row.company_id, event_type=event_type, payload=payload, author=who)
 
 
 def _entity_fields(country: str | None, currency: str | None, legal_name: str | None) -> dict[str, list[str]]:
@@ -99,7 +100,7 @@ def create_legal_entity(
         resources.LEGAL_ENTITIES,
         entity,
         "companies/legal_entity/create",
-        _company_author(company_id, author),
+        author,
     )
     return entity
 
@@ -153,7 +154,7 @@ def update_legal_entity(
         resources.LEGAL_ENTITIES,
         entity,
         "companies/legal_entity/update",
-        _company_author(company_id, author),
+        author,
     )
     return entity
 
@@ -344,7 +345,7 @@ def create_employee(
         resources.EMPLOYEES,
         employee,
         "employees/employee/create_with_contract",
-        _company_author(company_id, author),
+        author,
     )
     return employee
 
@@ -375,7 +376,7 @@ def update_employee(
         resources.EMPLOYEES,
         employee,
         "employees/employee/update",
-        _company_author(company_id, author),
+        author,
     )
     return employee
 
@@ -423,7 +424,7 @@ def terminate_employee(
         resources.EMPLOYEES,
         employee,
         "employees/employee/terminate",
-        _company_author(company_id, author),
+        author,
     )
     return employee
 
@@ -481,7 +482,7 @@ def unterminate_employee(
         resources.EMPLOYEES,
         employee,
         "employees/employee/unterminate",
-        _company_author(company_id, author),
+        author,
     )
     return employee
 
