@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 TOUR_HEADING = "## A five-minute tour"
 OWN_COMPANY_HEADING = "## Your own company"
+POSTGRES_HEADING = "## Run on PostgreSQL"
 ANSWER = re.compile(r"^\s*# => (.*)$")
 
 
