@@ -161,7 +161,7 @@ def _two_employees(url: str, identifiers: tuple[str, str], emails: tuple[str, st
 def test_0003_adds_bank_details_and_soft_delete_and_downgrades_keeping_employees(empty_db_url: str) -> None:
     upgrade(empty_db_url, "0002")
     _two_employees(empty_db_url, ("E1", "E2"), ("a@x.test", "b@x.test"))
-    upgrade(empty_db_url)
+    upgrade(empty_db_url, "0003")
     assert current(empty_db_url) == "0003"
     assert _rows(empty_db_url, "SELECT id, bank_number, termination_reason FROM employees ORDER BY id") == [
         (1, None, None),
@@ -188,7 +188,7 @@ def test_0003_stops_before_changing_anything_when_two_employees_share_a_value(
     upgrade(empty_db_url, "0002")
     _two_employees(empty_db_url, identifiers, emails)
     with pytest.raises(RuntimeError, match=f"employees.{named} unique per company: company 7"):
-        upgrade(empty_db_url)
+        upgrade(empty_db_url, "0003")
     assert current(empty_db_url) == "0002"
     assert "bank_number" not in {c for (c,) in _columns(empty_db_url, "employees")}
 

@@ -244,6 +244,7 @@ def companies() -> None:
 # Domain command modules register themselves on the shared Typer apps when imported.
 from expensehub.cli import allowances, banking, documents, exports, onboarding, webhooks, worker  # noqa: E402, F401
 from expensehub.cli import employees as _employees  # noqa: E402, F401
+from expensehub.cli import sync as _sync  # noqa: E402, F401
 
 if __name__ == "__main__":
     app()

@@ -94,6 +94,18 @@ class _Operations(Generic[M]):
             budget=self.owner.budget,
         )
 
+    def batches_op(self, filters: Mapping[str, Any], limit: int, start: str | None) -> Op[None]:
+        self._needs("list")
+        return engine.batches(
+            self.key,
+            _query(filters),
+            page_mode=self.owner.version < PAGE_MODE_BEFORE,
+            limit=limit,
+            policy=self.owner.retry,
+            budget=self.owner.budget,
+            start=start,
+        )
+
     def get_op(self, item_id: Any, params: Mapping[str, Any]) -> Op[M]:
         self._needs("get")
         return self._one(Request("GET", f"{self.key}/{item_id}", params=_query(params)))
@@ -131,25 +143,29 @@ class Resource(Generic[M]):
     def list(self, *, limit: int = 100, **filters: Any) -> Iterator[M]:
         return engine.iterate(self._ops.list_op(filters, limit), self._http)
 
-    def get(self, id: Any, **params: Any) -> M:
+    def pages(self, *, limit: int = 100, start: str | None = None, **filters: Any) -> Iterator[engine.Page]:
+        """The pages of the list, each with where the next starts (to resume a long walk later)."""
+        return engine.iterate(self._ops.batches_op(filters, limit, start), self._http)
+
+    def get(self, id: Any, /, **params: Any) -> M:
         return engine.run(self._ops.get_op(id, params), self._http)
 
-    def create(self, body: Mapping[str, Any] | None = None, *, files: Any = None, **fields: Any) -> M:
+    def create(self, body: Mapping[str, Any] | None = None, /, *, files: Any = None, **fields: Any) -> M:
         return engine.run(self._ops.create_op(_body(body, fields), files), self._http)
 
-    def update(self, id: Any, body: Mapping[str, Any] | None = None, **fields: Any) -> M:
+    def update(self, id: Any, body: Mapping[str, Any] | None = None, /, **fields: Any) -> M:
         return engine.run(self._ops.update_op(id, _body(body, fields)), self._http)
 
-    def delete(self, id: Any) -> M:
+    def delete(self, id: Any, /) -> M:
         return engine.run(self._ops.delete_op(id), self._http)
 
-    def action(self, name: str, body: Mapping[str, Any] | None = None, **fields: Any) -> Any:
-        return engine.run(self._ops.action_op(name, _body(body, fields)), self._http)
+    def action(self, action: str, body: Mapping[str, Any] | None = None, /, **fields: Any) -> Any:
+        return engine.run(self._ops.action_op(action, _body(body, fields)), self._http)
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_") or name not in self._ops.actions:
             raise AttributeError(f"{self._ops.key} has no {name!r}")
-        return lambda body=None, **fields: self.action(name, body, **fields)
+        return lambda body=None, /, **fields: self.action(name, body, **fields)
 
 
 class AsyncResource(Generic[M]):
@@ -162,7 +178,13 @@ class AsyncResource(Generic[M]):
     def list(self, *, limit: int = 100, **filters: Any) -> AsyncIterator[M]:
         return engine.aiterate(self._ops.list_op(filters, limit), self._http)
 
-    def get(self, id: Any, **params: Any) -> Awaitable[M]:
+    def pages(
+        self, *, limit: int = 100, start: str | None = None, **filters: Any
+    ) -> AsyncIterator[engine.Page]:
+        """The pages of the list, each with where the next starts (to resume a long walk later)."""
+        return engine.aiterate(self._ops.batches_op(filters, limit, start), self._http)
+
+    def get(self, id: Any, /, **params: Any) -> Awaitable[M]:
         return engine.arun(self._ops.get_op(id, params), self._http)
 
     def create(
@@ -170,19 +192,19 @@ class AsyncResource(Generic[M]):
     ) -> Awaitable[M]:
         return engine.arun(self._ops.create_op(_body(body, fields), files), self._http)
 
-    def update(self, id: Any, body: Mapping[str, Any] | None = None, **fields: Any) -> Awaitable[M]:
+    def update(self, id: Any, body: Mapping[str, Any] | None = None, /, **fields: Any) -> Awaitable[M]:
         return engine.arun(self._ops.update_op(id, _body(body, fields)), self._http)
 
-    def delete(self, id: Any) -> Awaitable[M]:
+    def delete(self, id: Any, /) -> Awaitable[M]:
         return engine.arun(self._ops.delete_op(id), self._http)
 
-    def action(self, name: str, body: Mapping[str, Any] | None = None, **fields: Any) -> Awaitable[Any]:
-        return engine.arun(self._ops.action_op(name, _body(body, fields)), self._http)
+    def action(self, action: str, body: Mapping[str, Any] | None = None, /, **fields: Any) -> Awaitable[Any]:
+        return engine.arun(self._ops.action_op(action, _body(body, fields)), self._http)
 
     def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
         if name.startswith("_") or name not in self._ops.actions:
             raise AttributeError(f"{self._ops.key} has no {name!r}")
-        return lambda body=None, **fields: self.action(name, body, **fields)
+        return lambda body=None, /, **fields: self.action(name, body, **fields)
 
 
 class _Namespace:

@@ -200,6 +200,50 @@ def unwrap(body: Any) -> Any:
     return body
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its items and where the next one starts (``None`` after the last)."""
+
+    items: list[Any]
+    next: str | None
+
+
+def batches(
+    path: str,
+    params: Mapping[str, Any],
+    *,
+    page_mode: bool,
+    limit: int,
+    policy: RetryPolicy,
+    budget: Budget,
+    start: str | None = None,
+) -> Op[None]:
+    """The pages of a list, each fetched only as the previous one is consumed: through the cursors
+    (``after_id``), or with ``page=1, 2, ...`` where the version pages that way. ``start`` resumes at a
+    page's ``next`` (a cursor, or a page number in page mode)."""
+    query = {**params, "limit": limit}
+    page = int(start) if page_mode and start else 1
+    if start and not page_mode:
+        query["after_id"] = start
+    while True:
+        if page_mode:
+            query["page"] = page
+        body = yield from call(Request("GET", path, params=dict(query)), policy, budget)
+        data = body.get("data", []) if isinstance(body, dict) else []
+        meta = body.get("meta", {}) if isinstance(body, dict) else {}
+        more = bool(data) and bool(meta.get("has_next_page"))
+        if page_mode:
+            page += 1
+            following = str(page) if more else None
+        else:
+            following = str(meta["end_cursor"]) if more and meta.get("end_cursor") else None
+        yield Emit(Page(list(data), following))
+        if following is None:
+            return
+        if not page_mode:
+            query["after_id"] = following
+
+
 def pages(
     path: str,
     params: Mapping[str, Any],
@@ -209,26 +253,20 @@ def pages(
     policy: RetryPolicy,
     budget: Budget,
 ) -> Op[None]:
-    """Every item of a list, page after page, fetched only as the items are consumed: through the
-    cursors (``after_id``), or with ``page=1, 2, ...`` where the version pages that way."""
-    query = {**params, "limit": limit}
-    page = 1
+    """Every item of a list, page after page, fetched only as the items are consumed."""
+    walk = batches(path, params, page_mode=page_mode, limit=limit, policy=policy, budget=budget)
+    value: Any = None
     while True:
-        if page_mode:
-            query["page"] = page
-        body = yield from call(Request("GET", path, params=dict(query)), policy, budget)
-        data = body.get("data", []) if isinstance(body, dict) else []
-        meta = body.get("meta", {}) if isinstance(body, dict) else {}
-        for item in data:
-            yield Emit(item)
-        if not data or not meta.get("has_next_page"):
+        try:
+            effect = walk.send(value)
+        except StopIteration:
             return
-        if page_mode:
-            page += 1
-        elif meta.get("end_cursor"):
-            query["after_id"] = meta["end_cursor"]
+        if isinstance(effect, Emit):
+            for item in effect.item.items:
+                yield Emit(item)
+            value = None
         else:
-            return
+            value = yield effect
 
 
 # --- drivers -------------------------------------------------------------------------------------
@@ -336,6 +374,7 @@ __all__ = [
     "Budget",
     "Emit",
     "Op",
+    "Page",
     "RateLimited",
     "Request",
     "RetryPolicy",
@@ -344,6 +383,7 @@ __all__ = [
     "Sleep",
     "aiterate",
     "arun",
+    "batches",
     "call",
     "iterate",
     "pages",

@@ -1,0 +1,1 @@
+"""Mirroring a remote Factorial-compatible account into a local company (``expensehub sync``)."""

@@ -1,0 +1,215 @@
+"""`expensehub sync`: a company served by a live expensehub on loopback is mirrored, through the client and
+its HTTP API, into another company; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from expensehub.auth import service as auth_service
+from expensehub.client import Client, RetryPolicy, TransportError
+from expensehub.companies import service as companies
+from expensehub.config import Settings
+from expensehub.db.engine import transaction
+from expensehub.models import Employee
+from expensehub.models.sync import SyncLink, SyncRun
+from expensehub.sync import service
+from tests.client.proxy import DROP, OK, misbehaving
+from tests.factories import Tenant, make_tenant
+from tests.live import serve
+
+FAST = RetryPolicy(base=0.01, cap=0.05, rng=random.Random(3))
+COMPARED = {
+    "companies/legal_entities": ("country", "legal_name", "currency", "tin", "city"),
+    "employees/employees": (
+        "first_name",
+        "last_name",
+        "email",
+        "company_identifier",
+        "legal_entity_id",
+        "manager_id",
+        "terminated_on",
+        "bank_number",
+    ),
+    "finance/cost_centers": ("name", "code", "description", "legal_entity_id"),
+    "project_management/projects": ("name", "code", "status", "legal_entity_id", "due_date"),
+}
+REFS = {"legal_entity_id": "companies/legal_entities", "manager_id": "employees/employees"}
+
+
+@pytest.fixture(scope="module")
+def server(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve(Settings(database_url=db_url, storage_dir=str(tmp_path_factory.mktemp("files")))) as url:
+        yield url
+
+
+@pytest.fixture
+def remote(server: str, session_factory: sessionmaker[Session]) -> Tenant:
+    """The source company: two entities, three employees, a few hired through the API, centres, projects."""
+    tenant = make_tenant(session_factory, name="Remote Co")
+    api = Client(server, api_key=tenant.api_key, retry=FAST)
+    cid = str(tenant.company_id)
+    boss = str(tenant.employee_ids[0])
+    for n in range(5):
+        api.employees.employees.create_with_contract(
+            company_id=cid,
+            first_name=f"Hire{n}",
+            last_name="Remote",
+            email=f"hire{n}@remote.test",
+            manager_id=boss,
+            company_identifier=f"R{n}",
+            bank_number="ES9121000418450200051332" if n == 0 else None,
+        )
+    for n in range(3):
+        api.finance.cost_centers.create(name=f"Centre {n}", code=f"CC{n}", company_id=cid)
+    for n in range(4):
+        api.project_management.projects.create(
+            name=f"Project {n}", code=f"P{n}", status="closed" if n else "active"
+        )
+    api.close()
+    return tenant
+
+
+def _local_client(server: str, session_factory: sessionmaker[Session], company_id: int) -> Client:
+    with transaction(session_factory) as s:
+        _key, plaintext = auth_service.create_api_key(s, company_id=company_id, name="check")
+    return Client(server, api_key=plaintext, retry=FAST)
+
+
+def _mirror_map(session_factory: sessionmaker[Session], company_id: int) -> dict[str, dict[str, str]]:
+    with session_factory() as s:
+        rows = s.scalars(select(SyncLink).where(SyncLink.company_id == company_id)).all()
+        out: dict[str, dict[str, str]] = {}
+        for row in rows:
+            out.setdefault(row.resource, {})[row.remote_id] = str(row.local_id)
+        return out
+
+
+def _assert_equal(source: Client, target: Client, mapping: dict[str, dict[str, str]]) -> None:
+    for resource, fields in COMPARED.items():
+        remote = {str(o["id"]): o for o in source.resource(resource).list()}
+        local = {str(o["id"]): o for o in target.resource(resource).list()}
+        ids = mapping.get(resource, {})
+        assert set(ids) == set(remote), resource
+        assert set(ids.values()) <= set(local), resource
+        for remote_id, obj in remote.items():
+            mine = local[ids[remote_id]]
+            for name in fields:
+                want = obj.get(name)
+                if name in REFS and want is not None:
+                    want = mapping[REFS[name]][str(want)]
+                assert mine.get(name) == want, (resource, remote_id, name, mine.get(name), want)
+
+
+def _new_company(session_factory: sessionmaker[Session]) -> int:
+    with transaction(session_factory) as s:
+        return companies.create_company(s, name="Mirror").id
+
+
+def test_a_sync_mirrors_the_company_and_a_second_one_applies_only_the_changes(
+    server: str, remote: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    target = _new_company(session_factory)
+    source = f"{server}#{remote.company_id}"
+    with Client(server, api_key=remote.api_key, retry=FAST) as api:
+        first = service.sync(session_factory, api, company_id=target, source=source)
+        assert first.failures == []
+        assert first.counts["employees/employees"]["created"] == 8
+        assert first.counts["project_management/projects"]["created"] == 4
+        with _local_client(server, session_factory, target) as mine:
+            _assert_equal(api, mine, _mirror_map(session_factory, target))
+
+            # Changes on the source: an edit, a deletion, a new hire, a new manager, a termination.
+            centres = list(api.finance.cost_centers.list())
+            api.finance.cost_centers.edit(id=centres[0]["id"], name="Renamed centre")
+            doomed = list(api.project_management.projects.list())[1]
+            api.project_management.projects.soft_delete(id=doomed["id"])
+            api.employees.employees.create_with_contract(
+                company_id=str(remote.company_id),
+                first_name="Late",
+                last_name="Hire",
+                email="late@remote.test",
+            )
+            people = list(api.employees.employees.list())
+            api.employees.employees.update(people[4]["id"], manager_id=str(people[1]["id"]))
+            api.employees.employees.terminate(id=people[5]["id"], terminated_on="2026-12-31")
+
+            before = api.budget.used
+            second = service.sync(session_factory, api, company_id=target, source=source)
+            assert second.failures == []
+            assert second.counts["finance/cost_centers"] == {
+                "created": 0,
+                "updated": 1,
+                "unchanged": 2,
+                "deleted": 0,
+                "failed": 0,
+            }
+            assert second.counts["project_management/projects"]["deleted"] == 1
+            assert second.counts["employees/employees"]["created"] == 1
+            assert second.counts["employees/employees"]["updated"] == 1  # the termination
+            assert api.budget.used - before == 4  # one page per resource: nothing fetched twice
+            _assert_equal(api, mine, _mirror_map(session_factory, target))
+            assert doomed["id"] not in _mirror_map(session_factory, target)["project_management/projects"]
+
+            third = service.sync(session_factory, api, company_id=target, source=source)
+            assert all(c["created"] == c["updated"] == c["deleted"] == 0 for c in third.counts.values())
+
+
+def test_an_interrupted_sync_resumes_and_ends_as_an_uninterrupted_one(
+    server: str, remote: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    target = _new_company(session_factory)
+    source = f"{server}#{remote.company_id}"
+    one_try = RetryPolicy(attempts=1)
+    # The legal entities and two of the three pages of employees get through; then every connection drops.
+    with (
+        misbehaving(server, [OK] * 3 + [DROP] * 1000) as proxy,
+        Client(proxy.url, api_key=remote.api_key, retry=one_try) as flaky,
+        pytest.raises(TransportError),
+    ):
+        service.sync(session_factory, flaky, company_id=target, source=source, page_size=3)
+    with session_factory() as s:
+        run = s.scalars(select(SyncRun).where(SyncRun.company_id == target)).one()
+        assert run.finished_at is None
+        assert run.resource == "employees/employees"
+        assert run.cursor is not None
+    with Client(server, api_key=remote.api_key, retry=FAST) as api:
+        report = service.sync(session_factory, api, company_id=target, source=source, page_size=3)
+        assert report.resumed
+        assert report.failures == []
+        with _local_client(server, session_factory, target) as mine:
+            _assert_equal(api, mine, _mirror_map(session_factory, target))
+    with session_factory() as s:
+        employees = s.scalar(select(func.count()).select_from(Employee).where(Employee.company_id == target))
+        links = s.scalar(select(func.count()).select_from(SyncLink).where(SyncLink.company_id == target))
+    assert employees == 8  # nothing created twice
+    assert links == 2 + 8 + 3 + 4
+
+
+def test_cli_sync_prints_its_summary(
+    server: str,
+    remote: Tenant,
+    session_factory: sessionmaker[Session],
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from expensehub.cli.main import app
+
+    monkeypatch.setenv("EXPENSEHUB_DATABASE_URL", db_url)
+    monkeypatch.setenv("EXPENSEHUB_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["sync", "--from", server, "--api-key", remote.api_key])
+    assert result.exit_code == 0, result.output
+    assert "mirroring into a new company" in result.stderr
+    assert "employees/employees" in result.stdout
+    assert "requests:" in result.stdout
+    result = CliRunner().invoke(app, ["sync", "--from", server, "--api-key", "ehk_wrong"])
+    assert result.exit_code == 2
+    assert "cannot read the remote account" in result.stderr
