@@ -16,6 +16,7 @@ from expensehub.client import Client, RetryPolicy, TransportError
 from expensehub.companies import service as companies
 from expensehub.config import Settings
 from expensehub.db.engine import transaction
+from expensehub.finance import service as finance
 from expensehub.models import Employee
 from expensehub.models.sync import SyncLink, SyncRun
 from expensehub.sync import service
@@ -36,10 +37,23 @@ COMPARED = {
         "terminated_on",
         "bank_number",
     ),
+    "finance/categories": (
+        "label",
+        "default_label",
+        "identifier",
+        "visible",
+        "enabled",
+        "parent_category_id",
+    ),
+    "finance/accounts": ("number", "type", "name", "external_id", "disabled", "legal_entity_id"),
     "finance/cost_centers": ("name", "code", "description", "legal_entity_id"),
     "project_management/projects": ("name", "code", "status", "legal_entity_id", "due_date"),
 }
-REFS = {"legal_entity_id": "companies/legal_entities", "manager_id": "employees/employees"}
+REFS = {
+    "legal_entity_id": "companies/legal_entities",
+    "manager_id": "employees/employees",
+    "parent_category_id": "finance/categories",
+}
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +85,29 @@ def remote(server: str, session_factory: sessionmaker[Session]) -> Tenant:
         api.project_management.projects.create(
             name=f"Project {n}", code=f"P{n}", status="closed" if n else "active"
         )
+    for number in ("629100", "629200"):
+        api.finance.accounts.create(
+            number=number,
+            type="expense",
+            currency="EUR",
+            legal_entity_id=str(tenant.le_es),
+            name=f"Travel {number}",
+        )
     api.close()
+    with transaction(session_factory) as s:
+        travel = finance.create_category(
+            s, company_id=tenant.company_id, identifier="travel", default_label="Travel"
+        )
+        finance.create_category(
+            s,
+            company_id=tenant.company_id,
+            identifier="taxi",
+            default_label="Taxi",
+            parent_category_id=travel.id,
+        )
+        finance.create_category(
+            s, company_id=tenant.company_id, identifier="gifts", default_label="Gifts", status="disabled"
+        )
     return tenant
 
 
@@ -138,6 +174,11 @@ def test_a_sync_mirrors_the_company_and_a_second_one_applies_only_the_changes(
             people = list(api.employees.employees.list())
             api.employees.employees.update(people[4]["id"], manager_id=str(people[1]["id"]))
             api.employees.employees.terminate(id=people[5]["id"], terminated_on="2026-12-31")
+            [travel] = [c for c in api.finance.categories.list() if c["identifier"] == "travel"]
+            with transaction(session_factory) as s:
+                finance.update_category(
+                    s, company_id=remote.company_id, category_id=int(travel["id"]), changes={"label": "Trips"}
+                )
 
             before = api.budget.used
             second = service.sync(session_factory, api, company_id=target, source=source)
@@ -152,7 +193,8 @@ def test_a_sync_mirrors_the_company_and_a_second_one_applies_only_the_changes(
             assert second.counts["project_management/projects"]["deleted"] == 1
             assert second.counts["employees/employees"]["created"] == 1
             assert second.counts["employees/employees"]["updated"] == 1  # the termination
-            assert api.budget.used - before == 4  # one page per resource: nothing fetched twice
+            assert second.counts["finance/categories"]["updated"] == 1
+            assert api.budget.used - before == 6  # one page per resource: nothing fetched twice
             _assert_equal(api, mine, _mirror_map(session_factory, target))
             assert doomed["id"] not in _mirror_map(session_factory, target)["project_management/projects"]
 
@@ -188,7 +230,7 @@ def test_an_interrupted_sync_resumes_and_ends_as_an_uninterrupted_one(
         employees = s.scalar(select(func.count()).select_from(Employee).where(Employee.company_id == target))
         links = s.scalar(select(func.count()).select_from(SyncLink).where(SyncLink.company_id == target))
     assert employees == 8  # nothing created twice
-    assert links == 2 + 8 + 3 + 4
+    assert links == 2 + 8 + 3 + 2 + 3 + 4
 
 
 def test_cli_sync_prints_its_summary(
@@ -213,3 +255,64 @@ def test_cli_sync_prints_its_summary(
     result = CliRunner().invoke(app, ["sync", "--from", server, "--api-key", "ehk_wrong"])
     assert result.exit_code == 2
     assert "cannot read the remote account" in result.stderr
+
+
+def test_killed_at_random_points_then_rerun_ends_in_the_same_state(
+    server: str,
+    remote: Tenant,
+    session_factory: sessionmaker[Session],
+    db_url: str,
+    tmp_path: Path,
+) -> None:
+    """``kill -9`` of the command at three random moments, then a run to the end: the mirror equals the
+    source and nothing is duplicated."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.client.proxy import SLOW
+
+    target = _new_company(session_factory)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXPENSEHUB_")}
+    env.update(
+        EXPENSEHUB_DATABASE_URL=db_url, EXPENSEHUB_DATA_DIR=str(tmp_path), EXPENSEHUB_LOG_LEVEL="WARNING"
+    )
+    rng = random.Random()
+    with misbehaving(server, [SLOW], slow_seconds=0.2) as proxy:
+        command = [
+            sys.executable,
+            "-m",
+            "expensehub.cli.main",
+            "sync",
+            "--from",
+            proxy.url,
+            "--api-key",
+            remote.api_key,
+            "--into",
+            str(target),
+            "--page-size",
+            "1",
+        ]
+        killed = 0
+        for _ in range(3):
+            proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(1.0, 2.2))
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                killed += 1
+            proc.wait(timeout=30)
+        final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert final.returncode == 0, final.stdout + final.stderr
+    assert killed == 3  # each run was cut short (each page takes 0.2 s; 24 pages in all)
+    with (
+        Client(server, api_key=remote.api_key, retry=FAST) as api,
+        _local_client(server, session_factory, target) as mine,
+    ):
+        _assert_equal(api, mine, _mirror_map(session_factory, target))
+    with session_factory() as s:
+        employees = s.scalar(select(func.count()).select_from(Employee).where(Employee.company_id == target))
+        runs = s.scalars(select(SyncRun).where(SyncRun.company_id == target)).all()
+    assert employees == 8
+    assert [r.finished_at is not None for r in runs] == [True] * len(runs)

@@ -24,6 +24,9 @@ def sync_command(
         typer.Option("--into", help="Local company to mirror into (default: a new one, named as the remote)"),
     ] = None,
     version: Annotated[str, typer.Option(help="API version to speak to the remote")] = "2026-10-01",
+    page_size: Annotated[
+        int, typer.Option(min=1, max=100, help="Objects per remote page (and per commit)")
+    ] = 100,
 ) -> None:
     """Mirror the remote account's legal entities, employees, cost centres and projects into a local company.
 
@@ -71,7 +74,9 @@ def sync_command(
 
         try:
             with bar:
-                report = service.sync(factory, client, company_id=into, source=origin, progress=progress)
+                report = service.sync(
+                    factory, client, company_id=into, source=origin, page_size=page_size, progress=progress
+                )
         except ClientError as exc:
             err.print(
                 f"[red]error:[/red] the remote failed: {exc}; run the same command again to resume",

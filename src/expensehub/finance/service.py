@@ -8,7 +8,7 @@ Update functions tell "not given" (``UNSET``) from "set to null" (``None``).
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -115,6 +115,39 @@ def create_category(
         updated_at=now,
     )
     return repository.add(session, category)
+
+
+CATEGORY_FIELDS = ("default_label", "label", "visible", "status", "position", "parent_category_id")
+
+
+def update_category(
+    session: Session, *, company_id: int, category_id: int, changes: Mapping[str, Any]
+) -> Category:
+    """Change a category's labels, visibility, status, position or parent (Factorial exposes no
+    update; this is for the mirror of a remote account). The rules of ``create_category`` hold."""
+    category = get_object(
+        session, resources.CATEGORIES, Category, company_id=company_id, item_id=category_id, lock=True
+    )
+    unknown = set(changes) - set(CATEGORY_FIELDS)
+    if unknown:
+        raise ValueError(f"not a category field: {', '.join(sorted(unknown))}")
+    fields: dict[str, list[str]] = {}
+    if "default_label" in changes and not (0 < len(str(changes["default_label"] or "").strip()) <= 120):
+        fields["default_label"] = ["must be 1 to 120 characters"]
+    if changes.get("status", category.status) not in rules.CATEGORY_STATUSES:
+        fields["status"] = [f"must be one of {', '.join(rules.CATEGORY_STATUSES)}"]
+    parent_id = changes.get("parent_category_id", category.parent_category_id)
+    if parent_id is not None and parent_id != category.parent_category_id:
+        parent = get_object(session, resources.CATEGORIES, Category, company_id=company_id, item_id=parent_id)
+        if parent.parent_category_id is not None or parent.id == category.id:
+            fields["parent_category_id"] = ["must be another top-level category"]
+    if fields:
+        raise ValidationFailed("invalid category", fields=fields)
+    for name, value in changes.items():
+        setattr(category, name, value.strip() if isinstance(value, str) else value)
+    category.updated_at = utcnow()
+    session.flush()
+    return category
 
 
 def find_category(session: Session, *, company_id: int, identifier: str) -> Category | None:

@@ -150,6 +150,45 @@ def _employee_manager(ctx: Context, local_id: int, manager: int | None) -> None:
         )
 
 
+# --- categories and ledger accounts -------------------------------------------------------------
+
+
+def _category_values(ctx: Context, item: Mapping[str, Any]) -> Values:
+    values = _pick(item, "default_label", "visible", "position", "identifier")
+    label = item.get("label")
+    values["label"] = label if label and label != item.get("default_label") else None
+    values["status"] = "enabled" if item.get("enabled", True) else "disabled"
+    values["parent_category_id"] = ctx.local("finance/categories", item.get("parent_category_id"))
+    return values
+
+
+def _category_create(ctx: Context, v: Values) -> int:
+    return finance.create_category(ctx.session, company_id=ctx.company_id, **v).id
+
+
+def _category_update(ctx: Context, local_id: int, v: Values) -> None:
+    changes = {k: val for k, val in v.items() if k in finance.CATEGORY_FIELDS}
+    finance.update_category(ctx.session, company_id=ctx.company_id, category_id=local_id, changes=changes)
+
+
+def _account_values(ctx: Context, item: Mapping[str, Any]) -> Values:
+    values = _pick(item, "number", "type", "name", "external_id", "disabled")
+    values["legal_entity_id"] = ctx.local("companies/legal_entities", item.get("legal_entity_id"))
+    return values
+
+
+def _account_create(ctx: Context, v: Values) -> int:
+    # Factorial's accounts carry no currency: the local one is the entity's (the currency it books in).
+    entity = companies.get_legal_entity(
+        ctx.session, company_id=ctx.company_id, legal_entity_id=v["legal_entity_id"]
+    )
+    return finance.create_account(ctx.session, company_id=ctx.company_id, currency=entity.currency, **v).id
+
+
+def _account_update(ctx: Context, local_id: int, v: Values) -> None:
+    finance.update_account(ctx.session, company_id=ctx.company_id, account_id=local_id, **v)
+
+
 # --- cost centres -------------------------------------------------------------------------------
 
 
@@ -221,6 +260,8 @@ MIRRORS: tuple[Mirror, ...] = (
         pending=lambda item: str(item["manager_id"]) if item.get("manager_id") not in (None, "") else None,
         resolve=_employee_manager,
     ),
+    Mirror("finance/categories", _category_values, _category_create, _category_update),
+    Mirror("finance/accounts", _account_values, _account_create, _account_update),
     Mirror("finance/cost_centers", _center_values, _center_create, _center_update, _center_delete),
     Mirror("project_management/projects", _project_values, _project_create, _project_update, _project_delete),
 )
