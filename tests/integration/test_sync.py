@@ -48,8 +48,24 @@ COMPARED = {
     "finance/accounts": ("number", "type", "name", "external_id", "disabled", "legal_entity_id"),
     "finance/cost_centers": ("name", "code", "description", "legal_entity_id"),
     "project_management/projects": ("name", "code", "status", "legal_entity_id", "due_date"),
+    "expenses/expenses": (
+        "status",
+        "amount",
+        "currency",
+        "merchant_name",
+        "effective_on",
+        "employee_id",
+        "category_id",
+        "project_id",
+        "payment",
+        "reimbursable_amount",
+        "description",
+    ),
 }
 REFS = {
+    "employee_id": "employees/employees",
+    "category_id": "finance/categories",
+    "project_id": "project_management/projects",
     "legal_entity_id": "companies/legal_entities",
     "manager_id": "employees/employees",
     "parent_category_id": "finance/categories",
@@ -108,6 +124,29 @@ def remote(server: str, session_factory: sessionmaker[Session]) -> Tenant:
         finance.create_category(
             s, company_id=tenant.company_id, identifier="gifts", default_label="Gifts", status="disabled"
         )
+        travel_id = travel.id
+    with Client(server, api_key=tenant.api_key, retry=FAST) as api:
+        project = next(iter(api.project_management.projects.list()))["id"]
+        for n, status in enumerate(("draft", "pending", "approved", "paid", "approved")):
+            expense = api.expenses.expenses.create(
+                employee_id=str(tenant.employee_ids[1]),
+                amount=1000 + n,
+                currency="EUR",
+                effective_on=f"2026-03-0{n + 1}",
+                merchant_name=f"Shop {n}",
+                category_id=str(travel_id),
+                project_id=project if n % 2 else None,
+                description=f"Claim {n}",
+            )
+            claim = expense["expenses_expensable_id"]
+            if status != "draft":
+                api.expenses.expensables.submit(ids=[claim])
+            if status in ("approved", "paid"):
+                api.resource("approvals/materialized_approvals_flows").approve_resource(
+                    resource_type="Expenses::Expensable", resource_id=claim
+                )
+            if status == "paid":
+                api.expenses.expensables.bulk_set_to_paid(ids=[claim])
     return tenant
 
 
@@ -174,6 +213,9 @@ def test_a_sync_mirrors_the_company_and_a_second_one_applies_only_the_changes(
             people = list(api.employees.employees.list())
             api.employees.employees.update(people[4]["id"], manager_id=str(people[1]["id"]))
             api.employees.employees.terminate(id=people[5]["id"], terminated_on="2026-12-31")
+            claims = {e["status"]: e for e in api.expenses.expenses.list()}
+            api.expenses.expensables.delete(claims["draft"]["expenses_expensable_id"])
+            api.expenses.expensables.bulk_set_to_paid(ids=[claims["approved"]["expenses_expensable_id"]])
             [travel] = [c for c in api.finance.categories.list() if c["identifier"] == "travel"]
             with transaction(session_factory) as s:
                 finance.update_category(
@@ -194,7 +236,14 @@ def test_a_sync_mirrors_the_company_and_a_second_one_applies_only_the_changes(
             assert second.counts["employees/employees"]["created"] == 1
             assert second.counts["employees/employees"]["updated"] == 1  # the termination
             assert second.counts["finance/categories"]["updated"] == 1
-            assert api.budget.used - before == 6  # one page per resource: nothing fetched twice
+            assert second.counts["expenses/expenses"] == {
+                "created": 0,
+                "updated": 1,
+                "unchanged": 3,
+                "deleted": 1,
+                "failed": 0,
+            }
+            assert api.budget.used - before == 7  # one page per resource: nothing fetched twice
             _assert_equal(api, mine, _mirror_map(session_factory, target))
             assert doomed["id"] not in _mirror_map(session_factory, target)["project_management/projects"]
 
@@ -230,7 +279,7 @@ def test_an_interrupted_sync_resumes_and_ends_as_an_uninterrupted_one(
         employees = s.scalar(select(func.count()).select_from(Employee).where(Employee.company_id == target))
         links = s.scalar(select(func.count()).select_from(SyncLink).where(SyncLink.company_id == target))
     assert employees == 8  # nothing created twice
-    assert links == 2 + 8 + 3 + 2 + 3 + 4
+    assert links == 2 + 8 + 3 + 2 + 3 + 4 + 5
 
 
 def test_cli_sync_prints_its_summary(

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from expensehub.client import Client
 from expensehub.companies import service as companies
 from expensehub.errors import AppError, NotFound
+from expensehub.expenses import service as expenses
 from expensehub.finance import service as finance
 from expensehub.kit.clock import utcnow
 from expensehub.models.sync import SyncLink, SyncRun
@@ -250,6 +251,33 @@ def _project_delete(ctx: Context, local_id: int) -> None:
     projects.soft_delete(ctx.session, company_id=ctx.company_id, project_id=local_id)
 
 
+# --- expenses -----------------------------------------------------------------------------------
+
+
+def _expense_values(ctx: Context, item: Mapping[str, Any]) -> Values:
+    values = _pick(item, *expenses.MIRRORED_FIELDS)
+    values["employee_id"] = ctx.local("employees/employees", item.get("employee_id"))
+    values["category_id"] = ctx.local("finance/categories", item.get("category_id"))
+    values["project_id"] = ctx.local("project_management/projects", item.get("project_id"))
+    values["ledger_account_id"] = ctx.local("finance/accounts", item.get("ledger_account_id"))
+    values["effective_on"] = rules.as_date(item.get("effective_on"))
+    if values.get("exchange_rate") is not None:
+        values["exchange_rate"] = str(values["exchange_rate"])
+    return values
+
+
+def _expense_create(ctx: Context, v: Values) -> int:
+    return expenses.mirror_expense(ctx.session, company_id=ctx.company_id, values=v)
+
+
+def _expense_update(ctx: Context, local_id: int, v: Values) -> None:
+    expenses.mirror_expense(ctx.session, company_id=ctx.company_id, values=v, expense_id=local_id)
+
+
+def _expense_delete(ctx: Context, local_id: int) -> None:
+    expenses.delete_mirrored_expense(ctx.session, company_id=ctx.company_id, expense_id=local_id)
+
+
 MIRRORS: tuple[Mirror, ...] = (
     Mirror("companies/legal_entities", _entity_values, _entity_create, _entity_update),
     Mirror(
@@ -264,6 +292,7 @@ MIRRORS: tuple[Mirror, ...] = (
     Mirror("finance/accounts", _account_values, _account_create, _account_update),
     Mirror("finance/cost_centers", _center_values, _center_create, _center_update, _center_delete),
     Mirror("project_management/projects", _project_values, _project_create, _project_update, _project_delete),
+    Mirror("expenses/expenses", _expense_values, _expense_create, _expense_update, _expense_delete),
 )
 """In dependency order: what an object refers to is mirrored before it."""
 

@@ -27,8 +27,11 @@ from expensehub.expenses.service.drafts import (
     update_mileage,
     update_per_diem,
 )
+from expensehub.expenses.service.mirror import FIELDS as MIRRORED_FIELDS
+from expensehub.expenses.service.mirror import delete_mirrored_expense, mirror_expense
 
 __all__ = [
+    "MIRRORED_FIELDS",
     "Actor",
     "Decision",
     "Kind",
@@ -39,6 +42,8 @@ __all__ = [
     "create_per_diem",
     "decide_resource",
     "delete_expensable",
+    "delete_mirrored_expense",
+    "mirror_expense",
     "request_changes",
     "submit",
     "update_expense",

@@ -1,0 +1,154 @@
+"""Claims mirrored from a remote account (``expensehub sync``): written as the remote has them.
+
+A mirrored expense is not a claim made here: it arrives in whatever state the source holds it (approved,
+paid...), so it is written directly, not through the draft-and-workflow path, and no approval flow is
+opened for it. Its references (employee, category, project, ledger account) are the local ids of the
+mirrored objects, checked to be the company's like any claim's; its amounts, currency and status are
+checked against the same rules (``rules.STATUSES``, ISO 4217, minor units).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from expensehub.errors import NotFound, ValidationFailed
+from expensehub.expenses import repository, rules
+from expensehub.kit.clock import utcnow
+from expensehub.kit.money import MAX_MINOR_UNITS, is_currency
+from expensehub.models import Expensable, Expense
+
+HEADER = (
+    "employee_id",
+    "status",
+    "payment",
+    "currency",
+    "amount",
+    "reimbursable_amount",
+    "reimbursable_currency",
+    "description",
+    "effective_on",
+    "category_id",
+    "subcategory",
+    "ledger_account_id",
+    "project_id",
+    "review_request_at",
+    "paid_at",
+)
+DETAIL = (
+    "merchant_name",
+    "user_merchant",
+    "merchant_tin",
+    "reference",
+    "exchange_rate",
+    "document_number",
+    "document_type",
+    "payment_method",
+)
+FIELDS = HEADER + DETAIL
+_REFERENCES = {
+    "employee_id": "employee",
+    "category_id": "category",
+    "ledger_account_id": "ledger_account",
+    "project_id": "project",
+}
+
+
+def _checked(session: Session, company_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"not a mirrored expense field: {', '.join(sorted(unknown))}")
+    fields: dict[str, list[str]] = {}
+    if values.get("status") not in rules.STATUSES:
+        fields["status"] = [f"must be one of {', '.join(rules.STATUSES)}"]
+    for name in ("currency", "reimbursable_currency"):
+        if values.get(name) is not None and not is_currency(values[name]):
+            fields[name] = ["must be an ISO 4217 currency code"]
+    for name in ("amount", "reimbursable_amount"):
+        amount = values.get(name)
+        if amount is not None and (not isinstance(amount, int) or abs(amount) > MAX_MINOR_UNITS):
+            fields[name] = ["must be an integer amount in minor units"]
+    if not isinstance(values.get("effective_on"), date | None):
+        fields["effective_on"] = ["must be a date"]
+    rate = values.get("exchange_rate")
+    checked = dict(values)
+    if rate is not None:
+        try:
+            checked["exchange_rate"] = Decimal(str(rate))
+        except InvalidOperation:
+            fields["exchange_rate"] = ["must be a decimal number"]
+    if fields:
+        raise ValidationFailed("invalid mirrored expense", fields=fields)
+    for name, kind in _REFERENCES.items():
+        ref = values.get(name)
+        if ref is not None and not repository.existing_ids(
+            session, company_id=company_id, kind=kind, ids=[ref]
+        ):
+            raise NotFound(f"{kind} {ref} not found")
+    if values.get("employee_id") is None:
+        raise ValidationFailed("invalid mirrored expense", fields={"employee_id": ["is required"]})
+    return checked
+
+
+def _stamp(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def mirror_expense(
+    session: Session, *, company_id: int, values: Mapping[str, Any], expense_id: int | None = None
+) -> int:
+    """Create (``expense_id`` None) or overwrite a mirrored expense; returns the local expense id."""
+    checked = _checked(session, company_id, values)
+    employee = repository.get_employee(session, company_id=company_id, employee_id=checked["employee_id"])
+    assert employee is not None  # checked above
+    now = utcnow()
+    detail: Expense | None = None
+    if expense_id is None:
+        header = Expensable(
+            company_id=company_id, type="expense", created_at=now, status_updated_at=now, updated_at=now
+        )
+    else:
+        detail = session.get(Expense, expense_id)
+        if detail is None or detail.company_id != company_id:
+            raise NotFound(f"expense {expense_id} not found")
+        header = repository.lock_expensables(session, company_id=company_id, ids=[detail.expensable_id])[
+            detail.expensable_id
+        ]
+        if header.status != checked["status"]:
+            header.status_updated_at = now
+        header.updated_at = now
+    header.legal_entity_id = employee.legal_entity_id
+    for name in HEADER:
+        value = checked.get(name)
+        if name in ("review_request_at", "paid_at"):
+            value = _stamp(value)
+        if name == "payment" and value is None:
+            value = "reimbursable"
+        setattr(header, name, value)
+    if header.status == "approved" and header.approved_at is None:
+        header.approved_at = now
+    if detail is None:
+        repository.add(session, header)
+        detail = Expense(company_id=company_id, expensable_id=header.id, creation_type="manual")
+        for name in DETAIL:
+            setattr(detail, name, checked.get(name))
+        repository.add(session, detail)
+    for name in DETAIL:
+        setattr(detail, name, checked.get(name))
+    session.flush()
+    local_id: int = detail.id
+    return local_id
+
+
+def delete_mirrored_expense(session: Session, *, company_id: int, expense_id: int) -> None:
+    """Remove a mirrored expense gone on the source (its header and detail)."""
+    found = session.get(Expense, expense_id)
+    if found is None or found.company_id != company_id:
+        raise NotFound(f"expense {expense_id} not found")
+    repository.delete_expensable(session, company_id=company_id, expensable_id=found.expensable_id)
