@@ -47,22 +47,28 @@ class Context:
     session: Session
     company_id: int
     source: str
+    # (resource, remote id) -> local id, kept for the whole run: the same employee, category or project
+    # is referred to by many claims. Links are only added or dropped by the run itself.
+    known: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def local(self, resource: str, remote_id: Any) -> int | None:
         """The local id of a mirrored remote object; ``None`` for no reference; ``Unresolved`` when the
         reference names an object that is not mirrored."""
         if remote_id in (None, ""):
             return None
-        found = repository.links(
-            self.session,
-            company_id=self.company_id,
-            source=self.source,
-            resource=resource,
-            remote_ids=[str(remote_id)],
-        )
-        if str(remote_id) not in found:
-            raise Unresolved(f"refers to {resource} {remote_id}, which is not mirrored")
-        return found[str(remote_id)].local_id
+        key = (resource, str(remote_id))
+        if key not in self.known:
+            found = repository.links(
+                self.session,
+                company_id=self.company_id,
+                source=self.source,
+                resource=resource,
+                remote_ids=[str(remote_id)],
+            )
+            if str(remote_id) not in found:
+                raise Unresolved(f"refers to {resource} {remote_id}, which is not mirrored")
+            self.known[key] = found[str(remote_id)].local_id
+        return self.known[key]
 
     @property
     def author(self) -> webhooks.Author:
@@ -336,6 +342,7 @@ def sync(
     """Mirror every resource of ``MIRRORS`` from ``client`` into ``company_id``; resumes an unfinished run."""
     run_id, resumed = _start(factory, company_id, source)
     failures: list[str] = []
+    known: dict[tuple[str, str], int] = {}
     for mirror in MIRRORS:
         with factory() as session:
             run = session.get(SyncRun, run_id)
@@ -346,18 +353,25 @@ def sync(
         resource = client.resource(mirror.key)
         for page in resource.pages(limit=page_size, start=start):
             with factory() as session, session.begin():
-                ctx = Context(session, company_id, source)
+                ctx = Context(session, company_id, source, known)
                 run = session.get(SyncRun, run_id, with_for_update=True)
                 assert run is not None
                 counts = json.loads(run.counts)
+                linked = repository.links(
+                    session,
+                    company_id=company_id,
+                    source=source,
+                    resource=mirror.key,
+                    remote_ids=[str(item["id"]) for item in page.items],
+                )
                 for item in page.items:
-                    outcome = _apply(ctx, mirror, item, run_id, failures)
+                    outcome = _apply(ctx, mirror, item, run_id, failures, linked.get(str(item["id"])))
                     rules.add(counts, mirror.key, outcome)
                 run.resource, run.cursor, run.counts = mirror.key, page.next, json.dumps(counts)
             if progress is not None:
                 progress(mirror.key, len(page.items))
         with factory() as session, session.begin():
-            ctx = Context(session, company_id, source)
+            ctx = Context(session, company_id, source, known)
             run = session.get(SyncRun, run_id, with_for_update=True)
             assert run is not None
             counts = json.loads(run.counts)
@@ -372,11 +386,15 @@ def sync(
     return SyncReport(run_id, counts, client.budget.used, client.budget.retries, failures, resumed)
 
 
-def _apply(ctx: Context, mirror: Mirror, item: Mapping[str, Any], run_id: int, failures: list[str]) -> str:
+def _apply(
+    ctx: Context,
+    mirror: Mirror,
+    item: Mapping[str, Any],
+    run_id: int,
+    failures: list[str],
+    link: SyncLink | None,
+) -> str:
     remote_id = str(item["id"])
-    link = repository.links(
-        ctx.session, company_id=ctx.company_id, source=ctx.source, resource=mirror.key, remote_ids=[remote_id]
-    ).get(remote_id)
     try:
         values = mirror.values(ctx, item)
         digest = rules.content_hash(values)
@@ -408,6 +426,7 @@ def _apply(ctx: Context, mirror: Mirror, item: Mapping[str, Any], run_id: int, f
     link.seen_run_id = run_id
     link.pending_ref = mirror.pending(item)
     ctx.session.flush()
+    ctx.known[(mirror.key, remote_id)] = link.local_id
     return outcome
 
 
@@ -424,6 +443,7 @@ def _finish_resource(
                 with contextlib.suppress(NotFound):  # removed locally already
                     mirror.delete(ctx, link.local_id)
             ctx.session.delete(link)
+            ctx.known.pop((mirror.key, link.remote_id), None)
             rules.add(counts, mirror.key, "deleted")
             continue
         if mirror.resolve is not None:
