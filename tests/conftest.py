@@ -87,8 +87,22 @@ def fresh_pg_database(prefix: str) -> Iterator[str]:
     try:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(**conninfo, autocommit=True) as conn:  # type: ignore[arg-type]
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_pg_database(name)
+
+
+def drop_pg_database(name: str) -> None:
+    """Drop the database ``name`` of the test server, whoever is still connected to it."""
+    import psycopg
+
+    admin = make_url(PG_ADMIN_URL)
+    conninfo = {
+        "host": admin.host,
+        "port": admin.port or 5432,
+        "user": admin.username,
+        "dbname": admin.database,
+    }
+    with psycopg.connect(**conninfo, autocommit=True) as conn:  # type: ignore[arg-type]
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,10 @@ import sys
 import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import PG_ADMIN_URL, _pg_available
+from tests.conftest import PG_ADMIN_URL, _pg_available, drop_pg_database
 from tests.live import free_port
 from tests.readme_tour import POSTGRES_HEADING, run_tour
 
@@ -45,11 +44,4 @@ def test_the_postgres_section_runs_as_written(tmp_path: Path) -> None:
         assert outcome.missing == [], (outcome.missing, outcome.output[-3000:])
         assert (tmp_path / "serve.log").exists()
     finally:
-        conninfo = {
-            "host": admin.host,
-            "port": admin.port or 5432,
-            "user": admin.username,
-            "dbname": admin.database,
-        }
-        with psycopg.connect(**conninfo, autocommit=True) as conn:  # type: ignore[arg-type]
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_pg_database(name)

@@ -282,36 +282,26 @@ def _failed(exc: Exception) -> Answer:
     return Answer(error=exc, sent=not isinstance(exc, httpx.ConnectError))
 
 
+def _arguments(request: Request) -> dict[str, Any]:
+    return {
+        "params": request.params,
+        "json": request.json,
+        "files": request.files,
+        "data": request.data,
+        "headers": request.headers,
+    }
+
+
 def _send(http: httpx.Client, request: Request) -> Answer:
     try:
-        return _answer(
-            http.request(
-                request.method,
-                request.path,
-                params=request.params,
-                json=request.json,
-                files=request.files,
-                data=request.data,
-                headers=request.headers,
-            )
-        )
+        return _answer(http.request(request.method, request.path, **_arguments(request)))
     except _NETWORK as exc:
         return _failed(exc)
 
 
 async def _asend(http: httpx.AsyncClient, request: Request) -> Answer:
     try:
-        return _answer(
-            await http.request(
-                request.method,
-                request.path,
-                params=request.params,
-                json=request.json,
-                files=request.files,
-                data=request.data,
-                headers=request.headers,
-            )
-        )
+        return _answer(await http.request(request.method, request.path, **_arguments(request)))
     except _NETWORK as exc:
         return _failed(exc)
 
