@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from expensehub.auth import service as auth_service
-from expensehub.client import Client, RetryPolicy, TransportError
+from expensehub.client import Client, Conflict, RetryPolicy, TransportError
 from expensehub.companies import service as companies
 from expensehub.config import Settings
 from expensehub.db.engine import transaction
@@ -198,6 +198,22 @@ def test_a_sync_mirrors_the_company_and_a_second_one_applies_only_the_changes(
         assert first.counts["project_management/projects"]["created"] == 4
         with _local_client(server, session_factory, target) as mine:
             _assert_equal(api, mine, _mirror_map(session_factory, target))
+            # Mirrored rows belong to the source: a local edit is refused (409 mirrored), a local row is not.
+            mapped = _mirror_map(session_factory, target)
+            mirrored = next(iter(mapped["employees/employees"].values()))
+            with pytest.raises(Conflict) as refused:
+                mine.employees.employees.update(mirrored, preferred_name="Local")
+            assert refused.value.code == "mirrored"
+            with pytest.raises(Conflict):
+                mine.project_management.projects.close(
+                    id=next(iter(mapped["project_management/projects"].values()))
+                )
+            own = mine.employees.employees.create_with_contract(
+                company_id=str(target), first_name="Own", last_name="Hire", email="own@mirror.test"
+            )
+            assert (
+                mine.employees.employees.update(own["id"], preferred_name="Mine")["preferred_name"] == "Mine"
+            )
 
             # Changes on the source: an edit, a deletion, a new hire, a new manager, a termination.
             centres = list(api.finance.cost_centers.list())

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from expensehub.api.deps import Ctx, ItemId, same_id, sent_fields
+from expensehub.api.deps import Ctx, ItemId, path_id, same_id, sent_fields
 from expensehub.api.openapi import doc_list, doc_write
 from expensehub.api.resources import mount, written
 from expensehub.api.responses import list_response
 from expensehub.companies import resources, schemas, service
 from expensehub.errors import check_company
 from expensehub.kit.pagination import Page
+from expensehub.sync import service as mirrors
 
 router = APIRouter()
 
@@ -60,6 +61,9 @@ def create_legal_entity(ctx: Ctx, body: schemas.LegalEntityCreate) -> Response:
     responses=doc_write(schemas.LegalEntityOut),
 )
 def update_legal_entity(ctx: Ctx, id: ItemId, body: schemas.LegalEntityUpdate) -> Response:
+    mirrors.refuse_if_mirrored(
+        ctx.session, company_id=ctx.company_id, resource="companies/legal_entities", local_id=path_id(id)
+    )
     changes = sent_fields(body, schemas.LEGAL_ENTITY_FIELDS, not_null=("legal_name", "country", "currency"))
     entity = service.update_legal_entity(
         ctx.session,
@@ -116,6 +120,9 @@ def create_employee(ctx: Ctx, body: schemas.EmployeeCreate) -> Response:
     responses=doc_write(schemas.EmployeeOut),
 )
 def update_employee(ctx: Ctx, id: ItemId, body: schemas.EmployeeUpdate) -> Response:
+    mirrors.refuse_if_mirrored(
+        ctx.session, company_id=ctx.company_id, resource="employees/employees", local_id=path_id(id)
+    )
     changes = sent_fields(body, schemas.EMPLOYEE_FIELDS, not_null=("first_name", "last_name"))
     if "communications_email" in changes:
         changes["email"] = changes.pop("communications_email")
@@ -140,6 +147,9 @@ def update_employee(ctx: Ctx, id: ItemId, body: schemas.EmployeeUpdate) -> Respo
     responses=doc_write(schemas.EmployeeOut),
 )
 def terminate_employee(ctx: Ctx, body: schemas.EmployeeTerminate) -> Response:
+    mirrors.refuse_if_mirrored(
+        ctx.session, company_id=ctx.company_id, resource="employees/employees", local_id=body.id
+    )
     employee = service.terminate_employee(
         ctx.session,
         company_id=ctx.company_id,
@@ -161,6 +171,9 @@ def terminate_employee(ctx: Ctx, body: schemas.EmployeeTerminate) -> Response:
     responses=doc_write(schemas.EmployeeOut),
 )
 def unterminate_employee(ctx: Ctx, body: schemas.EmployeeId) -> Response:
+    mirrors.refuse_if_mirrored(
+        ctx.session, company_id=ctx.company_id, resource="employees/employees", local_id=body.id
+    )
     employee = service.unterminate_employee(
         ctx.session, company_id=ctx.company_id, employee_id=body.id, author=ctx.author
     )

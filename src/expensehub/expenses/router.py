@@ -21,6 +21,7 @@ from expensehub.documents import service as documents
 from expensehub.documents.router import Config, Signer, receive_multipart
 from expensehub.errors import UnsupportedMediaType, ValidationFailed
 from expensehub.expenses import resources, schemas, service
+from expensehub.sync import service as mirrors
 
 router = APIRouter()
 
@@ -280,6 +281,9 @@ async def create_expense(request: Request, ctx: Ctx, config: Config, signer: Sig
     responses=doc_write(schemas.ExpenseOut),
 )
 def update_expense(ctx: Ctx, id: ItemId, signer: Signer, body: schemas.ExpenseUpdate) -> Response:
+    mirrors.refuse_if_mirrored(
+        ctx.session, company_id=ctx.company_id, resource="expenses/expenses", local_id=path_id(id)
+    )
     item = service.update_expense(
         ctx.session,
         company_id=ctx.company_id,

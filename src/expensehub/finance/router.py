@@ -13,6 +13,7 @@ from expensehub.api.resources import mount, written
 from expensehub.api.responses import object_response
 from expensehub.errors import ValidationFailed, check_company
 from expensehub.finance import resources, schemas, service
+from expensehub.sync import service as mirrors
 
 router = APIRouter()
 
@@ -70,6 +71,7 @@ def create_cost_center(ctx: Ctx, body: schemas.CostCenterCreate) -> Response:
     responses=doc_write(schemas.CostCenterOut),
 )
 def edit_cost_center(ctx: Ctx, body: schemas.CostCenterEdit) -> Response:
+    mirrors.refuse_if_mirrored(ctx.session, company_id=ctx.company_id, resource=CC, local_id=body.id)
     check_company(ctx.company_id, body.company_id)
     changes = sent_fields(body, ("name", "code", "description", "deactivation_date"), not_null=("name",))
     center = service.edit_cost_center(
@@ -88,6 +90,7 @@ def edit_cost_center(ctx: Ctx, body: schemas.CostCenterEdit) -> Response:
     responses=doc_write(schemas.CostCenterOut),
 )
 def delete_cost_center(ctx: Ctx, id: ItemId) -> Response:
+    mirrors.refuse_if_mirrored(ctx.session, company_id=ctx.company_id, resource=CC, local_id=path_id(id))
     center = service.delete_cost_center(
         ctx.session, company_id=ctx.company_id, cost_center_id=path_id(id), author=ctx.author
     )
@@ -167,6 +170,7 @@ def create_account(ctx: Ctx, body: schemas.AccountCreate) -> Response:
     responses=doc_write(schemas.AccountOut),
 )
 def update_account(ctx: Ctx, id: ItemId, body: schemas.AccountUpdate) -> Response:
+    mirrors.refuse_if_mirrored(ctx.session, company_id=ctx.company_id, resource=ACC, local_id=path_id(id))
     account_id = path_id(id)
     if body.id is not None and body.id != account_id:
         raise ValidationFailed("the request is invalid", fields={"id": ["must equal the id in the path"]})

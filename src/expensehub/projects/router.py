@@ -11,6 +11,7 @@ from expensehub.api.deps import Ctx, ItemId, path_id, same_id, sent_fields
 from expensehub.api.openapi import BARE, doc_write
 from expensehub.api.resources import mount, written
 from expensehub.projects import resources, schemas, service
+from expensehub.sync import service as mirrors
 
 router = APIRouter()
 
@@ -60,6 +61,7 @@ def create_project(ctx: Ctx, body: schemas.ProjectCreate) -> Response:
     responses=doc_write(schemas.ProjectOut),
 )
 def update_project(ctx: Ctx, id: ItemId, body: schemas.ProjectUpdate) -> Response:
+    mirrors.refuse_if_mirrored(ctx.session, company_id=ctx.company_id, resource=PRJ, local_id=path_id(id))
     project = service.update_project(
         ctx.session,
         company_id=ctx.company_id,
@@ -71,6 +73,7 @@ def update_project(ctx: Ctx, id: ItemId, body: schemas.ProjectUpdate) -> Respons
 
 def _status_action(name: str, status: str, summary: str) -> None:
     def action(ctx: Ctx, body: schemas.ProjectId) -> Response:
+        mirrors.refuse_if_mirrored(ctx.session, company_id=ctx.company_id, resource=PRJ, local_id=body.id)
         project = service.change_status(
             ctx.session, company_id=ctx.company_id, project_id=body.id, status=status
         )
@@ -100,6 +103,7 @@ _status_action("close", "closed", "Close a project")
     openapi_extra=BARE,
 )
 def change_project_status(ctx: Ctx, body: schemas.ProjectStatusChange) -> Response:
+    mirrors.refuse_if_mirrored(ctx.session, company_id=ctx.company_id, resource=PRJ, local_id=body.id)
     project = service.change_status(
         ctx.session, company_id=ctx.company_id, project_id=body.id, status=body.status
     )
@@ -116,6 +120,7 @@ def change_project_status(ctx: Ctx, body: schemas.ProjectStatusChange) -> Respon
     deprecated=True,
 )
 def change_project_assignment(ctx: Ctx, body: schemas.ProjectAssignmentChange) -> Response:
+    mirrors.refuse_if_mirrored(ctx.session, company_id=ctx.company_id, resource=PRJ, local_id=body.id)
     project = service.change_assignment(
         ctx.session, company_id=ctx.company_id, project_id=body.id, assignment=body.employees_assignment
     )
@@ -133,6 +138,7 @@ def change_project_assignment(ctx: Ctx, body: schemas.ProjectAssignmentChange) -
     openapi_extra=BARE,
 )
 def soft_delete_project(ctx: Ctx, body: schemas.ProjectId) -> Response:
+    mirrors.refuse_if_mirrored(ctx.session, company_id=ctx.company_id, resource=PRJ, local_id=body.id)
     project = service.soft_delete(ctx.session, company_id=ctx.company_id, project_id=body.id)
     return written(ctx, resources.PROJECTS, project, bare=True)
 
@@ -148,5 +154,6 @@ def soft_delete_project(ctx: Ctx, body: schemas.ProjectId) -> Response:
     openapi_extra=BARE,
 )
 def delete_project(ctx: Ctx, id: ItemId) -> Response:
+    mirrors.refuse_if_mirrored(ctx.session, company_id=ctx.company_id, resource=PRJ, local_id=path_id(id))
     project = service.soft_delete(ctx.session, company_id=ctx.company_id, project_id=path_id(id))
     return written(ctx, resources.PROJECTS, project, bare=True)

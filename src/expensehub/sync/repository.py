@@ -47,3 +47,14 @@ def all_links(session: Session, *, company_id: int, source: str, resource: str) 
             .order_by(SyncLink.id)
         )
     )
+
+
+def link_of_local(session: Session, *, company_id: int, resource: str, local_id: int) -> SyncLink | None:
+    """The link that mirrors the local row ``local_id`` of ``resource`` from some source, if any."""
+    return session.scalars(
+        select(SyncLink)
+        .where(
+            SyncLink.company_id == company_id, SyncLink.resource == resource, SyncLink.local_id == local_id
+        )
+        .limit(1)
+    ).first()

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from expensehub.client import Client
 from expensehub.companies import service as companies
-from expensehub.errors import AppError, NotFound
+from expensehub.errors import AppError, Conflict, NotFound
 from expensehub.expenses import service as expenses
 from expensehub.finance import service as finance
 from expensehub.kit.clock import utcnow
@@ -454,3 +454,16 @@ def _finish_resource(
                 message = exc.message if isinstance(exc, AppError) else str(exc)
                 failures.append(f"{mirror.key} {link.remote_id}: {message}")
     ctx.session.flush()
+
+
+def refuse_if_mirrored(session: Session, *, company_id: int, resource: str, local_id: int) -> None:
+    """409 ``mirrored`` when the row is a mirror of a remote object: its source owns it, and a local edit
+    would be overwritten by the next sync (or, unseen, make the two disagree)."""
+    link = repository.link_of_local(session, company_id=company_id, resource=resource, local_id=local_id)
+    if link is not None:
+        noun = resource.rsplit("/", 1)[-1].rstrip("s").replace("_", " ")
+        raise Conflict(
+            f"{noun} {local_id} is mirrored from {link.source.split('#')[0]}: change it there, then sync",
+            code="mirrored",
+            details={"resource": resource, "id": local_id, "status": "mirrored"},
+        )
