@@ -381,3 +381,26 @@ def test_killed_at_random_points_then_rerun_ends_in_the_same_state(
         runs = s.scalars(select(SyncRun).where(SyncRun.company_id == target)).all()
     assert employees == 8
     assert [r.finished_at is not None for r in runs] == [True] * len(runs)
+
+
+def test_a_sync_through_429s_503s_and_drops_converges_and_reports_its_retries(
+    server: str, remote: Tenant, session_factory: sessionmaker[Session]
+) -> None:
+    from tests.client.proxy import TOO_MANY, UNAVAILABLE
+
+    target = _new_company(session_factory)
+    source = f"{server}#{remote.company_id}"
+    plan = [TOO_MANY, OK, UNAVAILABLE, OK, DROP, OK, OK]
+    with (
+        misbehaving(server, plan, retry_after="0") as proxy,
+        Client(proxy.url, api_key=remote.api_key, retry=FAST) as flaky,
+    ):
+        report = service.sync(session_factory, flaky, company_id=target, source=source, page_size=2)
+    assert report.failures == []
+    assert report.retries >= 3
+    assert report.requests > report.retries
+    with (
+        Client(server, api_key=remote.api_key, retry=FAST) as api,
+        _local_client(server, session_factory, target) as mine,
+    ):
+        _assert_equal(api, mine, _mirror_map(session_factory, target))
