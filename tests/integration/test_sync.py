@@ -208,6 +208,15 @@ def test_a_sync_mirrors_the_company_and_a_second_one_applies_only_the_changes(
                 mine.project_management.projects.close(
                     id=next(iter(mapped["project_management/projects"].values()))
                 )
+            claims = {e["status"]: e for e in mine.expenses.expenses.list()}
+            with pytest.raises(Conflict) as unpaid:
+                mine.expenses.expensables.bulk_set_to_paid(ids=[claims["approved"]["expenses_expensable_id"]])
+            assert (unpaid.value.code, unpaid.value.details["status"]) == ("mirrored", "mirrored")
+            with pytest.raises(Conflict):
+                mine.resource("approvals/materialized_approvals_flows").approve_resource(
+                    resource_type="Expenses::Expensable",
+                    resource_id=claims["pending"]["expenses_expensable_id"],
+                )
             own = mine.employees.employees.create_with_contract(
                 company_id=str(target), first_name="Own", last_name="Hire", email="own@mirror.test"
             )

@@ -60,6 +60,7 @@ mount(router, resources.EXPENSABLES)
     responses=doc_write(list[schemas.ExpensableOut], description="The paid expensables"),
 )
 def bulk_set_to_paid(ctx: Ctx, body: schemas.IdsBody) -> Response:
+    mirrors.refuse_mirrored_claims(ctx.session, company_id=ctx.company_id, expensable_ids=body.ids)
     items = service.bulk_set_to_paid(ctx.session, company_id=ctx.company_id, ids=body.ids, author=ctx.author)
     return object_response(ctx.version, EXPENSABLES, items)
 
@@ -75,6 +76,7 @@ def bulk_set_to_paid(ctx: Ctx, body: schemas.IdsBody) -> Response:
     responses=doc_write(schemas.ExpensableOut),
 )
 def update_reimbursable_amount(ctx: Ctx, body: schemas.ReimbursableAmountBody) -> Response:
+    mirrors.refuse_mirrored_claims(ctx.session, company_id=ctx.company_id, expensable_ids=[body.id])
     item = service.update_reimbursable_amount(
         ctx.session,
         company_id=ctx.company_id,
@@ -96,6 +98,7 @@ def update_reimbursable_amount(ctx: Ctx, body: schemas.ReimbursableAmountBody) -
     responses=doc_write(list[schemas.ExpensableOut], description="The submitted expensables"),
 )
 def submit(ctx: Ctx, body: schemas.IdsBody) -> Response:
+    mirrors.refuse_mirrored_claims(ctx.session, company_id=ctx.company_id, expensable_ids=body.ids)
     items = service.submit(
         ctx.session, company_id=ctx.company_id, ids=body.ids, actor=_actor(ctx), author=ctx.author
     )
@@ -111,6 +114,7 @@ def submit(ctx: Ctx, body: schemas.IdsBody) -> Response:
     responses=doc_write(schemas.ExpensableOut),
 )
 def request_changes(ctx: Ctx, body: schemas.RequestChangesBody) -> Response:
+    mirrors.refuse_mirrored_claims(ctx.session, company_id=ctx.company_id, expensable_ids=[body.id])
     item = service.request_changes(
         ctx.session, company_id=ctx.company_id, expensable_id=body.id, reason=body.reason
     )
@@ -126,6 +130,7 @@ def request_changes(ctx: Ctx, body: schemas.RequestChangesBody) -> Response:
     responses=doc_write(schemas.ExpensableOut),
 )
 def delete_expensable(ctx: Ctx, id: ItemId) -> Response:
+    mirrors.refuse_mirrored_claims(ctx.session, company_id=ctx.company_id, expensable_ids=[path_id(id)])
     item = service.delete_expensable(ctx.session, company_id=ctx.company_id, expensable_id=path_id(id))
     return object_response(ctx.version, EXPENSABLES, item)
 
@@ -432,6 +437,9 @@ def _decision_route(decision: Literal["approve", "reject"], summary: str, outcom
     """``approve_resource`` / ``reject_resource``: one step of the claim's approval flow decided."""
 
     def decide(ctx: Ctx, body: schemas.ApprovalActionBody) -> Response:
+        mirrors.refuse_mirrored_claims(
+            ctx.session, company_id=ctx.company_id, expensable_ids=[body.resource_id]
+        )
         flow = service.decide_resource(
             ctx.session,
             company_id=ctx.company_id,

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from expensehub.models import Expense
 from expensehub.models.sync import SyncLink, SyncRun
 
 
@@ -58,3 +59,24 @@ def link_of_local(session: Session, *, company_id: int, resource: str, local_id:
         )
         .limit(1)
     ).first()
+
+
+def mirrored_claim(
+    session: Session, *, company_id: int, expensable_ids: Iterable[int]
+) -> tuple[int, str] | None:
+    """The lowest of the claims (expensable ids) whose expense is a mirror, and its source, if any."""
+    wanted = set(expensable_ids)
+    if not wanted:
+        return None
+    row = session.execute(
+        select(Expense.expensable_id, SyncLink.source)
+        .join(SyncLink, (SyncLink.local_id == Expense.id) & (SyncLink.resource == "expenses/expenses"))
+        .where(
+            SyncLink.company_id == company_id,
+            Expense.company_id == company_id,
+            Expense.expensable_id.in_(wanted),
+        )
+        .order_by(Expense.expensable_id)
+        .limit(1)
+    ).first()
+    return (int(row[0]), str(row[1])) if row is not None else None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -466,4 +466,17 @@ def refuse_if_mirrored(session: Session, *, company_id: int, resource: str, loca
             f"{noun} {local_id} is mirrored from {link.source.split('#')[0]}: change it there, then sync",
             code="mirrored",
             details={"resource": resource, "id": local_id, "status": "mirrored"},
+        )
+
+
+def refuse_mirrored_claims(session: Session, *, company_id: int, expensable_ids: Iterable[int]) -> None:
+    """409 ``mirrored`` when any of the claims is a mirrored expense: its status is decided at the source
+    (submitting, approving or paying it here would not reach the source without write-back)."""
+    found = repository.mirrored_claim(session, company_id=company_id, expensable_ids=expensable_ids)
+    if found is not None:
+        claim, source = found
+        raise Conflict(
+            f"expensable {claim} is mirrored from {source.split('#')[0]}: decide it there, then sync",
+            code="mirrored",
+            details={"resource": "expensable", "id": claim, "status": "mirrored"},
         )
