@@ -48,6 +48,16 @@ COMPARED = {
     "finance/accounts": ("number", "type", "name", "external_id", "disabled", "legal_entity_id"),
     "finance/cost_centers": ("name", "code", "description", "legal_entity_id"),
     "project_management/projects": ("name", "code", "status", "legal_entity_id", "due_date"),
+    "expenses/mileages": ("status", "amount", "currency", "mileage", "rate", "from", "to", "employee_id"),
+    "expenses/per_diems": (
+        "status",
+        "amount",
+        "currency",
+        "start_date",
+        "end_date",
+        "employee_id",
+        "trip_name",
+    ),
     "expenses/expenses": (
         "status",
         "amount",
@@ -147,6 +157,24 @@ def remote(server: str, session_factory: sessionmaker[Session]) -> Tenant:
                 )
             if status == "paid":
                 api.expenses.expensables.bulk_set_to_paid(ids=[claim])
+        employee = str(tenant.employee_ids[1])
+        api.expenses.mileages.create(
+            employee_id=employee,
+            currency="EUR",
+            effective_on="2026-03-10",
+            mileage=40,
+            rate="0.26",
+            **{"from": "Vic", "to": "Girona"},
+        )
+        trip = api.expenses.per_diems.create(
+            employee_id=employee,
+            currency="EUR",
+            amount=5340,
+            start_date="2026-03-11",
+            end_date="2026-03-12",
+            trip_name="Fair",
+        )
+        api.expenses.expensables.submit(ids=[trip["expenses_expensable_id"]])
     return tenant
 
 
@@ -268,7 +296,7 @@ def test_a_sync_mirrors_the_company_and_a_second_one_applies_only_the_changes(
                 "deleted": 1,
                 "failed": 0,
             }
-            assert api.budget.used - before == 7  # one page per resource: nothing fetched twice
+            assert api.budget.used - before == 9  # one page per resource: nothing fetched twice
             _assert_equal(api, mine, _mirror_map(session_factory, target))
             assert doomed["id"] not in _mirror_map(session_factory, target)["project_management/projects"]
 
@@ -304,7 +332,7 @@ def test_an_interrupted_sync_resumes_and_ends_as_an_uninterrupted_one(
         employees = s.scalar(select(func.count()).select_from(Employee).where(Employee.company_id == target))
         links = s.scalar(select(func.count()).select_from(SyncLink).where(SyncLink.company_id == target))
     assert employees == 8  # nothing created twice
-    assert links == 2 + 8 + 3 + 2 + 3 + 4 + 5
+    assert links == 2 + 8 + 3 + 2 + 3 + 4 + 5 + 1 + 1
 
 
 def test_cli_sync_prints_its_summary(

@@ -342,6 +342,7 @@ def _update_route(
     ``id_name``), answered with its view."""
 
     def update_claim(ctx: Ctx, id: ItemId, body: BaseModel) -> Response:
+        mirrors.refuse_if_mirrored(ctx.session, company_id=ctx.company_id, resource=key, local_id=path_id(id))
         item = update(
             ctx.session, company_id=ctx.company_id, body=body, author=ctx.author, **{id_name: path_id(id)}
         )

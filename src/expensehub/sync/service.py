@@ -260,28 +260,34 @@ def _project_delete(ctx: Context, local_id: int) -> None:
 # --- expenses -----------------------------------------------------------------------------------
 
 
-def _expense_values(ctx: Context, item: Mapping[str, Any]) -> Values:
-    values = _pick(item, *expenses.MIRRORED_FIELDS)
-    values["employee_id"] = ctx.local("employees/employees", item.get("employee_id"))
-    values["category_id"] = ctx.local("finance/categories", item.get("category_id"))
-    values["project_id"] = ctx.local("project_management/projects", item.get("project_id"))
-    values["ledger_account_id"] = ctx.local("finance/accounts", item.get("ledger_account_id"))
-    values["effective_on"] = rules.as_date(item.get("effective_on"))
-    if values.get("exchange_rate") is not None:
-        values["exchange_rate"] = str(values["exchange_rate"])
-    return values
+def _claim_mirror(kind: str, key: str) -> Mirror:
+    """The mirror of one kind of claim (``expense``, ``mileage``, ``per_diem``) listed at ``key``."""
+    fields = expenses.MIRRORED_KIND_FIELDS[kind]
 
+    def values(ctx: Context, item: Mapping[str, Any]) -> Values:
+        mapped = _pick(item, *fields)
+        mapped["employee_id"] = ctx.local("employees/employees", item.get("employee_id"))
+        mapped["category_id"] = ctx.local("finance/categories", item.get("category_id"))
+        mapped["project_id"] = ctx.local("project_management/projects", item.get("project_id"))
+        mapped["ledger_account_id"] = ctx.local("finance/accounts", item.get("ledger_account_id"))
+        for name in ("effective_on", "start_date", "end_date"):
+            if name in mapped:
+                mapped[name] = rules.as_date(item.get(name))
+        for name in ("exchange_rate", "rate"):
+            if mapped.get(name) is not None:
+                mapped[name] = str(mapped[name])
+        return mapped
 
-def _expense_create(ctx: Context, v: Values) -> int:
-    return expenses.mirror_expense(ctx.session, company_id=ctx.company_id, values=v)
+    def create(ctx: Context, v: Values) -> int:
+        return expenses.mirror_claim(ctx.session, company_id=ctx.company_id, kind=kind, values=v)
 
+    def update(ctx: Context, local_id: int, v: Values) -> None:
+        expenses.mirror_claim(ctx.session, company_id=ctx.company_id, kind=kind, values=v, detail_id=local_id)
 
-def _expense_update(ctx: Context, local_id: int, v: Values) -> None:
-    expenses.mirror_expense(ctx.session, company_id=ctx.company_id, values=v, expense_id=local_id)
+    def delete(ctx: Context, local_id: int) -> None:
+        expenses.delete_mirrored_claim(ctx.session, company_id=ctx.company_id, kind=kind, detail_id=local_id)
 
-
-def _expense_delete(ctx: Context, local_id: int) -> None:
-    expenses.delete_mirrored_expense(ctx.session, company_id=ctx.company_id, expense_id=local_id)
+    return Mirror(key, values, create, update, delete)
 
 
 MIRRORS: tuple[Mirror, ...] = (
@@ -298,7 +304,9 @@ MIRRORS: tuple[Mirror, ...] = (
     Mirror("finance/accounts", _account_values, _account_create, _account_update),
     Mirror("finance/cost_centers", _center_values, _center_create, _center_update, _center_delete),
     Mirror("project_management/projects", _project_values, _project_create, _project_update, _project_delete),
-    Mirror("expenses/expenses", _expense_values, _expense_create, _expense_update, _expense_delete),
+    _claim_mirror("expense", "expenses/expenses"),
+    _claim_mirror("mileage", "expenses/mileages"),
+    _claim_mirror("per_diem", "expenses/per_diems"),
 )
 """In dependency order: what an object refers to is mirrored before it."""
 

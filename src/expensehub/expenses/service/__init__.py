@@ -28,10 +28,17 @@ from expensehub.expenses.service.drafts import (
     update_per_diem,
 )
 from expensehub.expenses.service.mirror import FIELDS as MIRRORED_FIELDS
-from expensehub.expenses.service.mirror import delete_mirrored_expense, mirror_expense
+from expensehub.expenses.service.mirror import KIND_FIELDS as MIRRORED_KIND_FIELDS
+from expensehub.expenses.service.mirror import (
+    delete_mirrored_claim,
+    delete_mirrored_expense,
+    mirror_claim,
+    mirror_expense,
+)
 
 __all__ = [
     "MIRRORED_FIELDS",
+    "MIRRORED_KIND_FIELDS",
     "Actor",
     "Decision",
     "Kind",
@@ -42,7 +49,9 @@ __all__ = [
     "create_per_diem",
     "decide_resource",
     "delete_expensable",
+    "delete_mirrored_claim",
     "delete_mirrored_expense",
+    "mirror_claim",
     "mirror_expense",
     "request_changes",
     "submit",

@@ -20,7 +20,7 @@ from expensehub.errors import NotFound, ValidationFailed
 from expensehub.expenses import repository, rules
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import MAX_MINOR_UNITS, is_currency
-from expensehub.models import Expensable, Expense
+from expensehub.models import Expensable, Expense, Mileage, PerDiem
 
 HEADER = (
     "employee_id",
@@ -50,6 +50,39 @@ DETAIL = (
     "payment_method",
 )
 FIELDS = HEADER + DETAIL
+# Mileages and per diems: the wire name of each detail field, and the model attribute it is stored in.
+MILEAGE_DETAIL = {
+    "mileage": "distance",
+    "units": "units",
+    "rate": "rate",
+    "rate_measurement_unit": "rate_measurement_unit",
+    "from": "origin",
+    "to": "destination",
+    "round_trip": "round_trip",
+    "origin_latitude": "origin_latitude",
+    "origin_longitude": "origin_longitude",
+    "destination_latitude": "destination_latitude",
+    "destination_longitude": "destination_longitude",
+    "calculated_mileage": "calculated_mileage",
+    "vehicle": "vehicle",
+    "passengers": "passengers",
+    "fiscal_horsepower": "fiscal_horsepower",
+    "electric": "electric",
+}
+PER_DIEM_DETAIL = {
+    "start_date": "start_date",
+    "end_date": "end_date",
+    "from": "origin",
+    "to": "destination",
+    "trip_name": "trip_name",
+}
+_DETAILS: dict[str, tuple[type[Any], dict[str, str]]] = {
+    "expense": (Expense, {name: name for name in DETAIL}),
+    "mileage": (Mileage, MILEAGE_DETAIL),
+    "per_diem": (PerDiem, PER_DIEM_DETAIL),
+}
+KIND_FIELDS = {kind: HEADER + tuple(detail) for kind, (_model, detail) in _DETAILS.items()}
+"""The fields a mirrored claim of each kind is written from (wire names)."""
 _REFERENCES = {
     "employee_id": "employee",
     "category_id": "category",
@@ -58,10 +91,10 @@ _REFERENCES = {
 }
 
 
-def _checked(session: Session, company_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(values) - set(FIELDS)
+def _checked(session: Session, company_id: int, kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(KIND_FIELDS[kind])
     if unknown:
-        raise ValueError(f"not a mirrored expense field: {', '.join(sorted(unknown))}")
+        raise ValueError(f"not a mirrored {kind} field: {', '.join(sorted(unknown))}")
     fields: dict[str, list[str]] = {}
     if values.get("status") not in rules.STATUSES:
         fields["status"] = [f"must be one of {', '.join(rules.STATUSES)}"]
@@ -74,13 +107,16 @@ def _checked(session: Session, company_id: int, values: Mapping[str, Any]) -> di
             fields[name] = ["must be an integer amount in minor units"]
     if not isinstance(values.get("effective_on"), date | None):
         fields["effective_on"] = ["must be a date"]
-    rate = values.get("exchange_rate")
     checked = dict(values)
-    if rate is not None:
-        try:
-            checked["exchange_rate"] = Decimal(str(rate))
-        except InvalidOperation:
-            fields["exchange_rate"] = ["must be a decimal number"]
+    for name in ("exchange_rate", "rate"):
+        if values.get(name) is not None:
+            try:
+                checked[name] = Decimal(str(values[name]))
+            except InvalidOperation:
+                fields[name] = ["must be a decimal number"]
+    for name in ("start_date", "end_date"):
+        if not isinstance(values.get(name), date | None):
+            fields[name] = ["must be a date"]
     if fields:
         raise ValidationFailed("invalid mirrored expense", fields=fields)
     for name, kind in _REFERENCES.items():
@@ -100,23 +136,25 @@ def _stamp(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def mirror_expense(
-    session: Session, *, company_id: int, values: Mapping[str, Any], expense_id: int | None = None
+def mirror_claim(
+    session: Session, *, company_id: int, kind: str, values: Mapping[str, Any], detail_id: int | None = None
 ) -> int:
-    """Create (``expense_id`` None) or overwrite a mirrored expense; returns the local expense id."""
-    checked = _checked(session, company_id, values)
+    """Create (``detail_id`` None) or overwrite a mirrored claim of ``kind`` (``expense``, ``mileage``,
+    ``per_diem``); returns the local id of its detail (the expense, mileage or per diem)."""
+    model, detail_fields = _DETAILS[kind]
+    checked = _checked(session, company_id, kind, values)
     employee = repository.get_employee(session, company_id=company_id, employee_id=checked["employee_id"])
     assert employee is not None  # checked above
     now = utcnow()
-    detail: Expense | None = None
-    if expense_id is None:
+    detail: Any = None
+    if detail_id is None:
         header = Expensable(
-            company_id=company_id, type="expense", created_at=now, status_updated_at=now, updated_at=now
+            company_id=company_id, type=kind, created_at=now, status_updated_at=now, updated_at=now
         )
     else:
-        detail = session.get(Expense, expense_id)
+        detail = session.get(model, detail_id)
         if detail is None or detail.company_id != company_id:
-            raise NotFound(f"expense {expense_id} not found")
+            raise NotFound(f"{kind.replace('_', ' ')} {detail_id} not found")
         header = repository.lock_expensables(session, company_id=company_id, ids=[detail.expensable_id])[
             detail.expensable_id
         ]
@@ -135,20 +173,38 @@ def mirror_expense(
         header.approved_at = now
     if detail is None:
         repository.add(session, header)
-        detail = Expense(company_id=company_id, expensable_id=header.id, creation_type="manual")
-        for name in DETAIL:
-            setattr(detail, name, checked.get(name))
+        detail = model(company_id=company_id, expensable_id=header.id)
+        _set_detail(detail, detail_fields, checked)
         repository.add(session, detail)
-    for name in DETAIL:
-        setattr(detail, name, checked.get(name))
+    _set_detail(detail, detail_fields, checked)
     session.flush()
     local_id: int = detail.id
     return local_id
 
 
-def delete_mirrored_expense(session: Session, *, company_id: int, expense_id: int) -> None:
-    """Remove a mirrored expense gone on the source (its header and detail)."""
-    found = session.get(Expense, expense_id)
+def _set_detail(detail: Any, fields: Mapping[str, str], values: Mapping[str, Any]) -> None:
+    for wire, attribute in fields.items():
+        value = values.get(wire)
+        if value is None and attribute in ("units", "round_trip"):
+            continue  # the column's default (km, one way)
+        setattr(detail, attribute, value)
+
+
+def mirror_expense(
+    session: Session, *, company_id: int, values: Mapping[str, Any], expense_id: int | None = None
+) -> int:
+    """Create (``expense_id`` None) or overwrite a mirrored expense; returns the local expense id."""
+    return mirror_claim(session, company_id=company_id, kind="expense", values=values, detail_id=expense_id)
+
+
+def delete_mirrored_claim(session: Session, *, company_id: int, kind: str, detail_id: int) -> None:
+    """Remove a mirrored claim gone on the source (its header and detail rows)."""
+    found = session.get(_DETAILS[kind][0], detail_id)
     if found is None or found.company_id != company_id:
-        raise NotFound(f"expense {expense_id} not found")
+        raise NotFound(f"{kind.replace('_', ' ')} {detail_id} not found")
     repository.delete_expensable(session, company_id=company_id, expensable_id=found.expensable_id)
+
+
+def delete_mirrored_expense(session: Session, *, company_id: int, expense_id: int) -> None:
+    """Remove a mirrored expense gone on the source."""
+    delete_mirrored_claim(session, company_id=company_id, kind="expense", detail_id=expense_id)
