@@ -42,6 +42,8 @@ RESOURCES = (
     "finance/cost_centers",
     "project_management/projects",
     "expenses/expenses",
+    "expenses/mileages",
+    "expenses/per_diems",
 )
 
 
