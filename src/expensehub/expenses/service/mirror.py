@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from expensehub.errors import NotFound, ValidationFailed
 from expensehub.expenses import repository, rules
+from expensehub.expenses.service.plans import DETAIL_COLUMNS
 from expensehub.kit.clock import utcnow
 from expensehub.kit.money import MAX_MINOR_UNITS, is_currency
 from expensehub.models import Expensable, Expense, Mileage, PerDiem
@@ -51,31 +52,19 @@ DETAIL = (
 )
 FIELDS = HEADER + DETAIL
 # Mileages and per diems: the wire name of each detail field, and the model attribute it is stored in.
-MILEAGE_DETAIL = {
-    "mileage": "distance",
-    "units": "units",
-    "rate": "rate",
-    "rate_measurement_unit": "rate_measurement_unit",
-    "from": "origin",
-    "to": "destination",
-    "round_trip": "round_trip",
-    "origin_latitude": "origin_latitude",
-    "origin_longitude": "origin_longitude",
-    "destination_latitude": "destination_latitude",
-    "destination_longitude": "destination_longitude",
-    "calculated_mileage": "calculated_mileage",
-    "vehicle": "vehicle",
-    "passengers": "passengers",
-    "fiscal_horsepower": "fiscal_horsepower",
-    "electric": "electric",
-}
-PER_DIEM_DETAIL = {
-    "start_date": "start_date",
-    "end_date": "end_date",
-    "from": "origin",
-    "to": "destination",
-    "trip_name": "trip_name",
-}
+# Their detail fields are the draft bodies' (``plans.DETAIL_COLUMNS``: body attribute -> model column),
+# named as on the wire (``from`` where the body says ``from_``), except what only the planner sets.
+_PLANNER_ONLY = frozenset(
+    {"pricing", "trip_inputs", "gross_amount", "deductions_amount", "statutory_amount", "taxable_amount"}
+)
+
+
+def _wire(columns: Mapping[str, str]) -> dict[str, str]:
+    return {attr.rstrip("_"): column for attr, column in columns.items() if attr not in _PLANNER_ONLY}
+
+
+MILEAGE_DETAIL = _wire(DETAIL_COLUMNS["mileage"])
+PER_DIEM_DETAIL = _wire(DETAIL_COLUMNS["perdiem"])
 _DETAILS: dict[str, tuple[type[Any], dict[str, str]]] = {
     "expense": (Expense, {name: name for name in DETAIL}),
     "mileage": (Mileage, MILEAGE_DETAIL),
