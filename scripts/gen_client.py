@@ -201,12 +201,6 @@ def generate(doc: dict[str, Any]) -> str:
         for ns in namespaces:
             camel = "".join(part.capitalize() for part in ns.split("_"))
             out.append(f"    {ns}: {flavour}{camel}Resources")
-    out.append("")
-    out.append("")
-    out.append("MODELS: dict[str, Any] = {")
-    for name in sorted(models):
-        out.append(f"    {name!r}: {name},")
-    out.append("}")
     text = "\n".join(out) + "\n"
     return re.sub(r"frozenset\(\{\}\)", "frozenset()", text)
 

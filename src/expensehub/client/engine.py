@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from expensehub.client.errors import RateLimited, ServerError, TransportError, error_for
+from expensehub.client.errors import TransportError, error_for
 
 T = TypeVar("T")
 
@@ -365,11 +365,9 @@ __all__ = [
     "Emit",
     "Op",
     "Page",
-    "RateLimited",
     "Request",
     "RetryPolicy",
     "Send",
-    "ServerError",
     "Sleep",
     "aiterate",
     "arun",

@@ -27,17 +27,13 @@ from expensehub.expenses.service.drafts import (
     update_mileage,
     update_per_diem,
 )
-from expensehub.expenses.service.mirror import FIELDS as MIRRORED_FIELDS
 from expensehub.expenses.service.mirror import KIND_FIELDS as MIRRORED_KIND_FIELDS
 from expensehub.expenses.service.mirror import (
     delete_mirrored_claim,
-    delete_mirrored_expense,
     mirror_claim,
-    mirror_expense,
 )
 
 __all__ = [
-    "MIRRORED_FIELDS",
     "MIRRORED_KIND_FIELDS",
     "Actor",
     "Decision",
@@ -50,9 +46,7 @@ __all__ = [
     "decide_resource",
     "delete_expensable",
     "delete_mirrored_claim",
-    "delete_mirrored_expense",
     "mirror_claim",
-    "mirror_expense",
     "request_changes",
     "submit",
     "update_expense",

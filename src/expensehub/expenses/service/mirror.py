@@ -50,7 +50,6 @@ DETAIL = (
     "document_type",
     "payment_method",
 )
-FIELDS = HEADER + DETAIL
 # Mileages and per diems: the wire name of each detail field, and the model attribute it is stored in.
 # Their detail fields are the draft bodies' (``plans.DETAIL_COLUMNS``: body attribute -> model column),
 # named as on the wire (``from`` where the body says ``from_``), except what only the planner sets.
@@ -179,21 +178,9 @@ def _set_detail(detail: Any, fields: Mapping[str, str], values: Mapping[str, Any
         setattr(detail, attribute, value)
 
 
-def mirror_expense(
-    session: Session, *, company_id: int, values: Mapping[str, Any], expense_id: int | None = None
-) -> int:
-    """Create (``expense_id`` None) or overwrite a mirrored expense; returns the local expense id."""
-    return mirror_claim(session, company_id=company_id, kind="expense", values=values, detail_id=expense_id)
-
-
 def delete_mirrored_claim(session: Session, *, company_id: int, kind: str, detail_id: int) -> None:
     """Remove a mirrored claim gone on the source (its header and detail rows)."""
     found = session.get(_DETAILS[kind][0], detail_id)
     if found is None or found.company_id != company_id:
         raise NotFound(f"{kind.replace('_', ' ')} {detail_id} not found")
     repository.delete_expensable(session, company_id=company_id, expensable_id=found.expensable_id)
-
-
-def delete_mirrored_expense(session: Session, *, company_id: int, expense_id: int) -> None:
-    """Remove a mirrored expense gone on the source."""
-    delete_mirrored_claim(session, company_id=company_id, kind="expense", detail_id=expense_id)
