@@ -136,8 +136,7 @@ def main() -> None:
     seeded = subprocess.run(
         [EXE, "demo", "--seed", "42"], env=source_env, capture_output=True, text=True, check=True
     )
-    key = seeded.stdout.strip().splitlines()[-1].strip()
-    key = next((w for w in seeded.stdout.split() if w.startswith("ehk_")), key)
+    key = next(w for w in seeded.stdout.split() if w.startswith("ehk_"))  # the demo prints its API key
     port = _free_port()
     server = subprocess.Popen(
         [EXE, "serve", "--port", str(port)],
