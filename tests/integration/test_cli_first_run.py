@@ -151,3 +151,12 @@ def test_help_imports_no_database_or_domain_code() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_demo_sizes_below_its_minimum_are_a_usage_error_not_a_traceback(home: Path) -> None:
+    for option in (["--employees", "3"], ["--expensables", "-1"]):
+        result = runner.invoke(app, ["demo", *option])
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        assert "Invalid value" in result.output
+    assert not (home / "expensehub.db").exists()

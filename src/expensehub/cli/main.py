@@ -98,8 +98,8 @@ def db_current() -> None:
 @app.command()
 def demo(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed builds the same company")] = 42,
-    employees: Annotated[int, typer.Option(help="Number of employees")] = 50,
-    expensables: Annotated[int, typer.Option(help="Number of expensables")] = 5000,
+    employees: Annotated[int, typer.Option(min=4, help="Number of employees (at least 4)")] = 50,
+    expensables: Annotated[int, typer.Option(min=0, help="Number of expensables")] = 5000,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards")] = False,
     host: Annotated[
         str | None, typer.Option(help="With --serve: bind address (default EXPENSEHUB_HOST)")
