@@ -532,6 +532,19 @@ RACES = [
         {"resource": "project", "status": "active"},
     ),
     Race(
+        "change_project_assignment",
+        _project("active"),
+        lambda _env, p: Call(
+            "POST",
+            "project_management/projects/change_assignment",
+            {"id": p, "employees_assignment": "company"},
+        ),
+        (409, "assignment_unchanged"),
+        None,
+        _project_status("active"),
+        {"resource": "project", "status": "active"},
+    ),
+    Race(
         "soft_delete_project",
         _project("active"),
         lambda _env, p: Call("POST", "project_management/projects/soft_delete", {"id": p}),

@@ -341,6 +341,8 @@ def test_project_status_actions(api: ApiClient) -> None:
     assert r.status_code == 422
     r = api.post(f"{PRJ}/change_assignment", json={"id": p, "employees_assignment": "company"})
     assert r.json()["employees_assignment"] == "company"
+    r = api.post(f"{PRJ}/change_assignment", json={"id": p, "employees_assignment": "company"})
+    assert (r.status_code, code_of(r)) == (409, "assignment_unchanged")
 
 
 def test_a_soft_deleted_project_is_gone_its_code_free_and_its_expenses_kept(

@@ -114,7 +114,8 @@ def change_project_status(ctx: Ctx, body: schemas.ProjectStatusChange) -> Respon
     f"/{PRJ}/change_assignment",
     tags=TAGS,
     summary="Change who works on a project",
-    description="Deprecated by Factorial. `manual` (hand-picked members) or `company` (everyone).",
+    description="Deprecated by Factorial. `manual` (hand-picked members) or `company` (everyone); 409 "
+    "`assignment_unchanged` when the project already has it.",
     responses=doc_write(schemas.ProjectOut),
     openapi_extra=BARE,
     deprecated=True,

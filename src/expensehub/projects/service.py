@@ -178,12 +178,19 @@ def change_status(session: Session, *, company_id: int, project_id: int, status:
 
 
 def change_assignment(session: Session, *, company_id: int, project_id: int, assignment: str) -> Project:
-    """Who works on the project: ``manual`` (hand-picked) or ``company`` (everyone)."""
+    """Who works on the project: ``manual`` (hand-picked) or ``company`` (everyone); 409
+    ``assignment_unchanged`` when it already is, so that of concurrent identical requests one changes it."""
     if assignment not in ASSIGNMENTS:
         raise ValidationFailed(
             "invalid assignment", fields={"employees_assignment": ["must be manual or company"]}
         )
     project = _locked(session, company_id, project_id)
+    if project.employees_assignment == assignment:
+        raise InvalidState(
+            f"project {project.id} is already assigned {assignment}",
+            code="assignment_unchanged",
+            details={"resource": "project", "id": project.id, "status": project.status},
+        )
     project.employees_assignment = assignment
     project.updated_at = utcnow()
     session.flush()
