@@ -190,3 +190,27 @@ def test_cli_needs_the_company_once_there_are_several(data_dir: Path) -> None:
     result = runner.invoke(app, ["employees", "import", str(SAMPLE), "--company", "2"])
     assert result.exit_code == 0, result.output
     assert "50 created" in result.stdout
+
+
+def test_parallel_imports_of_one_file_store_each_employee_once(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Four imports of the same roster at once: none fails with an unexpected error, the employees exist
+    once, and every import either wrote the file or refused it whole (nothing half-imported)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tenant = make_tenant(session_factory)
+    lines = SAMPLE.read_text().splitlines()
+    data = "\n".join([lines[0] + ",legal_entity", *(line + ",es" for line in lines[1:])]).encode()
+    with ThreadPoolExecutor(4) as pool:
+        reports = list(
+            pool.map(
+                lambda _n: roster.import_file(session_factory, company_id=tenant.company_id, data=data),
+                range(4),
+            )
+        )
+    assert len(staff(session_factory, tenant)) == 50
+    assert sum(len(r.created) for r in reports if r.written) == 50
+    for report in reports:
+        assert report.written or report.refused  # a refused import says which rows and why
+        assert report.written is (not report.refused)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from expensehub.db.locking import for_update
 from expensehub.db.sql import add as add  # re-exported: services insert through their repository
 from expensehub.models import (
     Access,
@@ -112,3 +113,9 @@ def legal_entities_of(session: Session, *, company_id: int) -> list[LegalEntity]
             select(LegalEntity).where(LegalEntity.company_id == company_id).order_by(LegalEntity.id)
         )
     )
+
+
+def lock_company(session: Session, *, company_id: int) -> None:
+    """Hold the company's row until the transaction ends: work that must not run twice at once for one
+    company (a roster import) takes turns on it."""
+    session.execute(for_update(session, select(Company.id).where(Company.id == company_id)))

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from expensehub.companies import repository, service
-from expensehub.errors import AppError, ValidationFailed
+from expensehub.errors import AppError, Conflict, ValidationFailed
 from expensehub.kit.bodies import no_nul
 from expensehub.models import Employee
 
@@ -232,6 +232,8 @@ def import_roster(
     """
     service.get_company(session, company_id)
     rows, refused = read_rows(data)
+    # Imports into one company take turns: the next one reads what this one committed.
+    repository.lock_company(session, company_id=company_id)
     report = RosterReport(rows=len(rows) + len(refused), refused=refused)
     if left_out:
         report.refused += [left_out[r.line] for r in rows if r.line in left_out]
@@ -264,6 +266,8 @@ def import_roster(
                     report.unchanged.append(row.identifier)
                 done[row.identifier] = current
         except (ValueError, AppError) as exc:
+            if not session.is_active:  # a concurrent write (the API) took a row's e-mail or identifier
+                raise _Collided from exc
             reason = _reason(exc) if isinstance(exc, AppError) else str(exc)
             report.refused.append(Refusal(row.line, row.identifier, reason))
         if progress is not None:
@@ -277,6 +281,14 @@ def import_roster(
             progress(n, total)
     report.refused.sort(key=lambda r: r.line)
     return report
+
+
+class _Collided(Exception):
+    """A write of the try hit a unique index after its check passed (a concurrent create committed in
+    between): the try's transaction is gone, so the try is run again, on what is committed now."""
+
+
+COLLISION_TRIES = 5
 
 
 def import_file(
@@ -294,12 +306,23 @@ def import_file(
     ``keep_valid``, never when it refused something). ``report.written`` says whether anything was.
     """
     left_out: dict[int, Refusal] = {}
+    collisions = 0
     while True:
         session = factory()
         try:
-            report = import_roster(
-                session, company_id=company_id, data=data, left_out=left_out, progress=progress
-            )
+            try:
+                report = import_roster(
+                    session, company_id=company_id, data=data, left_out=left_out, progress=progress
+                )
+            except _Collided:
+                collisions += 1
+                if collisions >= COLLISION_TRIES:
+                    raise Conflict(
+                        "employees kept being written by others during the import; run it again",
+                        code="import_collided",
+                    ) from None
+                session.rollback()
+                continue
             fresh = {r.line: r for r in report.refused if r.line not in left_out}
             if keep_valid and fresh:
                 left_out.update(fresh)
