@@ -83,6 +83,8 @@ def sync_command(
                 highlight=False,
             )
             raise typer.Exit(1) from None
+        except AppError as exc:
+            raise fail(exc) from exc
     table = Table(
         "resource",
         "created",

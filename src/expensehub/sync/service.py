@@ -426,6 +426,11 @@ def _apply(
         else:
             outcome = "unchanged"
     except (AppError, Unresolved) as exc:
+        if not ctx.session.is_active:  # a write hit a unique index after its check: the page is lost
+            raise Conflict(
+                f"{mirror.key} {remote_id} collided with a concurrent local write; run the sync again",
+                code="sync_collided",
+            ) from exc
         message = exc.message if isinstance(exc, AppError) else str(exc)
         failures.append(f"{mirror.key} {remote_id}: {message}")
         if link is not None:
