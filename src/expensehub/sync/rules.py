@@ -16,9 +16,11 @@ def content_hash(values: Mapping[str, Any]) -> str:
     the same object, unchanged on the source, hashes the same on every run."""
 
     def plain(value: Any) -> Any:
-        return value.isoformat() if isinstance(value, date) else value
+        if isinstance(value, date):
+            return value.isoformat()
+        raise TypeError(f"not hashable as JSON: {value!r}")
 
-    text = json.dumps({k: plain(v) for k, v in sorted(values.items())}, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(dict(values), sort_keys=True, separators=(",", ":"), default=plain)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
